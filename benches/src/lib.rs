@@ -1,0 +1,1 @@
+//! Shared harness code for nanopath's head-to-head benchmarks.

@@ -1,0 +1,147 @@
+//! [`ShardedCounter`]: a counter that many threads can bump without sharing
+//! a cache line.
+
+use crate::CachePadded;
+use crate::shard;
+use crate::sync::{AtomicU64, Ordering};
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// A `u64` counter split into cache-padded shards, one per thread slot.
+///
+/// `add` touches only the calling thread's shard (a thread keeps its shard for
+/// life), so threads on different cores do not contend; `sum` reads every
+/// shard. Use it for hot counters that are written far more than read.
+///
+/// Arithmetic wraps at `u64::MAX`, like `AtomicU64::fetch_add`.
+///
+/// # Consistency
+///
+/// `sum` is not a snapshot: an `add` that runs concurrently with `sum` may or
+/// may not be included. Once every `add` has happened-before the `sum` (e.g.
+/// the writers were joined), the sum is exact.
+///
+/// # Examples
+///
+/// ```
+/// use nanopath_atomic::ShardedCounter;
+///
+/// let hits = ShardedCounter::new();
+/// std::thread::scope(|s| {
+///     for _ in 0..4 {
+///         s.spawn(|| {
+///             for _ in 0..1000 {
+///                 hits.incr();
+///             }
+///         });
+///     }
+/// });
+/// assert_eq!(hits.sum(), 4000);
+/// ```
+pub struct ShardedCounter {
+    /// One padded cell per shard; `shards.len()` is a power of two in
+    /// `1..=MAX_SHARDS`, so `index & mask` selects a shard.
+    shards: Box<[CachePadded<AtomicU64>]>,
+    /// `shards.len() - 1`.
+    mask: usize,
+}
+
+impl ShardedCounter {
+    /// A counter with one shard per unit of available parallelism, rounded up
+    /// to a power of two.
+    ///
+    /// ```
+    /// let c = nanopath_atomic::ShardedCounter::new();
+    /// assert!(c.shards().is_power_of_two());
+    /// assert_eq!(c.sum(), 0);
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn new() -> Self {
+        Self::with_shards(shard::default_shard_count())
+    }
+
+    /// A counter with `shards` shards, rounded up to a power of two and
+    /// clamped to `1..=1024`.
+    ///
+    /// ```
+    /// let c = nanopath_atomic::ShardedCounter::with_shards(3);
+    /// assert_eq!(c.shards(), 4);
+    /// assert_eq!(nanopath_atomic::ShardedCounter::with_shards(0).shards(), 1);
+    /// ```
+    pub fn with_shards(shards: usize) -> Self {
+        let count = shard::shard_count(shards);
+        let shards: Vec<_> = (0..count).map(|_| CachePadded::new(AtomicU64::new(0))).collect();
+        Self { shards: shards.into_boxed_slice(), mask: count - 1 }
+    }
+
+    /// The number of shards.
+    ///
+    /// ```
+    /// assert_eq!(nanopath_atomic::ShardedCounter::with_shards(8).shards(), 8);
+    /// ```
+    #[inline]
+    pub fn shards(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// Adds `n` to the calling thread's shard.
+    ///
+    /// ```
+    /// let c = nanopath_atomic::ShardedCounter::with_shards(2);
+    /// c.add(40);
+    /// c.add(2);
+    /// assert_eq!(c.sum(), 42);
+    /// ```
+    #[inline]
+    pub fn add(&self, n: u64) {
+        let shard = &self.shards[shard::thread_index() & self.mask];
+        // Relaxed: the counter orders nothing; `sum` after a join is exact
+        // because the join itself synchronizes.
+        shard.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Adds one.
+    ///
+    /// ```
+    /// let c = nanopath_atomic::ShardedCounter::with_shards(1);
+    /// c.incr();
+    /// assert_eq!(c.sum(), 1);
+    /// ```
+    #[inline]
+    pub fn incr(&self) {
+        self.add(1);
+    }
+
+    /// The wrapping sum of every shard (see [Consistency](Self#consistency)).
+    ///
+    /// ```
+    /// let c = nanopath_atomic::ShardedCounter::with_shards(4);
+    /// c.add(u64::MAX);
+    /// c.add(2);
+    /// assert_eq!(c.sum(), 1); // wraps like fetch_add
+    /// ```
+    pub fn sum(&self) -> u64 {
+        self.shards
+            .iter()
+            // Relaxed: see `add`.
+            .map(|s| s.load(Ordering::Relaxed))
+            .fold(0u64, u64::wrapping_add)
+    }
+}
+
+#[cfg(feature = "std")]
+impl Default for ShardedCounter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for ShardedCounter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShardedCounter")
+            .field("shards", &self.shards())
+            .field("sum", &self.sum())
+            .finish()
+    }
+}
