@@ -180,8 +180,8 @@ mod tests {
 
     #[test]
     fn adjacent_values_never_share_an_alignment_block() {
-        fn check<T: Default>() {
-            let pair: [CachePadded<T>; 2] = [CachePadded::default(), CachePadded::default()];
+        fn check<T: Copy>(value: T) {
+            let pair: [CachePadded<T>; 2] = [CachePadded::new(value); 2];
             let align = CachePadded::<T>::ALIGN;
             let a = core::ptr::addr_of!(pair[0]) as usize;
             let b = core::ptr::addr_of!(pair[1]) as usize;
@@ -193,10 +193,10 @@ mod tests {
             assert_ne!(last_of_a / align, b / align);
             assert!(b - a >= align);
         }
-        check::<u8>();
-        check::<u64>();
-        check::<[u8; 100]>();
-        check::<[u64; 40]>();
+        check(0u8);
+        check(0u64);
+        check([0u8; 100]);
+        check([0u64; 40]);
     }
 
     #[test]

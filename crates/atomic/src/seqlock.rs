@@ -319,7 +319,7 @@ mod storage {
             let mut out = MaybeUninit::<T>::uninit();
             let dst = out.as_mut_ptr().cast::<u8>();
             for_each_unit(size_of::<T>(), |offset, width| {
-                // SAFETY (all arms): `offset + width <= size_of::<T>()`, so both
+                // SAFETY: (all arms) `offset + width <= size_of::<T>()`, so both
                 // pointers stay inside their `T`. `src` is 8-aligned (the
                 // `align(8)` repr) and `offset` is a multiple of `width`, so
                 // the atomic view is aligned. Every access to these bytes

@@ -38,6 +38,14 @@ use core::ops::{Deref, DerefMut};
 /// });
 /// assert_eq!(*TOTAL.lock(), 4000);
 /// ```
+///
+/// Like `Mutex`, it is `Sync` only for `T: Send`; an `Rc` cannot be shared
+/// through it:
+///
+/// ```compile_fail
+/// fn assert_sync<T: Sync>() {}
+/// assert_sync::<nanopath_atomic::SpinLock<std::rc::Rc<u8>>>();
+/// ```
 pub struct SpinLock<T> {
     /// `true` while a [`SpinLockGuard`] exists. Set by an Acquire CAS in
     /// `try_lock`/`lock`, cleared by a Release store in the guard's `drop`.

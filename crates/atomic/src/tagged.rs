@@ -297,7 +297,7 @@ impl core::error::Error for MisalignedPointer {}
 /// let node = Box::into_raw(Box::new(5u64));
 /// let t = TaggedPtr::new(node, 3).unwrap();
 /// assert_eq!((t.ptr(), t.tag()), (node, 3));
-/// // SAFETY (doc): `node` came from `Box::into_raw` above.
+/// // SAFETY: `node` came from `Box::into_raw` above.
 /// drop(unsafe { Box::from_raw(t.ptr()) });
 /// ```
 pub struct TaggedPtr<T> {
@@ -445,7 +445,7 @@ impl<T> fmt::Debug for TaggedPtr<T> {
 /// // Same pointer, different tag: the stale CAS fails.
 /// assert_eq!(head.load(Acquire).ptr(), seen.ptr());
 /// assert!(head.compare_exchange(seen, seen.next(a).unwrap(), AcqRel, Acquire).is_err());
-/// // SAFETY (doc): `a` came from `Box::into_raw` and is freed once.
+/// // SAFETY: `a` came from `Box::into_raw` and is freed once.
 /// drop(unsafe { Box::from_raw(a) });
 /// ```
 pub struct AtomicTaggedPtr<T> {

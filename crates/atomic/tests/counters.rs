@@ -1,0 +1,86 @@
+//! ShardedCounter and RequestStats: sums match a model for any sequence of
+//! adds, and no increment is lost across threads.
+
+#![cfg(not(nanopath_loom))]
+
+mod common;
+
+use nanopath_atomic::{RequestStats, ShardedCounter, StatsSnapshot};
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(common::proptest_config())]
+
+    #[test]
+    fn counter_sum_matches_model(shards in 0usize..20, adds in proptest::collection::vec(any::<u64>(), 0..64)) {
+        let c = ShardedCounter::with_shards(shards);
+        prop_assert!(c.shards().is_power_of_two());
+        prop_assert!(c.shards() >= shards.max(1));
+        let mut model = 0u64;
+        for n in adds {
+            c.add(n);
+            model = model.wrapping_add(n);
+            prop_assert_eq!(c.sum(), model);
+        }
+    }
+
+    #[test]
+    fn stats_snapshot_matches_model(requests in proptest::collection::vec((0u64..1 << 40, any::<bool>()), 0..64)) {
+        let stats = RequestStats::with_shards(4);
+        let mut model = StatsSnapshot::default();
+        for (bytes, is_error) in requests {
+            stats.record(bytes, is_error);
+            model.requests += 1;
+            model.bytes += bytes;
+            model.errors += u64::from(is_error);
+        }
+        prop_assert_eq!(stats.snapshot(), model);
+    }
+}
+
+#[test]
+fn no_increment_is_lost_across_threads() {
+    let threads = 4u64;
+    let per_thread = common::stress_iters(250_000) as u64;
+    let counter = ShardedCounter::new();
+    let stats = RequestStats::new();
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let (counter, stats) = (&counter, &stats);
+            s.spawn(move || {
+                for i in 0..per_thread {
+                    counter.incr();
+                    stats.record(t + 1, i % 2 == 0);
+                }
+            });
+        }
+    });
+    assert_eq!(counter.sum(), threads * per_thread);
+    let snap = stats.snapshot();
+    assert_eq!(snap.requests, threads * per_thread);
+    assert_eq!(snap.errors, threads * per_thread.div_ceil(2));
+    // Thread t records t + 1 bytes per request: per_thread * (1 + 2 + .. + threads).
+    assert_eq!(snap.bytes, per_thread * threads * (threads + 1) / 2);
+}
+
+#[test]
+fn snapshot_taken_during_writes_is_bounded_by_before_and_after() {
+    let stats = RequestStats::with_shards(2);
+    let per_thread = common::stress_iters(100_000) as u64;
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for _ in 0..per_thread {
+                stats.record(2, false);
+            }
+        });
+        let mut previous = StatsSnapshot::default();
+        for _ in 0..100 {
+            let snap = stats.snapshot();
+            // Each counter only grows and never passes the final total.
+            assert!(snap.requests >= previous.requests && snap.requests <= per_thread);
+            assert!(snap.bytes >= previous.bytes && snap.bytes <= 2 * per_thread);
+            previous = snap;
+        }
+    });
+    assert_eq!(stats.snapshot().requests, per_thread);
+}
