@@ -46,7 +46,11 @@ use core::ops::{Deref, DerefMut};
 /// assert_eq!(counters[0].load(Ordering::Relaxed), 1);
 /// ```
 #[cfg_attr(
-    any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "powerpc64"),
+    any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        target_arch = "powerpc64"
+    ),
     repr(align(128))
 )]
 #[cfg_attr(target_arch = "s390x", repr(align(256)))]
@@ -145,7 +149,9 @@ impl<T> From<T> for CachePadded<T> {
 
 impl<T: fmt::Debug> fmt::Debug for CachePadded<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CachePadded").field("value", &self.value).finish()
+        f.debug_struct("CachePadded")
+            .field("value", &self.value)
+            .finish()
     }
 }
 

@@ -100,7 +100,10 @@ where
     /// assert_eq!(lock.read(), 3);
     /// ```
     pub fn new(value: T) -> Self {
-        Self { seq: AtomicU64::new(0), data: storage::Words::new(value) }
+        Self {
+            seq: AtomicU64::new(0),
+            data: storage::Words::new(value),
+        }
     }
 
     /// One read attempt: the value, or `None` if a writer was active or
@@ -221,14 +224,22 @@ where
             if current & 1 == 0
                 && self
                     .seq
-                    .compare_exchange_weak(current, current + 1, Ordering::Acquire, Ordering::Relaxed)
+                    .compare_exchange_weak(
+                        current,
+                        current + 1,
+                        Ordering::Acquire,
+                        Ordering::Relaxed,
+                    )
                     .is_ok()
             {
                 // Release fence pairs with readers' Acquire fence (see
                 // `try_read`): it orders the odd sequence before the word
                 // stores that follow.
                 fence(Ordering::Release);
-                return WriteGuard { seq: &self.seq, odd: current + 1 };
+                return WriteGuard {
+                    seq: &self.seq,
+                    odd: current + 1,
+                };
             }
             backoff.snooze();
         }
@@ -266,7 +277,9 @@ where
     T: FromBytes + IntoBytes + Immutable + Copy + fmt::Debug,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SeqLock").field("value", &self.try_read()).finish()
+        f.debug_struct("SeqLock")
+            .field("value", &self.try_read())
+            .finish()
     }
 }
 
@@ -309,7 +322,9 @@ mod storage {
 
     impl<T: FromBytes + IntoBytes + Immutable + Copy> Words<T> {
         pub(super) fn new(value: T) -> Self {
-            Self { value: UnsafeCell::new(value) }
+            Self {
+                value: UnsafeCell::new(value),
+            }
         }
 
         /// Relaxed atomic copy of every byte.
@@ -397,8 +412,13 @@ mod storage {
 
     impl<T: FromBytes + IntoBytes + Immutable + Copy> Words<T> {
         pub(super) fn new(value: T) -> Self {
-            let words: Vec<_> = (0..size_of::<T>().div_ceil(8)).map(|_| AtomicU64::new(0)).collect();
-            let this = Self { words: words.into_boxed_slice(), _value: PhantomData };
+            let words: Vec<_> = (0..size_of::<T>().div_ceil(8))
+                .map(|_| AtomicU64::new(0))
+                .collect();
+            let this = Self {
+                words: words.into_boxed_slice(),
+                _value: PhantomData,
+            };
             this.store(&value);
             this
         }

@@ -71,8 +71,13 @@ impl ShardedCounter {
     /// ```
     pub fn with_shards(shards: usize) -> Self {
         let count = shard::shard_count(shards);
-        let shards: Vec<_> = (0..count).map(|_| CachePadded::new(AtomicU64::new(0))).collect();
-        Self { shards: shards.into_boxed_slice(), mask: count - 1 }
+        let shards: Vec<_> = (0..count)
+            .map(|_| CachePadded::new(AtomicU64::new(0)))
+            .collect();
+        Self {
+            shards: shards.into_boxed_slice(),
+            mask: count - 1,
+        }
     }
 
     /// The number of shards.

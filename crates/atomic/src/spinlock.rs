@@ -84,13 +84,19 @@ impl<T> SpinLock<T> {
     #[cfg(not(nanopath_loom))]
     #[inline]
     pub const fn new(value: T) -> Self {
-        Self { locked: AtomicBool::new(false), value: UnsafeCell::new(value) }
+        Self {
+            locked: AtomicBool::new(false),
+            value: UnsafeCell::new(value),
+        }
     }
 
     /// An unlocked lock holding `value` (loom's atomics are not `const`).
     #[cfg(nanopath_loom)]
     pub fn new(value: T) -> Self {
-        Self { locked: AtomicBool::new(false), value: UnsafeCell::new(value) }
+        Self {
+            locked: AtomicBool::new(false),
+            value: UnsafeCell::new(value),
+        }
     }
 
     /// Takes the lock if it is free, without waiting.
@@ -109,7 +115,10 @@ impl<T> SpinLock<T> {
         self.locked
             .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
             .ok()
-            .map(|_| SpinLockGuard { lock: self, _marker: PhantomData })
+            .map(|_| SpinLockGuard {
+                lock: self,
+                _marker: PhantomData,
+            })
     }
 
     /// Takes the lock, spinning (with backoff) until it is free.
@@ -143,7 +152,10 @@ impl<T> SpinLock<T> {
                 .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
                 .is_ok()
             {
-                return SpinLockGuard { lock: self, _marker: PhantomData };
+                return SpinLockGuard {
+                    lock: self,
+                    _marker: PhantomData,
+                };
             }
             backoff.spin();
         }

@@ -77,7 +77,11 @@ impl StatsSnapshot {
     /// assert_eq!(StatsSnapshot::default().error_rate(), 0.0);
     /// ```
     pub fn error_rate(&self) -> f64 {
-        if self.requests == 0 { 0.0 } else { self.errors as f64 / self.requests as f64 }
+        if self.requests == 0 {
+            0.0
+        } else {
+            self.errors as f64 / self.requests as f64
+        }
     }
 
     /// What was recorded between `earlier` and `self` (wrapping), for
@@ -129,7 +133,10 @@ impl RequestStats {
                 })
             })
             .collect();
-        Self { shards: cells.into_boxed_slice(), mask: count - 1 }
+        Self {
+            shards: cells.into_boxed_slice(),
+            mask: count - 1,
+        }
     }
 
     /// Records one request of `bytes` bytes, and whether it failed.
@@ -164,8 +171,12 @@ impl RequestStats {
         let mut snap = StatsSnapshot::default();
         for cell in self.shards.iter() {
             // Relaxed: see `record`.
-            snap.requests = snap.requests.wrapping_add(cell.requests.load(Ordering::Relaxed));
-            snap.errors = snap.errors.wrapping_add(cell.errors.load(Ordering::Relaxed));
+            snap.requests = snap
+                .requests
+                .wrapping_add(cell.requests.load(Ordering::Relaxed));
+            snap.errors = snap
+                .errors
+                .wrapping_add(cell.errors.load(Ordering::Relaxed));
             snap.bytes = snap.bytes.wrapping_add(cell.bytes.load(Ordering::Relaxed));
         }
         snap

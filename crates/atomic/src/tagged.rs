@@ -78,7 +78,10 @@ impl TaggedIndex {
     /// ```
     #[inline]
     pub const fn next(self, index: u32) -> Self {
-        Self { index, tag: self.tag.wrapping_add(1) }
+        Self {
+            index,
+            tag: self.tag.wrapping_add(1),
+        }
     }
 
     #[inline]
@@ -88,7 +91,10 @@ impl TaggedIndex {
 
     #[inline]
     const fn unpack(bits: u64) -> Self {
-        Self { index: bits as u32, tag: (bits >> 32) as u32 }
+        Self {
+            index: bits as u32,
+            tag: (bits >> 32) as u32,
+        }
     }
 }
 
@@ -137,13 +143,17 @@ impl AtomicTaggedIndex {
     #[cfg(not(nanopath_loom))]
     #[inline]
     pub const fn new(value: TaggedIndex) -> Self {
-        Self { bits: AtomicU64::new(value.pack()) }
+        Self {
+            bits: AtomicU64::new(value.pack()),
+        }
     }
 
     /// A new atomic holding `value` (loom's atomics are not `const`).
     #[cfg(nanopath_loom)]
     pub fn new(value: TaggedIndex) -> Self {
-        Self { bits: AtomicU64::new(value.pack()) }
+        Self {
+            bits: AtomicU64::new(value.pack()),
+        }
     }
 
     /// Loads the value.
@@ -283,7 +293,11 @@ pub struct MisalignedPointer {
 
 impl fmt::Display for MisalignedPointer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "pointer {:#x} is not aligned to {} bytes, so it has no room for a tag", self.addr, self.align)
+        write!(
+            f,
+            "pointer {:#x} is not aligned to {} bytes, so it has no room for a tag",
+            self.addr, self.align
+        )
     }
 }
 
@@ -336,9 +350,15 @@ impl<T> TaggedPtr<T> {
     #[inline]
     pub fn new(ptr: *mut T, tag: usize) -> Result<Self, MisalignedPointer> {
         if ptr.addr() & Self::TAG_MASK != 0 {
-            return Err(MisalignedPointer { addr: ptr.addr(), align: Self::TAG_MASK + 1 });
+            return Err(MisalignedPointer {
+                addr: ptr.addr(),
+                align: Self::TAG_MASK + 1,
+            });
         }
-        Ok(Self { ptr, tag: tag & Self::TAG_MASK })
+        Ok(Self {
+            ptr,
+            tag: tag & Self::TAG_MASK,
+        })
     }
 
     /// A null pointer with tag 0.
@@ -348,7 +368,10 @@ impl<T> TaggedPtr<T> {
     /// ```
     #[inline]
     pub const fn null() -> Self {
-        Self { ptr: core::ptr::null_mut(), tag: 0 }
+        Self {
+            ptr: core::ptr::null_mut(),
+            tag: 0,
+        }
     }
 
     /// The pointer, tag bits cleared.
@@ -420,7 +443,10 @@ impl<T> Eq for TaggedPtr<T> {}
 
 impl<T> fmt::Debug for TaggedPtr<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TaggedPtr").field("ptr", &self.ptr).field("tag", &self.tag).finish()
+        f.debug_struct("TaggedPtr")
+            .field("ptr", &self.ptr)
+            .field("tag", &self.tag)
+            .finish()
     }
 }
 
@@ -469,7 +495,10 @@ impl<T> AtomicTaggedPtr<T> {
     /// assert!(a.into_inner().ptr().is_null());
     /// ```
     pub fn new(value: TaggedPtr<T>) -> Self {
-        Self { packed: AtomicPtr::new(value.pack()), _marker: PhantomData }
+        Self {
+            packed: AtomicPtr::new(value.pack()),
+            _marker: PhantomData,
+        }
     }
 
     /// A null pointer with tag 0.

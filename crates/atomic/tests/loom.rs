@@ -108,7 +108,11 @@ fn tagged_index_free_list_has_no_aba() {
                     return None;
                 }
                 let next = self.next[head.index() as usize].load(Relaxed);
-                if self.head.compare_exchange(head, head.next(next), Acquire, Relaxed).is_ok() {
+                if self
+                    .head
+                    .compare_exchange(head, head.next(next), Acquire, Relaxed)
+                    .is_ok()
+                {
                     let was = self.owned[head.index() as usize].swap(true, AcqRel);
                     assert!(!was, "slot {} handed out twice", head.index());
                     return Some(head.index());
@@ -120,7 +124,11 @@ fn tagged_index_free_list_has_no_aba() {
             loop {
                 let head = self.head.load(Relaxed);
                 self.next[index as usize].store(head.index(), Relaxed);
-                if self.head.compare_exchange(head, head.next(index), Release, Relaxed).is_ok() {
+                if self
+                    .head
+                    .compare_exchange(head, head.next(index), Release, Relaxed)
+                    .is_ok()
+                {
                     return;
                 }
             }
@@ -129,7 +137,10 @@ fn tagged_index_free_list_has_no_aba() {
     loom::model(|| {
         let list = Arc::new(List {
             head: AtomicTaggedIndex::new(TaggedIndex::new(0, 0)),
-            next: [loom::sync::atomic::AtomicU32::new(1), loom::sync::atomic::AtomicU32::new(NONE)],
+            next: [
+                loom::sync::atomic::AtomicU32::new(1),
+                loom::sync::atomic::AtomicU32::new(NONE),
+            ],
             owned: [AtomicBool::new(false), AtomicBool::new(false)],
         });
         let b = {

@@ -35,7 +35,10 @@ struct Quote {
 
 #[test]
 fn round_trips_values_of_every_tail_shape() {
-    fn check<T: FromBytes + IntoBytes + Immutable + Copy + PartialEq + std::fmt::Debug>(a: T, b: T) {
+    fn check<T: FromBytes + IntoBytes + Immutable + Copy + PartialEq + std::fmt::Debug>(
+        a: T,
+        b: T,
+    ) {
         let lock = SeqLock::new(a);
         assert_eq!(lock.read(), a);
         assert_eq!(lock.try_read(), Some(a));
@@ -50,9 +53,27 @@ fn round_trips_values_of_every_tail_shape() {
     check(0x0102_0304u32, 7u32);
     check([1u8; 7], [2u8; 7]);
     check(u64::MAX, 0u64);
-    check(Odd13 { a: [1; 8], b: [2; 4], c: 3 }, Odd13 { a: [4; 8], b: [5; 4], c: 6 });
+    check(
+        Odd13 {
+            a: [1; 8],
+            b: [2; 4],
+            c: 3,
+        },
+        Odd13 {
+            a: [4; 8],
+            b: [5; 4],
+            c: 6,
+        },
+    );
     check([7u128; 3], [8u128; 3]);
-    let q = Quote { bid: 1, ask: 2, bid_size: 3, ask_size: 4, seq: 5, venue: *b"XNAS padded venue name.........." };
+    let q = Quote {
+        bid: 1,
+        ask: 2,
+        bid_size: 3,
+        ask_size: 4,
+        seq: 5,
+        venue: *b"XNAS padded venue name..........",
+    };
     check(q, Quote { seq: 6, ..q });
 }
 
@@ -78,7 +99,10 @@ fn a_panicking_update_leaves_the_value_and_releases_the_lock() {
 
 #[test]
 fn debug_shows_the_value() {
-    assert_eq!(format!("{:?}", SeqLock::new(3u8)), "SeqLock { value: Some(3) }");
+    assert_eq!(
+        format!("{:?}", SeqLock::new(3u8)),
+        "SeqLock { value: Some(3) }"
+    );
 }
 
 proptest! {
@@ -133,7 +157,7 @@ fn stress<const WORDS: usize>(writers: usize, readers: usize, writes_per_writer:
         for _ in 0..readers {
             s.spawn(|| {
                 let mut last = 0u64;
-                
+
                 loop {
                     let stop = finished_writers.load(Ordering::Acquire) == writers;
                     let v = lock.read();

@@ -16,11 +16,16 @@ fn stale_index_cas_fails_after_aba() {
     let head = AtomicTaggedIndex::new(TaggedIndex::new(0, 0));
     let stale = head.load(Acquire);
     // Pop 0 (head -> 1), push 0 back (head -> 0): the index is the same again.
-    head.compare_exchange(stale, stale.next(1), AcqRel, Acquire).unwrap();
+    head.compare_exchange(stale, stale.next(1), AcqRel, Acquire)
+        .unwrap();
     let mid = head.load(Acquire);
-    head.compare_exchange(mid, mid.next(0), AcqRel, Acquire).unwrap();
+    head.compare_exchange(mid, mid.next(0), AcqRel, Acquire)
+        .unwrap();
     assert_eq!(head.load(Acquire).index(), stale.index());
-    assert_eq!(head.compare_exchange(stale, stale.next(7), AcqRel, Acquire), Err(TaggedIndex::new(0, 2)));
+    assert_eq!(
+        head.compare_exchange(stale, stale.next(7), AcqRel, Acquire),
+        Err(TaggedIndex::new(0, 2))
+    );
 }
 
 #[test]
@@ -30,9 +35,18 @@ fn stale_pointer_cas_fails_after_aba() {
     let stale = head.load(Acquire);
     let popped = head.swap(stale.next(std::ptr::null_mut()).unwrap(), AcqRel);
     let current = head.load(Acquire);
-    head.compare_exchange(current, popped.next(node).unwrap().next(node).unwrap(), AcqRel, Acquire).unwrap();
+    head.compare_exchange(
+        current,
+        popped.next(node).unwrap().next(node).unwrap(),
+        AcqRel,
+        Acquire,
+    )
+    .unwrap();
     assert_eq!(head.load(Acquire).ptr(), node);
-    assert!(head.compare_exchange(stale, stale.next(node).unwrap(), AcqRel, Acquire).is_err());
+    assert!(
+        head.compare_exchange(stale, stale.next(node).unwrap(), AcqRel, Acquire)
+            .is_err()
+    );
     // The pointer still dereferences through the unpacked value (provenance kept).
     // SAFETY: `node` is live (freed below) and not shared with other threads.
     assert_eq!(unsafe { **head.load(Acquire).ptr() }, 1);
@@ -107,7 +121,9 @@ impl FreeList {
     fn new(slots: u32) -> Self {
         Self {
             head: AtomicTaggedIndex::new(TaggedIndex::new(0, 0)),
-            next: (0..slots).map(|i| AtomicU32::new(if i + 1 < slots { i + 1 } else { NONE })).collect(),
+            next: (0..slots)
+                .map(|i| AtomicU32::new(if i + 1 < slots { i + 1 } else { NONE }))
+                .collect(),
             owned: (0..slots).map(|_| AtomicBool::new(false)).collect(),
         }
     }
@@ -121,7 +137,11 @@ impl FreeList {
             // May read a stale `next` if the slot was popped meanwhile; the
             // tag makes the CAS below fail in that case.
             let next = self.next[head.index() as usize].load(Relaxed);
-            if self.head.compare_exchange_weak(head, head.next(next), Acquire, Relaxed).is_ok() {
+            if self
+                .head
+                .compare_exchange_weak(head, head.next(next), Acquire, Relaxed)
+                .is_ok()
+            {
                 return Some(head.index());
             }
         }
@@ -131,7 +151,11 @@ impl FreeList {
         loop {
             let head = self.head.load(Relaxed);
             self.next[index as usize].store(head.index(), Relaxed);
-            if self.head.compare_exchange_weak(head, head.next(index), Release, Relaxed).is_ok() {
+            if self
+                .head
+                .compare_exchange_weak(head, head.next(index), Release, Relaxed)
+                .is_ok()
+            {
                 return;
             }
         }
@@ -151,9 +175,15 @@ fn free_list_never_hands_a_slot_to_two_owners() {
                     let Some(i) = list.pop() else { continue };
                     got += 1;
                     let flag = &list.owned[i as usize];
-                    assert!(flag.compare_exchange(false, true, AcqRel, Acquire).is_ok(), "slot {i} owned twice");
+                    assert!(
+                        flag.compare_exchange(false, true, AcqRel, Acquire).is_ok(),
+                        "slot {i} owned twice"
+                    );
                     std::hint::spin_loop();
-                    assert!(flag.compare_exchange(true, false, AcqRel, Acquire).is_ok(), "slot {i} lost its owner");
+                    assert!(
+                        flag.compare_exchange(true, false, AcqRel, Acquire).is_ok(),
+                        "slot {i} lost its owner"
+                    );
                     list.push(i);
                 }
             });

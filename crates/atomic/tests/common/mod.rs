@@ -9,14 +9,25 @@ use proptest::test_runner::Config;
 /// write regression files, since it isolates the file system).
 pub fn proptest_config() -> Config {
     if cfg!(miri) {
-        Config { cases: 8, failure_persistence: None, ..Config::default() }
+        Config {
+            cases: 8,
+            failure_persistence: None,
+            ..Config::default()
+        }
     } else {
-        Config { cases: 256, ..Config::default() }
+        Config {
+            cases: 256,
+            ..Config::default()
+        }
     }
 }
 
 /// Iterations for multi-threaded stress tests: `native` natively, a small
 /// fraction under Miri.
 pub fn stress_iters(native: usize) -> usize {
-    if cfg!(miri) { (native / 10_000).max(50) } else { native }
+    if cfg!(miri) {
+        (native / 10_000).max(50)
+    } else {
+        native
+    }
 }

@@ -1,0 +1,337 @@
+//! `cargo xtask verify`: the project's one test command (README, `.ci/run`).
+//!
+//! Steps, in order (see docs/verification.md for what each proves):
+//! fmt, clippy, test, bench-test, doc, loom, miri. Each prints one summary
+//! line; the command exits non-zero if any step failed.
+
+use crate::util::{cargo, display, target_dir, workspace_root};
+use std::process::Command;
+use std::time::Instant;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Fmt,
+    Clippy,
+    Test,
+    BenchTest,
+    Doc,
+    Loom,
+    Miri,
+}
+
+const STEPS: [Step; 7] = [
+    Step::Fmt,
+    Step::Clippy,
+    Step::Test,
+    Step::BenchTest,
+    Step::Doc,
+    Step::Loom,
+    Step::Miri,
+];
+
+impl Step {
+    fn name(self) -> &'static str {
+        match self {
+            Step::Fmt => "fmt",
+            Step::Clippy => "clippy",
+            Step::Test => "test",
+            Step::BenchTest => "bench-test",
+            Step::Doc => "doc",
+            Step::Loom => "loom",
+            Step::Miri => "miri",
+        }
+    }
+
+    /// Slow steps that `--quick` skips.
+    fn is_slow(self) -> bool {
+        matches!(self, Step::Doc | Step::Loom | Step::Miri)
+    }
+}
+
+enum Outcome {
+    Passed,
+    Failed(String),
+    Skipped(String),
+}
+
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    let mut only = None;
+    let mut quick = false;
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--only" => {
+                let name = iter.next().ok_or("--only needs a step name")?;
+                let step = STEPS
+                    .into_iter()
+                    .find(|s| s.name() == name)
+                    .ok_or_else(|| format!("unknown step `{name}`; steps: {}", step_names()))?;
+                only = Some(step);
+            }
+            other => return Err(format!("verify: unknown argument `{other}`")),
+        }
+    }
+
+    let started = Instant::now();
+    let mut results = Vec::new();
+    for step in STEPS {
+        if only.is_some_and(|o| o != step) {
+            continue;
+        }
+        let step_start = Instant::now();
+        let outcome = if quick && step.is_slow() && only.is_none() {
+            Outcome::Skipped("--quick".into())
+        } else {
+            println!("\n==> {}", step.name());
+            run_step(step)
+        };
+        let secs = step_start.elapsed().as_secs_f64();
+        let line = match &outcome {
+            Outcome::Passed => format!("{}: ok ({secs:.0}s)", step.name()),
+            Outcome::Failed(why) => format!("{}: FAILED ({why}, {secs:.0}s)", step.name()),
+            Outcome::Skipped(why) => format!("{}: skipped ({why})", step.name()),
+        };
+        println!("{line}");
+        results.push((outcome, line));
+    }
+
+    println!(
+        "\nverify summary ({:.0}s):",
+        started.elapsed().as_secs_f64()
+    );
+    for (_, line) in &results {
+        println!("  {line}");
+    }
+    let failed = results
+        .iter()
+        .filter(|(o, _)| matches!(o, Outcome::Failed(_)))
+        .count();
+    let passed = results
+        .iter()
+        .filter(|(o, _)| matches!(o, Outcome::Passed))
+        .count();
+    let skipped = results.len() - failed - passed;
+    println!("verify: {passed} passed, {failed} failed, {skipped} skipped");
+    if failed > 0 {
+        Err(format!("{failed} step(s) failed"))
+    } else {
+        Ok(())
+    }
+}
+
+fn step_names() -> String {
+    STEPS
+        .iter()
+        .map(|s| s.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn run_step(step: Step) -> Outcome {
+    match step {
+        // Formatting is checked, never rewritten, so CI cannot pass by
+        // changing files.
+        Step::Fmt => run_all(vec![cmd(&["fmt", "--all", "--", "--check"])]),
+        // All targets (tests, benches, examples) with warnings as errors, so
+        // lint debt cannot accumulate in code that is only compiled here.
+        Step::Clippy => run_all(vec![cmd(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ])]),
+        // Unit, integration and example tests in debug (overflow checks and
+        // debug assertions on). Doctests run in the doc step.
+        Step::Test => run_all(vec![cmd(&[
+            "test",
+            "--workspace",
+            "--lib",
+            "--bins",
+            "--tests",
+            "--examples",
+        ])]),
+        // Each criterion bench run once in test mode, with its sanity checks,
+        // so the benches never rot between `cargo xtask bench` runs.
+        Step::BenchTest => run_all(vec![cmd(&["test", "--workspace", "--benches"])]),
+        Step::Doc => {
+            // Broken intra-doc links and doc warnings are errors.
+            let mut doc = cmd(&["doc", "--workspace", "--no-deps"]);
+            doc.env("RUSTDOCFLAGS", "-D warnings");
+            run_all(vec![doc, cmd(&["test", "--workspace", "--doc"])])
+        }
+        Step::Loom => loom(),
+        Step::Miri => miri(),
+    }
+}
+
+fn cmd(args: &[&str]) -> Command {
+    let mut c = cargo();
+    c.args(args);
+    c
+}
+
+/// Runs the commands in order, stopping at the first failure.
+fn run_all(commands: Vec<Command>) -> Outcome {
+    for mut command in commands {
+        println!("$ {}", display(&command));
+        match command.status() {
+            Ok(status) if status.success() => {}
+            Ok(status) => {
+                return Outcome::Failed(format!("`{}` exited with {status}", display(&command)));
+            }
+            Err(e) => {
+                return Outcome::Failed(format!("could not start `{}`: {e}", display(&command)));
+            }
+        }
+    }
+    Outcome::Passed
+}
+
+/// A workspace crate: its package name and directory.
+struct Crate {
+    package: String,
+    dir: std::path::PathBuf,
+}
+
+/// The crates under `crates/`, read from their manifests.
+fn workspace_crates() -> Vec<Crate> {
+    let mut crates = Vec::new();
+    let Ok(entries) = std::fs::read_dir(workspace_root().join("crates")) else {
+        return crates;
+    };
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let Ok(manifest) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
+            continue;
+        };
+        let package = manifest.lines().find_map(|line| {
+            let line = line.trim();
+            let value = line
+                .strip_prefix("name")?
+                .trim_start()
+                .strip_prefix('=')?
+                .trim();
+            Some(value.trim_matches('"').to_string())
+        });
+        if let Some(package) = package {
+            crates.push(Crate { package, dir });
+        }
+    }
+    crates.sort_by(|a, b| a.package.cmp(&b.package));
+    crates
+}
+
+/// Loom models: every `tests/loom*.rs` of every crate, built with
+/// `--cfg nanopath_loom` in release (loom explores thousands of executions)
+/// and in its own target directory, so the cfg change does not invalidate
+/// the normal build's cache.
+fn loom() -> Outcome {
+    let mut commands = Vec::new();
+    for krate in workspace_crates() {
+        let Ok(entries) = std::fs::read_dir(krate.dir.join("tests")) else {
+            continue;
+        };
+        let mut tests: Vec<String> = entries
+            .flatten()
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n.starts_with("loom") && n.ends_with(".rs"))
+            .map(|n| n.trim_end_matches(".rs").to_string())
+            .collect();
+        tests.sort();
+        if tests.is_empty() {
+            continue;
+        }
+        let mut c = cmd(&[
+            "test",
+            "--release",
+            "-p",
+            &krate.package,
+            "--features",
+            "loom",
+        ]);
+        for t in &tests {
+            c.args(["--test", t]);
+        }
+        c.env("RUSTFLAGS", "--cfg nanopath_loom")
+            // Two preemptions find the known bug classes of these algorithms
+            // and keep the state space small enough for CI.
+            .env("LOOM_MAX_PREEMPTIONS", "2")
+            .env("CARGO_TARGET_DIR", target_dir().join("loom"));
+        commands.push(c);
+    }
+    if commands.is_empty() {
+        return Outcome::Skipped("no loom models found".into());
+    }
+    run_all(commands)
+}
+
+/// Miri on every crate with `unsafe` code, when `cargo +nightly miri` is
+/// installed; a clear skip line otherwise.
+fn miri() -> Outcome {
+    let installed = Command::new("cargo")
+        .args(["+nightly", "miri", "--version"])
+        .current_dir(workspace_root())
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !installed {
+        println!("miri: skipped (not installed)");
+        return Outcome::Skipped(
+            "not installed: `rustup +nightly component add miri rust-src`".into(),
+        );
+    }
+    let crates: Vec<Crate> = workspace_crates()
+        .into_iter()
+        .filter(|k| has_unsafe(&k.dir.join("src")))
+        .collect();
+    if crates.is_empty() {
+        return Outcome::Skipped("no crate has unsafe code".into());
+    }
+    let miri_target = target_dir().join("miri");
+    // `cargo miri setup` builds Miri's sysroot; it fails if rust-src is
+    // missing, which is an installation gap, not a test failure.
+    let mut setup = Command::new("cargo");
+    setup
+        .args(["+nightly", "miri", "setup"])
+        .current_dir(workspace_root())
+        .env("CARGO_TARGET_DIR", &miri_target);
+    match setup.status() {
+        Ok(s) if s.success() => {}
+        _ => {
+            println!("miri: skipped (sysroot setup failed; is rust-src installed for nightly?)");
+            return Outcome::Skipped(
+                "sysroot setup failed: `rustup +nightly component add rust-src`".into(),
+            );
+        }
+    }
+    let mut test = Command::new("cargo");
+    test.args(["+nightly", "miri", "test"])
+        .current_dir(workspace_root());
+    for k in &crates {
+        test.args(["-p", &k.package]);
+    }
+    // Strict provenance: every pointer keeps its provenance (tagged pointers
+    // use `map_addr`, never integer round-trips).
+    test.env("MIRIFLAGS", "-Zmiri-strict-provenance")
+        .env("CARGO_TARGET_DIR", &miri_target);
+    run_all(vec![test])
+}
+
+/// Whether any `.rs` file under `dir` contains the `unsafe` keyword.
+fn has_unsafe(dir: &std::path::Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        let path = e.path();
+        if path.is_dir() {
+            has_unsafe(&path)
+        } else {
+            path.extension().is_some_and(|x| x == "rs")
+                && std::fs::read_to_string(&path).is_ok_and(|s| s.contains("unsafe "))
+        }
+    })
+}
