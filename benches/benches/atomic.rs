@@ -7,13 +7,14 @@
 //! * `lock_uncontended` / `lock_2threads`: lock, increment a `u64`, unlock.
 //!   `SpinLock` vs `std::sync::Mutex` vs `parking_lot::Mutex`.
 //! * `seqlock_read/{64B,128B}`: reads of a 64- or 128-byte value while a
-//!   writer thread rewrites it in a loop (16 spin hints between writes).
+//!   writer thread rewrites it once per microsecond.
 //!   `SeqLock` vs `std::sync::RwLock` vs the `seqlock` crate.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use nanopath_bench::{criterion_config, read_with_concurrent_writer, run_concurrently};
+use nanopath_bench::{criterion_config, run_concurrently, with_paced_writer};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
 
 // ---------------------------------------------------------------- counters
 
@@ -230,8 +231,9 @@ fn locks(c: &mut Criterion) {
 
 // ---------------------------------------------------------------- seqlocks
 
-/// Spin hints the writer waits between writes in `seqlock_read`.
-const WRITER_PAUSE: u32 = 16;
+/// The writer's period in `seqlock_read`: one write per microsecond (1 M
+/// writes/s, a busy market-data feed), the same for every implementation.
+const WRITER_PERIOD: Duration = Duration::from_micros(1);
 
 /// A cell holding `[u64; N]` that one thread writes and another reads.
 trait ReadMostly<const N: usize>: Sync {
@@ -300,24 +302,28 @@ fn bench_read_mostly<const N: usize, C: ReadMostly<N>>(group: &mut Group<'_>, pa
     let cell = C::new();
     cell.write([7; N]);
     assert_eq!(cell.read(), [7; N], "{} lost a write", C::NAME);
-    read_with_concurrent_writer(
-        20_000,
-        WRITER_PAUSE,
-        |_| checked_read(&cell),
+    with_paced_writer(
+        WRITER_PERIOD,
         |n| cell.write([n; N]),
+        || {
+            for _ in 0..100_000 {
+                checked_read(&cell);
+            }
+        },
     );
 
-    group.bench_with_input(BenchmarkId::new(C::NAME, param), &(), |b, _| {
-        b.iter_custom(|iters| {
-            let cell = C::new();
-            read_with_concurrent_writer(
-                iters,
-                WRITER_PAUSE,
-                |_| checked_read(&cell),
-                |n| cell.write([n; N]),
-            )
-        })
-    });
+    // Boxed and padded: the cell shares no line with either thread's stack.
+    let cell = Box::new(nanopath_atomic::CachePadded::new(C::new()));
+    let cell: &C = &cell;
+    with_paced_writer(
+        WRITER_PERIOD,
+        |n| cell.write([n; N]),
+        || {
+            group.bench_with_input(BenchmarkId::new(C::NAME, param), &(), |b, _| {
+                b.iter(|| checked_read(cell))
+            })
+        },
+    );
 }
 
 fn seqlocks(c: &mut Criterion) {

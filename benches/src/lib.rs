@@ -51,38 +51,41 @@ where
     })
 }
 
-/// Times `iters` calls of `read` on this thread while a second thread runs
-/// `write` in a loop (with `pause` spin hints between calls) until the reads
-/// are done. Returns the reader's time.
-pub fn read_with_concurrent_writer<R, W>(iters: u64, pause: u32, read: R, write: W) -> Duration
+/// Runs `body` on this thread while a second thread calls `write(n)` (n =
+/// 1, 2, ...) once every `period`, paced by the clock so that a cheaper
+/// `write` does not mean more writes: every implementation faces the same
+/// write rate. The writer starts before `body` and stops after it, so it runs
+/// through criterion's warm-up and every sample of a benchmark run inside
+/// `body`, with no thread start-up in any sample.
+pub fn with_paced_writer<W, B, T>(period: Duration, write: W, body: B) -> T
 where
-    R: Fn(u64),
     W: Fn(u64) + Sync,
+    B: FnOnce() -> T,
 {
-    let stop = AtomicBool::new(false);
+    // Padded: the writer polls this flag constantly, and it must not share a
+    // line with the reader's stack (false sharing would tax the reader).
+    let stop = nanopath_atomic::CachePadded::new(AtomicBool::new(false));
     let started = Barrier::new(2);
     std::thread::scope(|s| {
         s.spawn(|| {
             let mut n = 0u64;
             started.wait();
+            let mut next = Instant::now();
             // Relaxed: a stop flag; the scope join synchronizes the rest.
             while !stop.load(Ordering::Relaxed) {
                 n = n.wrapping_add(1);
                 write(n);
-                for _ in 0..pause {
+                next += period;
+                while Instant::now() < next && !stop.load(Ordering::Relaxed) {
                     std::hint::spin_loop();
                 }
             }
             black_box(n);
         });
         started.wait();
-        let start = Instant::now();
-        for i in 0..iters {
-            read(i);
-        }
-        let elapsed = start.elapsed();
+        let result = body();
         stop.store(true, Ordering::Relaxed);
-        elapsed
+        result
     })
 }
 

@@ -36,6 +36,11 @@
 //! ```
 #![cfg_attr(not(test), no_std)]
 
+// The crate README's example runs as a doctest.
+#[cfg(all(doctest, feature = "std"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;

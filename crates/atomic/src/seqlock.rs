@@ -74,6 +74,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes};
 /// });
 /// assert_eq!(quote.read(), [1099, 1100]);
 /// ```
+#[repr(C)] // `seq` first: it shares a cache line with the value's first bytes.
 pub struct SeqLock<T> {
     /// Even: no writer inside, and `data` holds the value written by the
     /// writer that stored this number. Odd: a writer is between its CAS and

@@ -8,8 +8,12 @@
 //! a stack slot (threads have disjoint stacks, and a thread's stack depth
 //! varies little), mixed so that neighbouring stacks spread out.
 //!
+//! See [`current_cell`] for how a thread comes to own a cell outright.
+//!
 //! [`ShardedCounter`]: crate::ShardedCounter
 //! [`RequestStats`]: crate::RequestStats
+
+use crate::sync::{AtomicU64, Ordering};
 
 /// Upper bound on the shard count of any sharded structure: constructors
 /// clamp to it, so a caller's typo cannot make us allocate without bound.
@@ -26,6 +30,119 @@ pub(crate) fn shard_count(requested: usize) -> usize {
 #[cfg(feature = "std")]
 pub(crate) fn default_shard_count() -> usize {
     shard_count(std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Where the calling thread writes in a structure with `shards` owned cells
+/// followed by `shards` shared cells (`shards` a power of two): the index,
+/// and whether the thread has that cell to itself.
+///
+/// With `std`, each live thread holds a process-wide *slot id*, claimed on
+/// first use from a bitmap (lowest free id first) and released when the
+/// thread exits. Ids are unique among live threads, so the thread holding id
+/// `i < shards` is the only writer of owned cell `i` and may update it with a
+/// plain load and store: no lock-prefixed instruction. Threads whose id is
+/// `>= shards` (more threads than shards), or that have no id (the 1024 ids
+/// are taken, or thread-locals are being torn down), use a shared cell with
+/// `fetch_add`. Without `std` (and under loom) every thread uses the shared
+/// cells.
+#[inline]
+pub(crate) fn current_cell(shards: usize) -> (usize, bool) {
+    match slot_id() {
+        Some(id) if id < shards => (id, true),
+        _ => (shards + (thread_index() & (shards - 1)), false),
+    }
+}
+
+/// Adds `n` to `cell`: a plain load and store when this thread is the cell's
+/// only writer (`exclusive`), an atomic `fetch_add` otherwise.
+#[inline]
+pub(crate) fn add(cell: &AtomicU64, n: u64, exclusive: bool) {
+    // Relaxed throughout: counters publish no other memory. The exclusive
+    // path is sound because only the id's holder writes the cell, and the
+    // id hand-over (Release in `release`, Acquire in `claim`) orders the
+    // previous holder's last store before the next holder's first load.
+    if exclusive {
+        cell.store(
+            cell.load(Ordering::Relaxed).wrapping_add(n),
+            Ordering::Relaxed,
+        );
+    } else {
+        cell.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// The calling thread's slot id, if it holds one.
+#[cfg(all(feature = "std", not(nanopath_loom)))]
+#[inline]
+fn slot_id() -> Option<usize> {
+    std::thread_local! {
+        static SLOT: ids::SlotId = ids::SlotId::claim();
+    }
+    SLOT.try_with(|slot| slot.id).ok().flatten()
+}
+
+/// Without thread-locals (or under loom, whose threads share the OS
+/// thread's thread-locals) nobody owns a cell.
+#[cfg(not(all(feature = "std", not(nanopath_loom))))]
+#[inline]
+fn slot_id() -> Option<usize> {
+    None
+}
+
+#[cfg(all(feature = "std", not(nanopath_loom)))]
+mod ids {
+    //! The process-wide slot-id bitmap. Not routed through the loom shim:
+    //! loom atomics cannot live in statics, and loom builds never use it.
+
+    use core::sync::atomic::{AtomicU64, Ordering};
+
+    const WORDS: usize = super::MAX_SHARDS / 64;
+
+    /// Bit `i` set: slot id `i` is held by a live thread.
+    static BITMAP: [AtomicU64; WORDS] = [const { AtomicU64::new(0) }; WORDS];
+
+    /// A thread's slot id; released when the thread's locals are destroyed.
+    pub(super) struct SlotId {
+        pub(super) id: Option<usize>,
+    }
+
+    impl SlotId {
+        /// Claims the lowest free id, if any is free.
+        pub(super) fn claim() -> Self {
+            for (w, word) in BITMAP.iter().enumerate() {
+                let mut current = word.load(Ordering::Relaxed);
+                while current != u64::MAX {
+                    let bit = (!current).trailing_zeros();
+                    // Acquire pairs with the Release in `drop` of the id's
+                    // previous holder: its stores to owned cells happen-before
+                    // our first load of them.
+                    match word.compare_exchange_weak(
+                        current,
+                        current | (1 << bit),
+                        Ordering::Acquire,
+                        Ordering::Relaxed,
+                    ) {
+                        Ok(_) => {
+                            return Self {
+                                id: Some(w * 64 + bit as usize),
+                            };
+                        }
+                        Err(actual) => current = actual,
+                    }
+                }
+            }
+            Self { id: None }
+        }
+    }
+
+    impl Drop for SlotId {
+        fn drop(&mut self) {
+            if let Some(id) = self.id {
+                // Release pairs with the Acquire CAS in `claim`.
+                BITMAP[id / 64].fetch_and(!(1 << (id % 64)), Ordering::Release);
+            }
+        }
+    }
 }
 
 /// The calling thread's shard index, before masking.
@@ -75,6 +192,34 @@ mod tests {
         assert_eq!(shard_count(3), 4);
         assert_eq!(shard_count(64), 64);
         assert_eq!(shard_count(usize::MAX), MAX_SHARDS);
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn live_threads_hold_distinct_slot_ids_and_ids_are_reused() {
+        let mine = slot_id().expect("ids are free");
+        assert_eq!(slot_id(), Some(mine));
+        let barrier = std::sync::Barrier::new(2);
+        let (a, b) = std::thread::scope(|s| {
+            let h1 = s.spawn(|| {
+                let id = slot_id();
+                barrier.wait();
+                id
+            });
+            let h2 = s.spawn(|| {
+                let id = slot_id();
+                barrier.wait();
+                id
+            });
+            (h1.join().unwrap(), h2.join().unwrap())
+        });
+        assert!(a.is_some() && b.is_some());
+        assert_ne!(a, b);
+        assert_ne!(a, Some(mine));
+        // Both threads exited; their ids are free again for a new thread,
+        // which takes the lowest free one.
+        let c = std::thread::spawn(slot_id).join().unwrap();
+        assert!(c <= a.max(b), "id {c:?} not reused from {a:?}/{b:?}");
     }
 
     #[cfg(feature = "std")]

@@ -19,8 +19,10 @@ struct Cell {
 /// Request statistics recorded from any thread: request count, error count
 /// and bytes, each in a cache-padded shard per thread slot.
 ///
-/// `record` costs three relaxed `fetch_add`s on a line only the calling thread
-/// (or the few threads sharing its shard) writes.
+/// `record` costs three relaxed updates on a line only the calling thread
+/// writes: plain load + store pairs for the first `shards` live threads (they
+/// own their cell, as in [`ShardedCounter`](crate::ShardedCounter)), and
+/// `fetch_add`s on a shared overflow cell for threads beyond that.
 ///
 /// # Consistency
 ///
@@ -50,10 +52,12 @@ struct Cell {
 /// assert_eq!(snap.error_rate(), 0.5);
 /// ```
 pub struct RequestStats {
-    /// Power-of-two number of padded shards (`1..=MAX_SHARDS`).
-    shards: Box<[CachePadded<Cell>]>,
-    /// `shards.len() - 1`.
-    mask: usize,
+    /// `2 * shards` padded cells: owned cells first (one writer each, the
+    /// thread holding that slot id), then shared ones (see
+    /// `shard::current_cell`).
+    cells: Box<[CachePadded<Cell>]>,
+    /// A power of two in `1..=MAX_SHARDS`.
+    shards: usize,
 }
 
 /// A point-in-time reading of [`RequestStats`] (see its consistency notes).
@@ -123,8 +127,8 @@ impl RequestStats {
     /// assert_eq!(stats.snapshot().bytes, 10);
     /// ```
     pub fn with_shards(shards: usize) -> Self {
-        let count = shard::shard_count(shards);
-        let cells: Vec<_> = (0..count)
+        let shards = shard::shard_count(shards);
+        let cells: Vec<_> = (0..2 * shards)
             .map(|_| {
                 CachePadded::new(Cell {
                     requests: AtomicU64::new(0),
@@ -134,8 +138,8 @@ impl RequestStats {
             })
             .collect();
         Self {
-            shards: cells.into_boxed_slice(),
-            mask: count - 1,
+            cells: cells.into_boxed_slice(),
+            shards,
         }
     }
 
@@ -149,13 +153,14 @@ impl RequestStats {
     /// ```
     #[inline]
     pub fn record(&self, bytes: u64, is_error: bool) {
-        let cell = &self.shards[shard::thread_index() & self.mask];
-        // Relaxed throughout: these are statistics; no other memory is
-        // published through them (see the type's consistency notes).
-        cell.requests.fetch_add(1, Ordering::Relaxed);
-        cell.bytes.fetch_add(bytes, Ordering::Relaxed);
+        let (index, exclusive) = shard::current_cell(self.shards);
+        let cell = &self.cells[index];
+        // Plain load + store on an owned cell, `fetch_add` on a shared one;
+        // relaxed either way (see the type's consistency notes).
+        shard::add(&cell.requests, 1, exclusive);
+        shard::add(&cell.bytes, bytes, exclusive);
         if is_error {
-            cell.errors.fetch_add(1, Ordering::Relaxed);
+            shard::add(&cell.errors, 1, exclusive);
         }
     }
 
@@ -169,7 +174,7 @@ impl RequestStats {
     /// ```
     pub fn snapshot(&self) -> StatsSnapshot {
         let mut snap = StatsSnapshot::default();
-        for cell in self.shards.iter() {
+        for cell in self.cells.iter() {
             // Relaxed: see `record`.
             snap.requests = snap
                 .requests
@@ -193,7 +198,7 @@ impl Default for RequestStats {
 impl fmt::Debug for RequestStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequestStats")
-            .field("shards", &self.shards.len())
+            .field("shards", &self.shards)
             .field("snapshot", &self.snapshot())
             .finish()
     }

@@ -84,3 +84,36 @@ fn snapshot_taken_during_writes_is_bounded_by_before_and_after() {
     });
     assert_eq!(stats.snapshot().requests, per_thread);
 }
+
+/// Owned cells (plain load + store) and shared overflow cells (fetch_add)
+/// together: more threads than shards, and threads that exit and hand their
+/// slot id to a successor, which continues on the same owned cell.
+#[test]
+fn owned_and_shared_cells_lose_nothing() {
+    let per_thread = common::stress_iters(100_000) as u64;
+    let one_shard = ShardedCounter::with_shards(1);
+    let many_shards = ShardedCounter::with_shards(64);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..per_thread {
+                    one_shard.incr();
+                    many_shards.add(2);
+                }
+            });
+        }
+    });
+    assert_eq!(one_shard.sum(), 4 * per_thread);
+    assert_eq!(many_shards.sum(), 8 * per_thread);
+    // Sequential threads reuse slot ids (and so owned cells).
+    for _ in 0..8 {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for _ in 0..per_thread / 8 {
+                    one_shard.incr();
+                }
+            });
+        });
+    }
+    assert_eq!(one_shard.sum(), 4 * per_thread + 8 * (per_thread / 8));
+}
