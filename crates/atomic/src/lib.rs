@@ -45,16 +45,18 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-mod backoff;
-mod cache_padded;
-mod seqlock;
+pub mod backoff;
+pub mod cache_padded;
+pub mod seqlock;
 mod shard;
-mod sharded_counter;
-mod spinlock;
-mod stats;
+pub mod sharded_counter;
+pub mod spinlock;
+pub mod stats;
 mod sync;
-mod tagged;
+pub mod tagged;
 
+// The modules are public for their documentation (algorithm notes, memory
+// model arguments); the types are re-exported here, which is the API to use.
 pub use backoff::Backoff;
 pub use cache_padded::CachePadded;
 pub use seqlock::SeqLock;
