@@ -66,6 +66,15 @@ unsafe impl<T: Send> Send for SpinLock<T> {}
 ///
 /// Send when `T: Send` (a spin lock has no owner thread, unlike an OS mutex),
 /// Sync when `T: Send + Sync`.
+///
+/// ```
+/// let lock = nanopath_atomic::SpinLock::new(String::from("a"));
+/// let mut guard = lock.lock();
+/// guard.push('b'); // DerefMut
+/// assert_eq!(guard.len(), 2); // Deref
+/// drop(guard); // unlocks
+/// assert!(!lock.is_locked());
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct SpinLockGuard<'a, T> {
     /// The lock this guard holds; `lock.locked` is `true` for the guard's life.

@@ -283,6 +283,14 @@ impl fmt::Debug for AtomicTaggedIndex {
 
 /// The error of [`TaggedPtr::new`]: the pointer's low bits, which hold the
 /// tag, are not zero.
+///
+/// ```
+/// use nanopath_atomic::{MisalignedPointer, TaggedPtr};
+/// let bad = core::ptr::without_provenance_mut::<u32>(0x1002);
+/// let err = TaggedPtr::new(bad, 0).unwrap_err();
+/// assert_eq!(err, MisalignedPointer { addr: 0x1002, align: 4 });
+/// assert_eq!(err.to_string(), "pointer 0x1002 is not aligned to 4 bytes, so it has no room for a tag");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MisalignedPointer {
     /// The pointer's address.
