@@ -75,7 +75,9 @@ where
             while !stop.load(Ordering::Relaxed) {
                 n = n.wrapping_add(1);
                 write(n);
-                next += period;
+                // No catch-up bursts: if the writer fell behind (it was
+                // descheduled), the next write is one period from now.
+                next = (next + period).max(Instant::now());
                 while Instant::now() < next && !stop.load(Ordering::Relaxed) {
                     std::hint::spin_loop();
                 }
