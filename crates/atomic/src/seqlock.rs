@@ -144,20 +144,22 @@ where
     /// ```
     #[inline]
     pub fn read(&self) -> T {
-        if let Some(value) = self.try_read() {
-            return value;
-        }
-        self.read_contended()
-    }
-
-    #[cold]
-    fn read_contended(&self) -> T {
+        // The same protocol as `try_read`, written as one loop that returns
+        // `T` directly: no `Option<T>` is materialised per attempt, which
+        // keeps large values in registers and out of extra stack copies.
         let backoff = Backoff::new();
         loop {
-            backoff.snooze();
-            if let Some(value) = self.try_read() {
-                return value;
+            // Acquire: as in `try_read`.
+            let before = self.seq.load(Ordering::Acquire);
+            if before & 1 == 0 {
+                let value = self.data.load();
+                // Acquire fence: as in `try_read`.
+                fence(Ordering::Acquire);
+                if self.seq.load(Ordering::Relaxed) == before {
+                    return value;
+                }
             }
+            backoff.snooze();
         }
     }
 
