@@ -13,7 +13,10 @@
 //! [`ShardedCounter`]: crate::ShardedCounter
 //! [`RequestStats`]: crate::RequestStats
 
+use crate::CachePadded;
 use crate::sync::{AtomicU64, Ordering};
+use alloc::boxed::Box;
+use alloc::vec::Vec;
 
 /// Upper bound on the shard count of any sharded structure: constructors
 /// clamp to it, so a caller's typo cannot make us allocate without bound.
@@ -32,6 +35,48 @@ pub(crate) fn default_shard_count() -> usize {
     shard_count(std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+/// The cell layout shared by the sharded structures: `2 * shards` padded
+/// cells, the first `shards` owned (one writer each: the live thread
+/// holding that slot id), the rest shared (see [`current_cell`]).
+#[derive(Debug)]
+pub(crate) struct Cells<T> {
+    /// Owned cells `0..shards`, then shared cells `shards..2 * shards`.
+    cells: Box<[CachePadded<T>]>,
+    /// A power of two in `1..=MAX_SHARDS`.
+    shards: usize,
+}
+
+impl<T> Cells<T> {
+    /// Cells for `requested` shards (rounded and clamped by [`shard_count`]),
+    /// each made by `make`.
+    pub(crate) fn new(requested: usize, make: impl Fn() -> T) -> Self {
+        let shards = shard_count(requested);
+        let cells: Vec<_> = (0..2 * shards).map(|_| CachePadded::new(make())).collect();
+        Self {
+            cells: cells.into_boxed_slice(),
+            shards,
+        }
+    }
+
+    /// The shard count.
+    #[inline]
+    pub(crate) fn shards(&self) -> usize {
+        self.shards
+    }
+
+    /// The calling thread's cell, and whether it is the cell's only writer.
+    #[inline]
+    pub(crate) fn current(&self) -> (&T, bool) {
+        let (index, exclusive) = current_cell(self.shards);
+        (&self.cells[index], exclusive)
+    }
+
+    /// Every cell, owned and shared, for summing.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
+        self.cells.iter().map(|c| &**c)
+    }
+}
+
 /// Where the calling thread writes in a structure with `shards` owned cells
 /// followed by `shards` shared cells (`shards` a power of two): the index,
 /// and whether the thread has that cell to itself.
@@ -46,7 +91,7 @@ pub(crate) fn default_shard_count() -> usize {
 /// `fetch_add`. Without `std` (and under loom) every thread uses the shared
 /// cells.
 #[inline]
-pub(crate) fn current_cell(shards: usize) -> (usize, bool) {
+fn current_cell(shards: usize) -> (usize, bool) {
     match slot_id() {
         Some(id) if id < shards => (id, true),
         _ => (shards + (thread_index() & (shards - 1)), false),

@@ -1,11 +1,8 @@
 //! [`ShardedCounter`]: a counter that many threads can bump without sharing
 //! a cache line.
 
-use crate::CachePadded;
 use crate::shard;
 use crate::sync::{AtomicU64, Ordering};
-use alloc::boxed::Box;
-use alloc::vec::Vec;
 use core::fmt;
 
 /// A `u64` counter split into cache-padded shards, one per thread slot.
@@ -47,12 +44,8 @@ use core::fmt;
 /// assert_eq!(hits.sum(), 4000);
 /// ```
 pub struct ShardedCounter {
-    /// `2 * shards` padded cells: `cells[i]` for `i < shards` is written only
-    /// by the live thread holding slot id `i` (plain load + store); the rest
-    /// are shared and written with `fetch_add`.
-    cells: Box<[CachePadded<AtomicU64>]>,
-    /// A power of two in `1..=MAX_SHARDS`.
-    shards: usize,
+    /// One owned and one shared padded cell per shard (see `shard::Cells`).
+    cells: shard::Cells<AtomicU64>,
 }
 
 impl ShardedCounter {
@@ -78,13 +71,8 @@ impl ShardedCounter {
     /// assert_eq!(nanopath_atomic::ShardedCounter::with_shards(0).shards(), 1);
     /// ```
     pub fn with_shards(shards: usize) -> Self {
-        let shards = shard::shard_count(shards);
-        let cells: Vec<_> = (0..2 * shards)
-            .map(|_| CachePadded::new(AtomicU64::new(0)))
-            .collect();
         Self {
-            cells: cells.into_boxed_slice(),
-            shards,
+            cells: shard::Cells::new(shards, || AtomicU64::new(0)),
         }
     }
 
@@ -95,7 +83,7 @@ impl ShardedCounter {
     /// ```
     #[inline]
     pub fn shards(&self) -> usize {
-        self.shards
+        self.cells.shards()
     }
 
     /// Adds `n` to the calling thread's shard.
@@ -108,9 +96,9 @@ impl ShardedCounter {
     /// ```
     #[inline]
     pub fn add(&self, n: u64) {
-        let (index, exclusive) = shard::current_cell(self.shards);
+        let (cell, exclusive) = self.cells.current();
         // `sum` after a join is exact because the join synchronizes.
-        shard::add(&self.cells[index], n, exclusive);
+        shard::add(cell, n, exclusive);
     }
 
     /// Adds one.

@@ -1,10 +1,7 @@
 //! [`RequestStats`]: lock-free request counters for a service's hot path.
 
-use crate::CachePadded;
 use crate::shard;
 use crate::sync::{AtomicU64, Ordering};
-use alloc::boxed::Box;
-use alloc::vec::Vec;
 use core::fmt;
 
 /// One shard's counters. The three words share a line on purpose: one
@@ -52,12 +49,8 @@ struct Cell {
 /// assert_eq!(snap.error_rate(), 0.5);
 /// ```
 pub struct RequestStats {
-    /// `2 * shards` padded cells: owned cells first (one writer each, the
-    /// thread holding that slot id), then shared ones (see
-    /// `shard::current_cell`).
-    cells: Box<[CachePadded<Cell>]>,
-    /// A power of two in `1..=MAX_SHARDS`.
-    shards: usize,
+    /// One owned and one shared padded cell per shard (see `shard::Cells`).
+    cells: shard::Cells<Cell>,
 }
 
 /// A point-in-time reading of [`RequestStats`] (see its consistency notes).
@@ -127,19 +120,13 @@ impl RequestStats {
     /// assert_eq!(stats.snapshot().bytes, 10);
     /// ```
     pub fn with_shards(shards: usize) -> Self {
-        let shards = shard::shard_count(shards);
-        let cells: Vec<_> = (0..2 * shards)
-            .map(|_| {
-                CachePadded::new(Cell {
-                    requests: AtomicU64::new(0),
-                    errors: AtomicU64::new(0),
-                    bytes: AtomicU64::new(0),
-                })
-            })
-            .collect();
+        let zero = || Cell {
+            requests: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+        };
         Self {
-            cells: cells.into_boxed_slice(),
-            shards,
+            cells: shard::Cells::new(shards, zero),
         }
     }
 
@@ -153,8 +140,7 @@ impl RequestStats {
     /// ```
     #[inline]
     pub fn record(&self, bytes: u64, is_error: bool) {
-        let (index, exclusive) = shard::current_cell(self.shards);
-        let cell = &self.cells[index];
+        let (cell, exclusive) = self.cells.current();
         // Plain load + store on an owned cell, `fetch_add` on a shared one;
         // relaxed either way (see the type's consistency notes).
         shard::add(&cell.requests, 1, exclusive);
@@ -198,7 +184,7 @@ impl Default for RequestStats {
 impl fmt::Debug for RequestStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequestStats")
-            .field("shards", &self.shards)
+            .field("shards", &self.cells.shards())
             .field("snapshot", &self.snapshot())
             .finish()
     }
