@@ -5,9 +5,10 @@
 //! `loom` feature) the same names come from [`loom`](https://docs.rs/loom), so
 //! the model checker sees every atomic access and explores its interleavings.
 //! Every other nanopath crate keeps a module shaped like this one; code never
-//! names `core::sync::atomic` directly outside the shim (the one documented
-//! exception is the process-wide thread-index counter in `shard.rs`, which is
-//! not part of any modelled algorithm and must be a `static`).
+//! names `core::sync::atomic` directly outside the shim (the documented
+//! exceptions are the process-wide thread-index counter and slot-id bitmap in
+//! `shard.rs`: they must be `static`s, which loom atomics cannot be, and loom
+//! builds do not use the slot ids).
 //!
 //! `UnsafeCell` follows loom's closure API (`with` / `with_mut`) in both
 //! builds, so loom can check that no shared and exclusive access overlap.
