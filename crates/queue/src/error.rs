@@ -1,0 +1,101 @@
+//! Error values: small, `Copy` where the payload allows, no allocation.
+
+use core::fmt;
+
+/// A push into a full queue: the value comes back.
+///
+/// ```
+/// let (mut tx, _rx) = nanopath_queue::spsc::channel::<&str>(1);
+/// tx.push("a").unwrap();
+/// let nanopath_queue::Full(back) = tx.push("b").unwrap_err();
+/// assert_eq!(back, "b");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Full<T>(pub T);
+
+impl<T> Full<T> {
+    /// The value that did not fit.
+    ///
+    /// ```
+    /// assert_eq!(nanopath_queue::Full(3).into_inner(), 3);
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> fmt::Debug for Full<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The value may not be Debug; it is the queue state that matters.
+        f.write_str("Full(..)")
+    }
+}
+
+impl<T> fmt::Display for Full<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the queue is full")
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T> std::error::Error for Full<T> {}
+
+/// A chunk request larger than what is available.
+///
+/// ```
+/// let (mut tx, _rx) = nanopath_queue::spsc::channel::<u8>(4);
+/// let err = tx.write_chunk_uninit(5).unwrap_err();
+/// assert_eq!(err, nanopath_queue::ChunkError::TooFewSlots { requested: 5, available: 4 });
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChunkError {
+    /// Fewer free slots (write chunk) or ready items (read chunk) than asked for.
+    TooFewSlots {
+        /// Slots asked for.
+        requested: usize,
+        /// Slots (or items) available at the time of the request.
+        available: usize,
+    },
+}
+
+impl fmt::Display for ChunkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChunkError::TooFewSlots {
+                requested,
+                available,
+            } => {
+                write!(f, "asked for {requested} slots, only {available} available")
+            }
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for ChunkError {}
+
+/// A capacity that cannot be represented (over `usize::MAX / 2` slots).
+///
+/// ```
+/// let err = nanopath_queue::spsc::try_channel::<()>(usize::MAX).unwrap_err();
+/// assert_eq!(err.requested, usize::MAX);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CapacityError {
+    /// The capacity asked for.
+    pub requested: usize,
+}
+
+impl fmt::Display for CapacityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "capacity {} exceeds the maximum of {}",
+            self.requested,
+            usize::MAX / 2
+        )
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for CapacityError {}

@@ -1,0 +1,46 @@
+//! # nanopath-queue
+//!
+//! Lock-free queues for the hot path. `#![no_std]` + `alloc`.
+//!
+//! | module | pattern | status |
+//! |---|---|---|
+//! | [`spsc`] | one producer thread, one consumer thread: pipeline stages | available |
+//! | `mpmc` | bounded, many producers and consumers: load balancing | planned |
+//! | `mpsc` | bounded and unbounded fan-in | planned |
+//! | `channel` | blocking channels with stats on top of the queues | planned |
+//!
+//! ```
+//! let (mut tx, mut rx) = nanopath_queue::spsc::channel::<u64>(1024);
+//! std::thread::scope(|s| {
+//!     s.spawn(move || {
+//!         for i in 0..10_000 {
+//!             while tx.push(i).is_err() {
+//!                 std::hint::spin_loop();
+//!             }
+//!         }
+//!     });
+//!     let mut expected = 0;
+//!     while expected < 10_000 {
+//!         if let Some(v) = rx.pop() {
+//!             assert_eq!(v, expected);
+//!             expected += 1;
+//!         }
+//!     }
+//! });
+//! ```
+#![cfg_attr(not(test), no_std)]
+
+// The crate README's example runs as a doctest.
+#[cfg(all(doctest, feature = "std"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod error;
+pub mod spsc;
+mod sync;
+
+pub use error::{CapacityError, ChunkError, Full};

@@ -1,0 +1,805 @@
+//! A bounded single-producer single-consumer ring buffer.
+//!
+//! # Algorithm
+//!
+//! Lamport's ring buffer (Lamport 1983, "Specifying concurrent program
+//! modules"), with the refinements that make it fast on cache-coherent
+//! machines:
+//!
+//! * the producer alone writes `tail`, the consumer alone writes `head`; each
+//!   is in its own [`CachePadded`] so the two sides never write one line;
+//! * each side keeps a private copy of the other's index and reloads it only
+//!   when that copy says the queue is full (producer) or empty (consumer), so
+//!   in steady state a push or pop touches the shared lines once per lap of
+//!   the other side, not once per item (the "cached index" trick of
+//!   FastForward, Giacomoni et al. 2008, and of rtrb);
+//! * positions run over `0..2 * capacity`, so `head == tail` means empty and
+//!   a distance of `capacity` means full, with every slot usable: capacity
+//!   is exact, with no power-of-two rounding and no wasted slot.
+//!
+//! Orderings: the producer writes a slot, then stores `tail` with
+//! **Release**; the consumer loads `tail` with **Acquire** before reading the
+//! slot (so the write happens-before the read). Symmetrically the consumer
+//! stores `head` with **Release** after moving a value out, and the producer
+//! loads `head` with **Acquire** before reusing that slot. Chunk commits
+//! publish many slots with one such store.
+//!
+//! Progress: `push` and `pop` are wait-free (a bounded number of steps, no
+//! retry loop).
+
+use crate::error::{CapacityError, ChunkError, Full};
+use crate::sync::{Arc, AtomicUsize, Ordering, Shadow};
+use alloc::boxed::Box;
+use core::cell::UnsafeCell;
+use core::fmt;
+use core::mem::MaybeUninit;
+use core::ptr;
+use nanopath_atomic::CachePadded;
+
+/// Creates a queue with room for exactly `capacity` items.
+///
+/// # Panics
+///
+/// If `capacity > usize::MAX / 2` (see [`try_channel`] for an error
+/// instead), or if the allocation fails.
+///
+/// ```
+/// let (mut tx, mut rx) = nanopath_queue::spsc::channel::<u32>(3);
+/// assert_eq!(tx.capacity(), 3);
+/// tx.push(1).unwrap();
+/// assert_eq!(rx.pop(), Some(1));
+/// ```
+pub fn channel<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
+    match try_channel(capacity) {
+        Ok(pair) => pair,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Creates a queue with room for exactly `capacity` items.
+///
+/// # Errors
+///
+/// [`CapacityError`] if `capacity > usize::MAX / 2` (positions run over
+/// `0..2 * capacity`). Allocation failure still aborts, as for `Vec`.
+///
+/// ```
+/// let (tx, _rx) = nanopath_queue::spsc::try_channel::<u8>(16).unwrap();
+/// assert_eq!(tx.capacity(), 16);
+/// assert!(nanopath_queue::spsc::try_channel::<u8>(usize::MAX).is_err());
+/// ```
+pub fn try_channel<T>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), CapacityError> {
+    if capacity > usize::MAX / 2 {
+        return Err(CapacityError {
+            requested: capacity,
+        });
+    }
+    // One allocation, not initialised slot by slot: O(1) for any capacity
+    // of zero-sized items, one `memset`-free `malloc` otherwise.
+    let slots = Box::<[UnsafeCell<MaybeUninit<T>>]>::new_uninit_slice(capacity);
+    // SAFETY: an `UnsafeCell<MaybeUninit<T>>` is valid in any state,
+    // including uninitialised, so the slice needs no initialisation.
+    let slots = unsafe { slots.assume_init() };
+    let shared = Arc::new(Shared {
+        head: CachePadded::new(AtomicUsize::new(0)),
+        tail: CachePadded::new(AtomicUsize::new(0)),
+        slots,
+        #[cfg(nanopath_loom)]
+        shadows: (0..capacity).map(|_| Shadow::default()).collect(),
+        capacity,
+    });
+    let producer = Producer {
+        shared: shared.clone(),
+        tail: 0,
+        cached_head: 0,
+    };
+    let consumer = Consumer {
+        shared,
+        head: 0,
+        cached_tail: 0,
+    };
+    Ok((producer, consumer))
+}
+
+/// State shared by the two handles; freed with the last one.
+struct Shared<T> {
+    /// The consumer's position: the next slot to read, in `0..2 * capacity`.
+    /// Written only by the consumer (Release), after moving values out.
+    head: CachePadded<AtomicUsize>,
+    /// The producer's position: the next slot to write, in `0..2 * capacity`.
+    /// Written only by the producer (Release), after writing values.
+    tail: CachePadded<AtomicUsize>,
+    /// `slots[p mod capacity]` holds an initialised `T` exactly for the
+    /// positions `p` from `head` (inclusive) to `tail` (exclusive).
+    slots: Box<[UnsafeCell<MaybeUninit<T>>]>,
+    /// Loom access tracking, one per slot (loom builds only).
+    #[cfg(nanopath_loom)]
+    shadows: Box<[Shadow]>,
+    /// Exact capacity, at most `usize::MAX / 2`.
+    capacity: usize,
+}
+
+impl<T> Shared<T> {
+    /// The slot index of position `pos` (`pos < 2 * capacity`).
+    #[inline(always)]
+    fn index(&self, pos: usize) -> usize {
+        if pos < self.capacity {
+            pos
+        } else {
+            pos - self.capacity
+        }
+    }
+
+    /// `pos + n` modulo `2 * capacity`, for `n <= capacity`, without overflow.
+    #[inline(always)]
+    fn advance(&self, pos: usize, n: usize) -> usize {
+        let to_wrap = 2 * self.capacity - pos;
+        if n >= to_wrap { n - to_wrap } else { pos + n }
+    }
+
+    /// Items from position `from` to position `to` (at most `capacity`).
+    #[inline(always)]
+    fn distance(&self, from: usize, to: usize) -> usize {
+        if to >= from {
+            to - from
+        } else {
+            2 * self.capacity - (from - to)
+        }
+    }
+
+    /// A pointer to the slot of position `pos`.
+    #[inline(always)]
+    fn slot(&self, pos: usize) -> *mut T {
+        let index = self.index(pos);
+        debug_assert!(index < self.slots.len());
+        // SAFETY: `pos < 2 * capacity` (every position is produced by
+        // `advance`), so `index < capacity == slots.len()`.
+        unsafe { self.slots.get_unchecked(index) }.get().cast()
+    }
+
+    /// The loom shadow of position `pos`'s slot (a shared no-op otherwise).
+    #[inline(always)]
+    fn shadow(&self, pos: usize) -> &Shadow {
+        #[cfg(nanopath_loom)]
+        return &self.shadows[self.index(pos)];
+        #[cfg(not(nanopath_loom))]
+        {
+            let _ = pos;
+            &Shadow::NONE
+        }
+    }
+
+    /// The (up to two) contiguous runs of slots for `len` positions from
+    /// `pos`: `(start index, length)` of the first run, and the length of the
+    /// second run, which starts at slot 0.
+    #[inline]
+    fn runs(&self, pos: usize, len: usize) -> (usize, usize, usize) {
+        let start = self.index(pos);
+        let first = len.min(self.capacity - start);
+        (start, first, len - first)
+    }
+}
+
+impl<T> Drop for Shared<T> {
+    fn drop(&mut self) {
+        // Last owner: both handles are gone, and `Arc`'s drop ordered their
+        // final index stores before this point.
+        let mut pos = self.head.load(Ordering::Relaxed);
+        let tail = self.tail.load(Ordering::Relaxed);
+        while pos != tail {
+            // SAFETY: positions in `head..tail` hold initialised values
+            // (struct invariant) and nobody else can reach them any more.
+            unsafe { ptr::drop_in_place(self.slot(pos)) };
+            pos = self.advance(pos, 1);
+        }
+    }
+}
+
+/// The sending half of an SPSC queue.
+pub struct Producer<T> {
+    shared: Arc<Shared<T>>,
+    /// Our position; always equal to `shared.tail` (we are its only writer).
+    tail: usize,
+    /// The consumer's `head` as last loaded; the real one is at or past it,
+    /// so free slots are at least `capacity - distance(cached_head, tail)`.
+    cached_head: usize,
+}
+
+/// The receiving half of an SPSC queue.
+pub struct Consumer<T> {
+    shared: Arc<Shared<T>>,
+    /// Our position; always equal to `shared.head` (we are its only writer).
+    head: usize,
+    /// The producer's `tail` as last loaded; the real one is at or past it,
+    /// so at least `distance(head, cached_tail)` items are ready.
+    cached_tail: usize,
+}
+
+// SAFETY: a `Producer` only moves `T`s into the buffer and the `Consumer`
+// only moves them out, each from one thread at a time (`&mut self`); with
+// `T: Send` handing either half to another thread is sound. `Shared` is
+// reached only through these two handles.
+unsafe impl<T: Send> Send for Producer<T> {}
+// SAFETY: as for `Producer`.
+unsafe impl<T: Send> Send for Consumer<T> {}
+
+impl<T> Producer<T> {
+    /// Free slots, at least `n`? Refreshes the cached head only if needed.
+    #[inline]
+    fn reserve(&mut self, n: usize) -> usize {
+        let shared = &*self.shared;
+        let mut free = shared.capacity - shared.distance(self.cached_head, self.tail);
+        if free < n {
+            // Acquire pairs with the consumer's Release store of `head`: its
+            // reads of the slots it freed happen-before our writes to them.
+            self.cached_head = shared.head.load(Ordering::Acquire);
+            free = shared.capacity - shared.distance(self.cached_head, self.tail);
+        }
+        free
+    }
+
+    /// Makes `n` written slots visible to the consumer.
+    #[inline]
+    fn publish(&mut self, n: usize) {
+        self.tail = self.shared.advance(self.tail, n);
+        // Release pairs with the consumer's Acquire load of `tail`: our slot
+        // writes happen-before its reads.
+        self.shared.tail.store(self.tail, Ordering::Release);
+    }
+
+    /// Appends `value`.
+    ///
+    /// # Errors
+    ///
+    /// [`Full`] with the value when the queue is full.
+    ///
+    /// ```
+    /// let (mut tx, _rx) = nanopath_queue::spsc::channel(1);
+    /// assert!(tx.push('a').is_ok());
+    /// assert_eq!(tx.push('b'), Err(nanopath_queue::Full('b')));
+    /// ```
+    #[inline]
+    pub fn push(&mut self, value: T) -> Result<(), Full<T>> {
+        if self.reserve(1) == 0 {
+            return Err(Full(value));
+        }
+        let shared = &*self.shared;
+        shared.shadow(self.tail).write();
+        // SAFETY: `reserve` saw a free slot at `tail`: the consumer has moved
+        // its previous value out (Acquire on `head`) and will not read it
+        // until we publish, so we have exclusive access.
+        unsafe { shared.slot(self.tail).write(value) };
+        self.publish(1);
+        Ok(())
+    }
+
+    /// Appends as many items of `items` as fit, in order, with one
+    /// publication; returns how many.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(3);
+    /// assert_eq!(tx.push_slice(&[1, 2, 3, 4]), 3);
+    /// let mut out = [0; 4];
+    /// assert_eq!(rx.pop_slice(&mut out), 3);
+    /// assert_eq!(out, [1, 2, 3, 0]);
+    /// ```
+    pub fn push_slice(&mut self, items: &[T]) -> usize
+    where
+        T: Copy,
+    {
+        let n = self.reserve(items.len()).min(items.len());
+        if n == 0 {
+            return 0;
+        }
+        let shared = &*self.shared;
+        let (start, first, second) = shared.runs(self.tail, n);
+        for i in 0..n {
+            shared.shadow(self.shared.advance(self.tail, i)).write();
+        }
+        let base = shared.slots.as_ptr().cast::<T>().cast_mut();
+        // SAFETY: the `n` slots from `tail` are free (see `push`); the runs
+        // lie inside the buffer (`start + first <= capacity`, `second <=
+        // start`), and `items` cannot overlap our private buffer. The slots
+        // are `UnsafeCell`s, so writing through a pointer derived from the
+        // buffer is allowed.
+        unsafe {
+            ptr::copy_nonoverlapping(items.as_ptr(), base.add(start), first);
+            ptr::copy_nonoverlapping(items.as_ptr().add(first), base, second);
+        }
+        self.publish(n);
+        n
+    }
+
+    /// Reserves `n` free slots to be written in place and committed with
+    /// one publication (zero-copy batch push).
+    ///
+    /// # Errors
+    ///
+    /// [`ChunkError::TooFewSlots`] if fewer than `n` slots are free.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel::<u64>(8);
+    /// let chunk = tx.write_chunk_uninit(4).unwrap();
+    /// assert_eq!(chunk.fill_from_iter(10..), 4);
+    /// assert_eq!(rx.pop(), Some(10));
+    /// assert_eq!(rx.len(), 3);
+    /// ```
+    pub fn write_chunk_uninit(&mut self, n: usize) -> Result<WriteChunkUninit<'_, T>, ChunkError> {
+        let available = self.reserve(n);
+        if available < n {
+            return Err(ChunkError::TooFewSlots {
+                requested: n,
+                available,
+            });
+        }
+        Ok(WriteChunkUninit {
+            producer: self,
+            len: n,
+        })
+    }
+
+    /// Free slots right now (a lower bound by the time it returns: the
+    /// consumer may free more).
+    ///
+    /// ```
+    /// let (mut tx, _rx) = nanopath_queue::spsc::channel(2);
+    /// tx.push(0u8).unwrap();
+    /// assert_eq!(tx.free_slots(), 1);
+    /// ```
+    pub fn free_slots(&self) -> usize {
+        let shared = &*self.shared;
+        // Acquire: as in `reserve`.
+        let head = shared.head.load(Ordering::Acquire);
+        shared.capacity - shared.distance(head, self.tail)
+    }
+
+    /// The queue's exact capacity.
+    ///
+    /// ```
+    /// assert_eq!(nanopath_queue::spsc::channel::<u8>(5).0.capacity(), 5);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.shared.capacity
+    }
+
+    /// `true` once the [`Consumer`] has been dropped: nothing pushed from
+    /// now on will be read.
+    ///
+    /// ```
+    /// let (tx, rx) = nanopath_queue::spsc::channel::<u8>(1);
+    /// assert!(!tx.is_abandoned());
+    /// drop(rx);
+    /// assert!(tx.is_abandoned());
+    /// ```
+    pub fn is_abandoned(&self) -> bool {
+        Arc::strong_count(&self.shared) < 2
+    }
+}
+
+impl<T> Consumer<T> {
+    /// Ready items, at least `n`? Refreshes the cached tail only if needed.
+    #[inline]
+    fn ready(&mut self, n: usize) -> usize {
+        let shared = &*self.shared;
+        let mut ready = shared.distance(self.head, self.cached_tail);
+        if ready < n {
+            // Acquire pairs with the producer's Release store of `tail`: its
+            // slot writes happen-before our reads.
+            self.cached_tail = shared.tail.load(Ordering::Acquire);
+            ready = shared.distance(self.head, self.cached_tail);
+        }
+        ready
+    }
+
+    /// Hands `n` read slots back to the producer.
+    #[inline]
+    fn release(&mut self, n: usize) {
+        self.head = self.shared.advance(self.head, n);
+        // Release pairs with the producer's Acquire load of `head`: our moves
+        // out of the slots happen-before its next writes to them.
+        self.shared.head.store(self.head, Ordering::Release);
+    }
+
+    /// Removes and returns the oldest item, or `None` if the queue is empty.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(2);
+    /// assert_eq!(rx.pop(), None);
+    /// tx.push("x").unwrap();
+    /// assert_eq!(rx.pop(), Some("x"));
+    /// ```
+    #[inline]
+    pub fn pop(&mut self) -> Option<T> {
+        if self.ready(1) == 0 {
+            return None;
+        }
+        let shared = &*self.shared;
+        shared.shadow(self.head).write();
+        // SAFETY: `ready` saw the slot at `head` published (Acquire on
+        // `tail`), so it holds an initialised value that the producer will not
+        // touch until we release it; we move it out exactly once.
+        let value = unsafe { shared.slot(self.head).read() };
+        self.release(1);
+        Some(value)
+    }
+
+    /// The oldest item, without removing it.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(2);
+    /// tx.push(7).unwrap();
+    /// assert_eq!(rx.peek(), Some(&7));
+    /// assert_eq!(rx.pop(), Some(7));
+    /// assert_eq!(rx.peek(), None);
+    /// ```
+    pub fn peek(&mut self) -> Option<&T> {
+        if self.ready(1) == 0 {
+            return None;
+        }
+        let shared = &*self.shared;
+        shared.shadow(self.head).read();
+        // SAFETY: as in `pop`; the reference borrows `self` mutably, so no
+        // `pop` can move the value out while it lives.
+        Some(unsafe { &*shared.slot(self.head) })
+    }
+
+    /// Moves up to `out.len()` items into `out`, oldest first, with one
+    /// publication; returns how many.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(4);
+    /// tx.push_slice(&[1u8, 2, 3]);
+    /// let mut out = [0u8; 2];
+    /// assert_eq!(rx.pop_slice(&mut out), 2);
+    /// assert_eq!(out, [1, 2]);
+    /// ```
+    pub fn pop_slice(&mut self, out: &mut [T]) -> usize
+    where
+        T: Copy,
+    {
+        let n = self.ready(out.len()).min(out.len());
+        if n == 0 {
+            return 0;
+        }
+        let shared = &*self.shared;
+        for i in 0..n {
+            shared.shadow(shared.advance(self.head, i)).write();
+        }
+        let (start, first, second) = shared.runs(self.head, n);
+        let base = shared.slots.as_ptr().cast::<T>();
+        // SAFETY: the `n` slots from `head` are published (see `pop`) and
+        // lie inside the buffer; `out` is caller memory, disjoint from it.
+        // `T: Copy`, so copying leaves nothing to drop.
+        unsafe {
+            ptr::copy_nonoverlapping(base.add(start), out.as_mut_ptr(), first);
+            ptr::copy_nonoverlapping(base, out.as_mut_ptr().add(first), second);
+        }
+        self.release(n);
+        n
+    }
+
+    /// Borrows `n` ready items in place, as up to two slices, to be consumed
+    /// with one publication (zero-copy batch pop).
+    ///
+    /// # Errors
+    ///
+    /// [`ChunkError::TooFewSlots`] if fewer than `n` items are ready.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(4);
+    /// tx.push_slice(&[1, 2, 3]);
+    /// let chunk = rx.read_chunk(3).unwrap();
+    /// let (a, b) = chunk.as_slices();
+    /// assert_eq!(a.iter().chain(b).sum::<i32>(), 6);
+    /// chunk.commit_all();
+    /// assert!(rx.is_empty());
+    /// ```
+    pub fn read_chunk(&mut self, n: usize) -> Result<ReadChunk<'_, T>, ChunkError> {
+        let available = self.ready(n);
+        if available < n {
+            return Err(ChunkError::TooFewSlots {
+                requested: n,
+                available,
+            });
+        }
+        for i in 0..n {
+            self.shared.shadow(self.shared.advance(self.head, i)).read();
+        }
+        Ok(ReadChunk {
+            consumer: self,
+            len: n,
+        })
+    }
+
+    /// Items ready right now (a lower bound by the time it returns: the
+    /// producer may add more).
+    ///
+    /// ```
+    /// let (mut tx, rx) = nanopath_queue::spsc::channel(2);
+    /// tx.push(1).unwrap();
+    /// assert_eq!(rx.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        let shared = &*self.shared;
+        // Acquire: as in `ready`.
+        shared.distance(self.head, shared.tail.load(Ordering::Acquire))
+    }
+
+    /// `true` if no item is ready right now.
+    ///
+    /// ```
+    /// let (_tx, rx) = nanopath_queue::spsc::channel::<u8>(2);
+    /// assert!(rx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The queue's exact capacity.
+    ///
+    /// ```
+    /// assert_eq!(nanopath_queue::spsc::channel::<u8>(5).1.capacity(), 5);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.shared.capacity
+    }
+
+    /// `true` once the [`Producer`] has been dropped: after draining what is
+    /// left, nothing more will arrive.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(1);
+    /// tx.push(1).unwrap();
+    /// drop(tx);
+    /// assert!(rx.is_abandoned());
+    /// assert_eq!(rx.pop(), Some(1)); // nothing already sent is lost
+    /// ```
+    pub fn is_abandoned(&self) -> bool {
+        Arc::strong_count(&self.shared) < 2
+    }
+}
+
+/// Free slots reserved by [`Producer::write_chunk_uninit`], written in place.
+///
+/// Nothing is visible to the consumer until a commit. Values written into
+/// slots that are not committed are not dropped (they are forgotten, as with
+/// `MaybeUninit`).
+pub struct WriteChunkUninit<'a, T> {
+    producer: &'a mut Producer<T>,
+    /// Reserved slots from `producer.tail`; all are free.
+    len: usize,
+}
+
+impl<T> WriteChunkUninit<'_, T> {
+    /// The reserved slots, as up to two slices (the second is empty unless
+    /// the chunk wraps around the end of the buffer).
+    ///
+    /// ```
+    /// use core::mem::MaybeUninit;
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel::<u32>(4);
+    /// let mut chunk = tx.write_chunk_uninit(2).unwrap();
+    /// let (first, second) = chunk.as_mut_slices();
+    /// assert_eq!(first.len() + second.len(), 2);
+    /// for (i, slot) in first.iter_mut().chain(second).enumerate() {
+    ///     slot.write(i as u32 * 10);
+    /// }
+    /// // SAFETY: both slots were initialised above.
+    /// unsafe { chunk.commit_all() };
+    /// assert_eq!((rx.pop(), rx.pop()), (Some(0), Some(10)));
+    /// ```
+    pub fn as_mut_slices(&mut self) -> (&mut [MaybeUninit<T>], &mut [MaybeUninit<T>]) {
+        let shared = &*self.producer.shared;
+        let (start, first, second) = shared.runs(self.producer.tail, self.len);
+        let base = shared.slots.as_ptr().cast::<MaybeUninit<T>>().cast_mut();
+        // SAFETY: the runs lie inside the buffer and are disjoint (`second <=
+        // start`); the slots are free and reserved for us (see `push`), and the
+        // slices borrow `self` mutably, so nothing else reaches them meanwhile.
+        unsafe {
+            (
+                core::slice::from_raw_parts_mut(base.add(start), first),
+                core::slice::from_raw_parts_mut(base, second),
+            )
+        }
+    }
+
+    /// The number of reserved slots.
+    ///
+    /// ```
+    /// let (mut tx, _rx) = nanopath_queue::spsc::channel::<u8>(4);
+    /// assert_eq!(tx.write_chunk_uninit(3).unwrap().len(), 3);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// `true` for a chunk of zero slots.
+    ///
+    /// ```
+    /// let (mut tx, _rx) = nanopath_queue::spsc::channel::<u8>(4);
+    /// assert!(tx.write_chunk_uninit(0).unwrap().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Publishes the first `n` slots (in slice order); `n` is capped at
+    /// [`len`](Self::len).
+    ///
+    /// # Safety
+    ///
+    /// The first `min(n, len)` slots, in the order of
+    /// [`as_mut_slices`](Self::as_mut_slices) (first slice, then second),
+    /// must have been initialised.
+    pub unsafe fn commit(self, n: usize) {
+        let n = n.min(self.len);
+        for i in 0..n {
+            let shared = &*self.producer.shared;
+            shared.shadow(shared.advance(self.producer.tail, i)).write();
+        }
+        self.producer.publish(n);
+    }
+
+    /// Publishes every reserved slot.
+    ///
+    /// # Safety
+    ///
+    /// Every reserved slot must have been initialised.
+    pub unsafe fn commit_all(self) {
+        let n = self.len;
+        // SAFETY: forwarded to the caller.
+        unsafe { self.commit(n) };
+    }
+
+    /// Moves items from `iter` into the reserved slots until either runs out,
+    /// then publishes them; returns how many. Safe: only written slots are
+    /// committed.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(4);
+    /// let n = tx.write_chunk_uninit(4).unwrap().fill_from_iter(["a", "b"]);
+    /// assert_eq!(n, 2);
+    /// assert_eq!(rx.len(), 2);
+    /// ```
+    pub fn fill_from_iter<I: IntoIterator<Item = T>>(mut self, iter: I) -> usize {
+        let mut written = 0;
+        let mut iter = iter.into_iter();
+        let (first, second) = self.as_mut_slices();
+        for slot in first.iter_mut().chain(second.iter_mut()) {
+            match iter.next() {
+                Some(value) => {
+                    slot.write(value);
+                    written += 1;
+                }
+                None => break,
+            }
+        }
+        // SAFETY: exactly the first `written` slots, in slice order, were
+        // initialised by the loop above.
+        unsafe { self.commit(written) };
+        written
+    }
+}
+
+/// Ready items borrowed in place by [`Consumer::read_chunk`].
+///
+/// Nothing is consumed until a commit; dropping the chunk without one
+/// leaves every item in the queue.
+pub struct ReadChunk<'a, T> {
+    consumer: &'a mut Consumer<T>,
+    /// Ready items from `consumer.head`.
+    len: usize,
+}
+
+impl<T> ReadChunk<'_, T> {
+    /// The items, oldest first, as up to two slices.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(2);
+    /// tx.push_slice(&[5, 6]);
+    /// let chunk = rx.read_chunk(2).unwrap();
+    /// assert_eq!(chunk.as_slices(), (&[5, 6][..], &[][..]));
+    /// ```
+    pub fn as_slices(&self) -> (&[T], &[T]) {
+        let shared = &*self.consumer.shared;
+        let (start, first, second) = shared.runs(self.consumer.head, self.len);
+        let base = shared.slots.as_ptr().cast::<T>();
+        // SAFETY: the runs lie inside the buffer and hold published,
+        // initialised items (see `Consumer::pop`) that the producer will not
+        // touch until we release them, which needs `self` by value.
+        unsafe {
+            (
+                core::slice::from_raw_parts(base.add(start), first),
+                core::slice::from_raw_parts(base, second),
+            )
+        }
+    }
+
+    /// The number of items in the chunk.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(2);
+    /// tx.push(1).unwrap();
+    /// assert_eq!(rx.read_chunk(1).unwrap().len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// `true` for a chunk of zero items.
+    ///
+    /// ```
+    /// let (_tx, mut rx) = nanopath_queue::spsc::channel::<u8>(2);
+    /// assert!(rx.read_chunk(0).unwrap().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Consumes (drops) the oldest `n` items of the chunk (capped at
+    /// [`len`](Self::len)) and hands their slots back with one publication.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(3);
+    /// tx.push_slice(&[1, 2, 3]);
+    /// rx.read_chunk(3).unwrap().commit(2);
+    /// assert_eq!(rx.pop(), Some(3));
+    /// ```
+    pub fn commit(self, n: usize) {
+        let n = n.min(self.len);
+        let shared = &*self.consumer.shared;
+        for i in 0..n {
+            let pos = shared.advance(self.consumer.head, i);
+            shared.shadow(pos).write();
+            // SAFETY: the item at `pos` is initialised and ours (see
+            // `as_slices`); it is dropped exactly once, here, and its slot is
+            // released right after.
+            unsafe { ptr::drop_in_place(shared.slot(pos)) };
+        }
+        self.consumer.release(n);
+    }
+
+    /// Consumes every item of the chunk.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(3);
+    /// tx.push_slice(&[1, 2]);
+    /// rx.read_chunk(2).unwrap().commit_all();
+    /// assert!(rx.is_empty());
+    /// ```
+    pub fn commit_all(self) {
+        let n = self.len;
+        self.commit(n);
+    }
+}
+
+impl<T> fmt::Debug for Producer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Producer")
+            .field("capacity", &self.capacity())
+            .field("free_slots", &self.free_slots())
+            .finish()
+    }
+}
+
+impl<T> fmt::Debug for Consumer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Consumer")
+            .field("capacity", &self.capacity())
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl<T> fmt::Debug for WriteChunkUninit<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteChunkUninit")
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+impl<T> fmt::Debug for ReadChunk<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadChunk").field("len", &self.len).finish()
+    }
+}

@@ -1,0 +1,47 @@
+//! The loom shim (the same pattern as `nanopath-atomic`'s `sync` module):
+//! atomics, `Arc` and spin hints come from `core`/`alloc` normally and from
+//! loom under `--cfg nanopath_loom`.
+//!
+//! The ring buffers keep their slots in one contiguous allocation (so chunk
+//! APIs can hand out slices), which loom cannot see. Under loom each slot
+//! therefore also has a [`Shadow`] cell that is touched whenever the real
+//! slot is written or read, so loom still reports a producer and a consumer
+//! that could access the same slot concurrently. Outside loom there are no
+//! shadows: one zero-sized no-op stands for all of them.
+
+#[cfg(not(nanopath_loom))]
+pub(crate) use alloc::sync::Arc;
+#[cfg(not(nanopath_loom))]
+pub(crate) use core::sync::atomic::{AtomicUsize, Ordering};
+
+#[cfg(nanopath_loom)]
+pub(crate) use loom::sync::Arc;
+#[cfg(nanopath_loom)]
+pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
+
+/// Access tracking for one slot (see the module docs).
+#[derive(Debug, Default)]
+pub(crate) struct Shadow {
+    #[cfg(nanopath_loom)]
+    cell: loom::cell::UnsafeCell<()>,
+}
+
+impl Shadow {
+    /// The shadow of every slot outside loom: there is nothing to track.
+    #[cfg(not(nanopath_loom))]
+    pub(crate) const NONE: Shadow = Shadow {};
+
+    /// Records a write to (or a move out of) the slot.
+    #[inline(always)]
+    pub(crate) fn write(&self) {
+        #[cfg(nanopath_loom)]
+        self.cell.with_mut(|_| ());
+    }
+
+    /// Records a shared read of the slot.
+    #[inline(always)]
+    pub(crate) fn read(&self) {
+        #[cfg(nanopath_loom)]
+        self.cell.with(|_| ());
+    }
+}
