@@ -35,115 +35,93 @@ fn one_to_one(produce: impl FnOnce() + Send, consume: impl FnOnce()) -> Duration
     })
 }
 
-fn nanopath_items(n: u64) -> Duration {
-    let (mut tx, mut rx) = nanopath_queue::spsc::channel::<u64>(CAPACITY);
-    one_to_one(
-        move || {
-            for i in 0..n {
-                let mut v = i;
-                while let Err(nanopath_queue::Full(back)) = tx.push(v) {
-                    v = back;
-                    std::hint::spin_loop();
-                }
-            }
-        },
-        || {
-            let mut expected = 0;
-            while expected < n {
-                if let Some(v) = rx.pop() {
-                    assert_eq!(v, expected, "nanopath spsc lost or reordered an item");
-                    expected += 1;
-                }
-            }
-        },
-    )
-}
-
-fn rtrb_items(n: u64) -> Duration {
-    let (mut tx, mut rx) = rtrb::RingBuffer::<u64>::new(CAPACITY);
-    one_to_one(
-        move || {
-            for i in 0..n {
-                let mut v = i;
-                while let Err(rtrb::PushError::Full(back)) = tx.push(v) {
-                    v = back;
-                    std::hint::spin_loop();
-                }
-            }
-        },
-        || {
-            let mut expected = 0;
-            while expected < n {
-                if let Ok(v) = rx.pop() {
-                    assert_eq!(v, expected, "rtrb lost or reordered an item");
-                    expected += 1;
-                }
-            }
-        },
-    )
-}
-
-fn nanopath_chunks(n: u64) -> Duration {
-    let (mut tx, mut rx) = nanopath_queue::spsc::channel::<u64>(CAPACITY);
-    one_to_one(
-        move || {
-            let mut next = 0;
-            while next < n {
-                let want = CHUNK.min((n - next) as usize);
-                if let Ok(chunk) = tx.write_chunk_uninit(want) {
-                    next += chunk.fill_from_iter(next..) as u64;
-                } else {
-                    std::hint::spin_loop();
-                }
-            }
-        },
-        || {
-            let mut expected = 0;
-            while expected < n {
-                let want = CHUNK.min((n - expected) as usize);
-                if let Ok(chunk) = rx.read_chunk(want) {
-                    let (a, b) = chunk.as_slices();
-                    for &v in a.iter().chain(b) {
-                        assert_eq!(v, expected, "nanopath spsc chunk lost or reordered an item");
-                        expected += 1;
+/// Defines `$items(n)` and `$chunks(n)` for one SPSC implementation: move
+/// `n` u64s from a producer thread to the consumer, one at a time or in
+/// chunks of [`CHUNK`], asserting order on every item. The implementations
+/// differ only in how a full push and a successful pop are spelled.
+macro_rules! spsc_impl {
+    (
+        $items:ident, $chunks:ident, $name:literal,
+        new: $new:expr,
+        full: $full:pat => $back:ident,
+        popped: $popped:pat => $value:ident $(,)?
+    ) => {
+        fn $items(n: u64) -> Duration {
+            let (mut tx, mut rx) = $new;
+            one_to_one(
+                move || {
+                    for i in 0..n {
+                        let mut v = i;
+                        while let Err($full) = tx.push(v) {
+                            v = $back;
+                            std::hint::spin_loop();
+                        }
                     }
-                    chunk.commit_all();
-                }
-            }
-        },
-    )
+                },
+                || {
+                    let mut expected = 0;
+                    while expected < n {
+                        if let $popped = rx.pop() {
+                            assert_eq!(
+                                $value, expected,
+                                concat!($name, " lost or reordered an item")
+                            );
+                            expected += 1;
+                        }
+                    }
+                },
+            )
+        }
+
+        fn $chunks(n: u64) -> Duration {
+            let (mut tx, mut rx) = $new;
+            one_to_one(
+                move || {
+                    let mut next = 0;
+                    while next < n {
+                        let want = CHUNK.min((n - next) as usize);
+                        if let Ok(chunk) = tx.write_chunk_uninit(want) {
+                            next += chunk.fill_from_iter(next..) as u64;
+                        } else {
+                            std::hint::spin_loop();
+                        }
+                    }
+                },
+                || {
+                    let mut expected = 0;
+                    while expected < n {
+                        let want = CHUNK.min((n - expected) as usize);
+                        if let Ok(chunk) = rx.read_chunk(want) {
+                            let (a, b) = chunk.as_slices();
+                            for &v in a.iter().chain(b) {
+                                assert_eq!(
+                                    v, expected,
+                                    concat!($name, " chunk lost or reordered an item")
+                                );
+                                expected += 1;
+                            }
+                            chunk.commit_all();
+                        }
+                    }
+                },
+            )
+        }
+    };
 }
 
-fn rtrb_chunks(n: u64) -> Duration {
-    let (mut tx, mut rx) = rtrb::RingBuffer::<u64>::new(CAPACITY);
-    one_to_one(
-        move || {
-            let mut next = 0;
-            while next < n {
-                let want = CHUNK.min((n - next) as usize);
-                if let Ok(chunk) = tx.write_chunk_uninit(want) {
-                    next += chunk.fill_from_iter(next..) as u64;
-                } else {
-                    std::hint::spin_loop();
-                }
-            }
-        },
-        || {
-            let mut expected = 0;
-            while expected < n {
-                let want = CHUNK.min((n - expected) as usize);
-                if let Ok(chunk) = rx.read_chunk(want) {
-                    let (a, b) = chunk.as_slices();
-                    for &v in a.iter().chain(b) {
-                        assert_eq!(v, expected, "rtrb chunk lost or reordered an item");
-                        expected += 1;
-                    }
-                    chunk.commit_all();
-                }
-            }
-        },
-    )
-}
+spsc_impl!(
+    nanopath_items, nanopath_chunks, "nanopath spsc",
+    new: nanopath_queue::spsc::channel::<u64>(CAPACITY),
+    full: nanopath_queue::Full(back) => back,
+    popped: Some(value) => value,
+);
+
+spsc_impl!(
+    rtrb_items, rtrb_chunks, "rtrb",
+    new: rtrb::RingBuffer::<u64>::new(CAPACITY),
+    full: rtrb::PushError::Full(back) => back,
+    popped: Ok(value) => value,
+);
 
 fn spsc(c: &mut Criterion) {
     // Sanity check before timing: each implementation delivers 100k items in
