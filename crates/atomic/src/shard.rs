@@ -94,7 +94,10 @@ impl<T> Cells<T> {
 fn current_cell(shards: usize) -> (usize, bool) {
     match slot_id() {
         Some(id) if id < shards => (id, true),
-        _ => (shards + (thread_index() & (shards - 1)), false),
+        // Ids are unique among live threads, so they spread live threads
+        // over the shared cells better than the ever-growing thread index.
+        Some(id) => (shards + (id & (shards - 1)), false),
+        None => (shards + (thread_index() & (shards - 1)), false),
     }
 }
 
