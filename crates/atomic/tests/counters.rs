@@ -3,13 +3,11 @@
 
 #![cfg(not(nanopath_loom))]
 
-mod common;
-
 use nanopath_atomic::{RequestStats, ShardedCounter, StatsSnapshot};
 use proptest::prelude::*;
 
 proptest! {
-    #![proptest_config(common::proptest_config())]
+    #![proptest_config(nanopath_testkit::proptest_config())]
 
     #[test]
     fn counter_sum_matches_model(shards in 0usize..20, adds in proptest::collection::vec(any::<u64>(), 0..64)) {
@@ -41,7 +39,7 @@ proptest! {
 #[test]
 fn no_increment_is_lost_across_threads() {
     let threads = 4u64;
-    let per_thread = common::stress_iters(250_000) as u64;
+    let per_thread = nanopath_testkit::stress_iters(250_000) as u64;
     let counter = ShardedCounter::new();
     let stats = RequestStats::new();
     std::thread::scope(|s| {
@@ -66,7 +64,7 @@ fn no_increment_is_lost_across_threads() {
 #[test]
 fn snapshot_taken_during_writes_is_bounded_by_before_and_after() {
     let stats = RequestStats::with_shards(2);
-    let per_thread = common::stress_iters(100_000) as u64;
+    let per_thread = nanopath_testkit::stress_iters(100_000) as u64;
     std::thread::scope(|s| {
         s.spawn(|| {
             for _ in 0..per_thread {
@@ -90,7 +88,7 @@ fn snapshot_taken_during_writes_is_bounded_by_before_and_after() {
 /// slot id to a successor, which continues on the same owned cell.
 #[test]
 fn owned_and_shared_cells_lose_nothing() {
-    let per_thread = common::stress_iters(100_000) as u64;
+    let per_thread = nanopath_testkit::stress_iters(100_000) as u64;
     let one_shard = ShardedCounter::with_shards(1);
     let many_shards = ShardedCounter::with_shards(64);
     std::thread::scope(|s| {

@@ -5,8 +5,6 @@
 
 #![cfg(not(nanopath_loom))]
 
-mod common;
-
 use nanopath_atomic::SeqLock;
 use nanopath_atomic::zerocopy::{FromBytes, Immutable, IntoBytes};
 use proptest::prelude::*;
@@ -106,7 +104,7 @@ fn debug_shows_the_value() {
 }
 
 proptest! {
-    #![proptest_config(common::proptest_config())]
+    #![proptest_config(nanopath_testkit::proptest_config())]
 
     /// Any sequence of writes and updates reads back like a plain variable.
     #[test]
@@ -179,10 +177,10 @@ fn stress<const WORDS: usize>(writers: usize, readers: usize, writes_per_writer:
 
 #[test]
 fn stress_one_writer_two_readers_64_bytes() {
-    stress::<8>(1, 2, common::stress_iters(200_000));
+    stress::<8>(1, 2, nanopath_testkit::stress_iters(200_000));
 }
 
 #[test]
 fn stress_two_writers_one_reader_128_bytes() {
-    stress::<16>(2, 1, common::stress_iters(100_000));
+    stress::<16>(2, 1, nanopath_testkit::stress_iters(100_000));
 }

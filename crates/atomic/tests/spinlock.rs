@@ -3,8 +3,6 @@
 
 #![cfg(not(nanopath_loom))]
 
-mod common;
-
 use nanopath_atomic::{SpinLock, SpinLockGuard};
 use proptest::prelude::*;
 use std::cell::Cell;
@@ -40,7 +38,7 @@ fn contended_increments_are_never_lost() {
     // The counter is a plain (non-atomic) u64 behind the lock: a lost update
     // would show as a short total, and a torn pair as unequal halves.
     let threads = 4;
-    let per_thread = common::stress_iters(200_000);
+    let per_thread = nanopath_testkit::stress_iters(200_000);
     let lock = SpinLock::new((0u64, 0u64));
     std::thread::scope(|s| {
         for _ in 0..threads {
@@ -61,7 +59,7 @@ fn contended_increments_are_never_lost() {
 }
 
 proptest! {
-    #![proptest_config(common::proptest_config())]
+    #![proptest_config(nanopath_testkit::proptest_config())]
 
     /// Push/pop/clear through guards behaves like the bare Vec.
     #[test]

@@ -4,8 +4,6 @@
 
 #![cfg(not(nanopath_loom))]
 
-mod common;
-
 use nanopath_atomic::{AtomicTaggedIndex, AtomicTaggedPtr, CachePadded, TaggedIndex, TaggedPtr};
 use proptest::prelude::*;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
@@ -65,7 +63,7 @@ fn misaligned_pointer_is_a_typed_error() {
 }
 
 proptest! {
-    #![proptest_config(common::proptest_config())]
+    #![proptest_config(nanopath_testkit::proptest_config())]
 
     #[test]
     fn index_round_trips(index in any::<u32>(), tag in any::<u32>()) {
@@ -166,7 +164,7 @@ impl FreeList {
 fn free_list_never_hands_a_slot_to_two_owners() {
     let slots = 4;
     let list = FreeList::new(slots);
-    let iters = common::stress_iters(300_000);
+    let iters = nanopath_testkit::stress_iters(300_000);
     std::thread::scope(|s| {
         for _ in 0..3 {
             s.spawn(|| {

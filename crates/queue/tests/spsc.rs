@@ -5,11 +5,9 @@
 
 #![cfg(not(nanopath_loom))]
 
-mod common;
-
-use common::Counted;
 use nanopath_queue::spsc;
 use nanopath_queue::{ChunkError, Full};
+use nanopath_testkit::Counted;
 use proptest::prelude::*;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -41,7 +39,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 proptest! {
-    #![proptest_config(common::proptest_config())]
+    #![proptest_config(nanopath_testkit::proptest_config())]
 
     /// Single-threaded op sequences agree with `VecDeque` bounded at the same
     /// capacity; small capacities make every sequence wrap many times.
@@ -195,7 +193,7 @@ fn an_uncommitted_read_chunk_consumes_nothing() {
 /// every item dropped exactly once.
 #[test]
 fn stress_two_threads_fifo_no_loss() {
-    let items = common::stress_iters(1_000_000) as u64;
+    let items = nanopath_testkit::stress_iters(1_000_000) as u64;
     let drops = Arc::new(AtomicUsize::new(0));
     let (mut tx, mut rx) = spsc::channel::<Counted>(64);
     std::thread::scope(|s| {

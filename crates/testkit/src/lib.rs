@@ -1,12 +1,17 @@
-//! Shared test configuration: sizes shrink under Miri, which runs each
-//! operation thousands of times slower.
-
-#![allow(dead_code, unreachable_pub)] // reason: each test binary uses a subset
+//! Test helpers shared by nanopath's crates: sizes that shrink under Miri,
+//! and a drop-counting value. A dev-dependency only; never published.
 
 use proptest::test_runner::Config;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Proptest settings: 256 cases natively, 8 under Miri (which also cannot
 /// write regression files, since it isolates the file system).
+///
+/// ```
+/// let config = nanopath_testkit::proptest_config();
+/// assert_eq!(config.cases, if cfg!(miri) { 8 } else { 256 });
+/// ```
 pub fn proptest_config() -> Config {
     if cfg!(miri) {
         Config {
@@ -23,7 +28,12 @@ pub fn proptest_config() -> Config {
 }
 
 /// Iterations for multi-threaded stress tests: `native` natively, a small
-/// fraction under Miri.
+/// fraction (at least 50) under Miri.
+///
+/// ```
+/// let n = nanopath_testkit::stress_iters(1_000_000);
+/// assert_eq!(n, if cfg!(miri) { 100 } else { 1_000_000 });
+/// ```
 pub fn stress_iters(native: usize) -> usize {
     if cfg!(miri) {
         (native / 10_000).max(50)
@@ -32,18 +42,27 @@ pub fn stress_iters(native: usize) -> usize {
     }
 }
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 /// A value whose drops are counted, to prove every item is dropped exactly
-/// once (by its consumer or by the queue's drop).
+/// once.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let drops = Arc::new(AtomicUsize::new(0));
+/// let item = nanopath_testkit::Counted::new(7, &drops);
+/// assert_eq!(item.value, 7);
+/// drop(item);
+/// assert_eq!(drops.load(Ordering::Relaxed), 1);
+/// ```
 #[derive(Debug)]
 pub struct Counted {
+    /// The payload, for order and identity checks.
     pub value: u64,
     drops: Arc<AtomicUsize>,
 }
 
 impl Counted {
+    /// A value that adds one to `drops` when dropped.
     pub fn new(value: u64, drops: &Arc<AtomicUsize>) -> Self {
         Self {
             value,
