@@ -169,6 +169,30 @@ impl<T> Shared<T> {
         }
     }
 
+    /// Loom: records writes to the `n` slots from `pos`. Compiles to nothing
+    /// outside loom.
+    #[inline(always)]
+    fn track_writes(&self, pos: usize, n: usize) {
+        #[cfg(nanopath_loom)]
+        for i in 0..n {
+            self.shadow(self.advance(pos, i)).write();
+        }
+        #[cfg(not(nanopath_loom))]
+        let _ = (pos, n);
+    }
+
+    /// Loom: records shared reads of the `n` slots from `pos`. Compiles to
+    /// nothing outside loom.
+    #[inline(always)]
+    fn track_reads(&self, pos: usize, n: usize) {
+        #[cfg(nanopath_loom)]
+        for i in 0..n {
+            self.shadow(self.advance(pos, i)).read();
+        }
+        #[cfg(not(nanopath_loom))]
+        let _ = (pos, n);
+    }
+
     /// The (up to two) contiguous runs of slots for `len` positions from
     /// `pos`: `(start index, length)` of the first run, and the length of the
     /// second run, which starts at slot 0.
@@ -224,7 +248,8 @@ unsafe impl<T: Send> Send for Producer<T> {}
 unsafe impl<T: Send> Send for Consumer<T> {}
 
 impl<T> Producer<T> {
-    /// Free slots, at least `n`? Refreshes the cached head only if needed.
+    /// Free slots; reloads the consumer's `head` only if the cached copy
+    /// shows fewer than `n`.
     #[inline]
     fn reserve(&mut self, n: usize) -> usize {
         let shared = &*self.shared;
@@ -293,9 +318,7 @@ impl<T> Producer<T> {
         }
         let shared = &*self.shared;
         let (start, first, second) = shared.runs(self.tail, n);
-        for i in 0..n {
-            shared.shadow(self.shared.advance(self.tail, i)).write();
-        }
+        shared.track_writes(self.tail, n);
         let base = shared.slots.as_ptr().cast::<T>().cast_mut();
         // SAFETY: the `n` slots from `tail` are free (see `push`); the runs
         // lie inside the buffer (`start + first <= capacity`, `second <=
@@ -377,7 +400,8 @@ impl<T> Producer<T> {
 }
 
 impl<T> Consumer<T> {
-    /// Ready items, at least `n`? Refreshes the cached tail only if needed.
+    /// Ready items; reloads the producer's `tail` only if the cached copy
+    /// shows fewer than `n`.
     #[inline]
     fn ready(&mut self, n: usize) -> usize {
         let shared = &*self.shared;
@@ -462,9 +486,7 @@ impl<T> Consumer<T> {
             return 0;
         }
         let shared = &*self.shared;
-        for i in 0..n {
-            shared.shadow(shared.advance(self.head, i)).write();
-        }
+        shared.track_writes(self.head, n);
         let (start, first, second) = shared.runs(self.head, n);
         let base = shared.slots.as_ptr().cast::<T>();
         // SAFETY: the `n` slots from `head` are published (see `pop`) and
@@ -502,9 +524,7 @@ impl<T> Consumer<T> {
                 available,
             });
         }
-        for i in 0..n {
-            self.shared.shadow(self.shared.advance(self.head, i)).read();
-        }
+        self.shared.track_reads(self.head, n);
         Ok(ReadChunk {
             consumer: self,
             len: n,
@@ -632,10 +652,7 @@ impl<T> WriteChunkUninit<'_, T> {
     /// must have been initialised.
     pub unsafe fn commit(self, n: usize) {
         let n = n.min(self.len);
-        for i in 0..n {
-            let shared = &*self.producer.shared;
-            shared.shadow(shared.advance(self.producer.tail, i)).write();
-        }
+        self.producer.shared.track_writes(self.producer.tail, n);
         self.producer.publish(n);
     }
 
