@@ -74,25 +74,32 @@ impl fmt::Display for ChunkError {
 #[cfg(feature = "std")]
 impl std::error::Error for ChunkError {}
 
-/// A capacity that cannot be represented (over `usize::MAX / 2` slots).
+/// A capacity outside what a queue supports (zero slots where a queue needs
+/// at least one, or too many for its position arithmetic).
 ///
 /// ```
 /// let err = nanopath_queue::spsc::try_channel::<()>(usize::MAX).unwrap_err();
 /// assert_eq!(err.requested, usize::MAX);
+/// assert_eq!(err.maximum, usize::MAX / 2);
+/// let err = nanopath_queue::mpmc::Queue::<u8>::try_new(0).unwrap_err();
+/// assert_eq!((err.requested, err.minimum), (0, 1));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CapacityError {
     /// The capacity asked for.
     pub requested: usize,
+    /// The smallest capacity this queue supports.
+    pub minimum: usize,
+    /// The largest capacity this queue supports.
+    pub maximum: usize,
 }
 
 impl fmt::Display for CapacityError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "capacity {} exceeds the maximum of {}",
-            self.requested,
-            usize::MAX / 2
+            "capacity {} is outside the supported range {}..={}",
+            self.requested, self.minimum, self.maximum
         )
     }
 }

@@ -5,8 +5,8 @@
 //! | module | pattern | status |
 //! |---|---|---|
 //! | [`spsc`] | one producer thread, one consumer thread: pipeline stages | available |
-//! | `mpmc` | bounded, many producers and consumers: load balancing | planned |
-//! | `mpsc` | bounded and unbounded fan-in | planned |
+//! | [`mpmc`] | bounded, many producers and consumers: load balancing | available |
+//! | [`mpsc`] | bounded and unbounded fan-in | available |
 //! | `channel` | blocking channels with stats on top of the queues | planned |
 //!
 //! ```
@@ -40,7 +40,11 @@ extern crate alloc;
 extern crate std;
 
 mod error;
+pub mod mpmc;
+pub mod mpsc;
+mod ring;
 pub mod spsc;
 mod sync;
+mod unbounded;
 
 pub use error::{CapacityError, ChunkError, Full};

@@ -72,6 +72,8 @@ pub fn try_channel<T>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), Cap
     if capacity > usize::MAX / 2 {
         return Err(CapacityError {
             requested: capacity,
+            minimum: 0,
+            maximum: usize::MAX / 2,
         });
     }
     // One allocation, not initialised slot by slot: O(1) for any capacity

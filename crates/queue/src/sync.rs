@@ -12,12 +12,36 @@
 #[cfg(not(nanopath_loom))]
 pub(crate) use alloc::sync::Arc;
 #[cfg(not(nanopath_loom))]
-pub(crate) use core::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, fence};
 
 #[cfg(nanopath_loom)]
 pub(crate) use loom::sync::Arc;
 #[cfg(nanopath_loom)]
-pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, fence};
+
+/// `AtomicPtr::fetch_byte_add`: one atomic read-modify-write that keeps the
+/// pointer's provenance. Loom's `AtomicPtr` lacks it, so loom builds use a
+/// CAS loop, which is the same single atomic step to the model.
+#[inline(always)]
+pub(crate) fn fetch_byte_add<T>(ptr: &AtomicPtr<T>, bytes: usize, order: Ordering) -> *mut T {
+    #[cfg(not(nanopath_loom))]
+    return ptr.fetch_byte_add(bytes, order);
+    #[cfg(nanopath_loom)]
+    {
+        let mut current = ptr.load(Ordering::Relaxed);
+        loop {
+            match ptr.compare_exchange_weak(
+                current,
+                current.wrapping_byte_add(bytes),
+                order,
+                Ordering::Relaxed,
+            ) {
+                Ok(previous) => return previous,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+}
 
 /// Access tracking for one slot (see the module docs).
 #[derive(Debug, Default)]

@@ -1,0 +1,469 @@
+//! The bounded ring under [`mpmc`](crate::mpmc) and the bounded
+//! [`mpsc`](crate::mpsc) queue: per-slot sequence numbers ("stamps").
+//!
+//! # Algorithm
+//!
+//! Dmitry Vyukov's bounded MPMC queue ("Bounded MPMC queue", 1024cores.net,
+//! 2010): every slot carries a stamp that says whose turn it is, so a
+//! producer and a consumer hand a slot over through that one word and never
+//! read the other side's index on the fast path.
+//!
+//! Positions are `lap | index` with `index < capacity` and `lap` a multiple
+//! of `one_lap = (capacity + 1).next_power_of_two()`, so the capacity is
+//! exact (no power-of-two rounding) while the slot index is still a mask,
+//! not a division. For the slot of position `p`:
+//!
+//! * `stamp == p`: free, the producer that claims `p` may write it;
+//! * `stamp == p + 1`: written, the consumer that claims `p` may read it;
+//! * after the read, `stamp = p + one_lap`: free for the next lap.
+//!
+//! A producer claims position `tail` by CAS-ing `tail` forward after seeing
+//! the slot free; a consumer claims `head` the same way after seeing it
+//! written (the single consumer of an MPSC queue claims with a plain store,
+//! since nobody competes). Batch operations check several consecutive stamps
+//! and claim them all with one CAS.
+//!
+//! Orderings: the stamp store after writing (or moving out) a value is
+//! **Release**, and the stamp load before reading (or overwriting) it is
+//! **Acquire**, so each hand-over of a slot is a happens-before edge. The
+//! `head`/`tail` CASes only arbitrate among threads on the same side; the
+//! slot's stamp carries the data dependency, so they are **Relaxed**.
+//!
+//! Progress: a push or pop never waits for another thread. It retries only
+//! when its CAS lost to another thread that claimed the same position, so
+//! the queue is lock-free. A thread stalled between its claim and its stamp
+//! store holds up only that slot: consumers see it as not yet written and
+//! return `None` (a push that completed after the stalled one stays
+//! invisible until it finishes), and producers a lap later see it as full.
+
+use crate::error::{CapacityError, Full};
+use crate::sync::{AtomicUsize, Ordering, Shadow};
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::cell::UnsafeCell;
+use core::mem::MaybeUninit;
+use core::ptr;
+use nanopath_atomic::CachePadded;
+
+/// One slot: a stamp and a value that is initialised exactly when
+/// `stamp == p + 1` for the slot's current position `p`.
+struct Slot<T> {
+    /// Whose turn it is (see the module docs).
+    stamp: AtomicUsize,
+    value: UnsafeCell<MaybeUninit<T>>,
+    /// Loom access tracking (a zero-sized no-op otherwise).
+    #[cfg(nanopath_loom)]
+    shadow: Shadow,
+}
+
+impl<T> Slot<T> {
+    #[inline(always)]
+    fn shadow(&self) -> &Shadow {
+        #[cfg(nanopath_loom)]
+        return &self.shadow;
+        #[cfg(not(nanopath_loom))]
+        &Shadow::NONE
+    }
+}
+
+/// A bounded ring of stamped slots.
+pub(crate) struct Ring<T> {
+    /// The next position to read. Every position before it has been claimed
+    /// by a consumer.
+    head: CachePadded<AtomicUsize>,
+    /// The next position to write. Every position before it has been
+    /// claimed by a producer; `tail` is at most one lap ahead of `head`.
+    tail: CachePadded<AtomicUsize>,
+    /// `capacity` slots; slot `i` starts with stamp `i` (free, lap 0).
+    slots: Box<[Slot<T>]>,
+    /// Exact capacity, `1..=usize::MAX / 4`.
+    capacity: usize,
+    /// `(capacity + 1).next_power_of_two()`: the distance between a
+    /// position and the same slot's position one lap later.
+    one_lap: usize,
+}
+
+// SAFETY: values move in from one thread and out on another through the
+// stamp hand-over (a happens-before edge per slot), and no `&T` is ever
+// shared, so `T: Send` is all a ring needs to be used from many threads.
+unsafe impl<T: Send> Send for Ring<T> {}
+// SAFETY: as for `Send`: all shared access goes through atomics, and each
+// value cell is accessed by the one thread that claimed its position.
+unsafe impl<T: Send> Sync for Ring<T> {}
+
+impl<T> Ring<T> {
+    /// A ring of exactly `capacity` slots (at least one).
+    pub(crate) fn new(capacity: usize) -> Result<Self, CapacityError> {
+        if capacity == 0 || capacity > usize::MAX / 4 {
+            return Err(CapacityError {
+                requested: capacity,
+                minimum: 1,
+                maximum: usize::MAX / 4,
+            });
+        }
+        let slots = (0..capacity)
+            .map(|i| Slot {
+                stamp: AtomicUsize::new(i),
+                value: UnsafeCell::new(MaybeUninit::uninit()),
+                #[cfg(nanopath_loom)]
+                shadow: Shadow::default(),
+            })
+            .collect();
+        Ok(Ring {
+            head: CachePadded::new(AtomicUsize::new(0)),
+            tail: CachePadded::new(AtomicUsize::new(0)),
+            slots,
+            capacity,
+            one_lap: (capacity + 1).next_power_of_two(),
+        })
+    }
+
+    /// Exact capacity.
+    #[inline]
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    #[inline(always)]
+    fn slot(&self, pos: usize) -> &Slot<T> {
+        let index = pos & (self.one_lap - 1);
+        debug_assert!(index < self.capacity);
+        // SAFETY: every position is `lap | index` with `index < capacity`
+        // (built by `advance` from 0), and `slots.len() == capacity`.
+        unsafe { self.slots.get_unchecked(index) }
+    }
+
+    /// The position `n` (at most `capacity`) after `pos`.
+    #[inline(always)]
+    fn advance(&self, pos: usize, n: usize) -> usize {
+        let index = pos & (self.one_lap - 1);
+        let lap = pos & !(self.one_lap - 1);
+        if index + n < self.capacity {
+            pos + n
+        } else {
+            lap.wrapping_add(self.one_lap) + (index + n - self.capacity)
+        }
+    }
+
+    /// How far `stamp` is from `expected`: zero when equal, negative when
+    /// the slot is a turn behind, positive when ahead (positions never drift
+    /// more than a lap apart, so the wrapped difference is meaningful).
+    #[inline(always)]
+    fn turn(stamp: usize, expected: usize) -> isize {
+        stamp.wrapping_sub(expected) as isize
+    }
+
+    /// How many of the `max` positions from `pos` have a stamp equal to
+    /// `pos + offset` (`offset` 0: free, 1: written), stopping at the first
+    /// that does not; also returns the position after the last one counted.
+    #[inline]
+    fn run(&self, pos: usize, offset: usize, max: usize) -> (usize, usize) {
+        let mut n = 0;
+        let mut end = pos;
+        while n < max {
+            // Acquire: pairs with the Release stamp store of the thread that
+            // handed the slot over, as in `try_push` / `try_pop_shared`.
+            if self.slot(end).stamp.load(Ordering::Acquire) != end.wrapping_add(offset) {
+                break;
+            }
+            n += 1;
+            end = self.advance(end, 1);
+        }
+        (n, end)
+    }
+
+    /// Writes `value` into the claimed position `pos` and hands it to the
+    /// consumers.
+    ///
+    /// # Safety
+    ///
+    /// The caller claimed `pos` (moved `tail` past it) after seeing its slot
+    /// free.
+    #[inline(always)]
+    unsafe fn write(&self, pos: usize, value: T) {
+        let slot = self.slot(pos);
+        slot.shadow().write();
+        // SAFETY: the claim makes us the only thread touching this slot
+        // until the stamp store below (caller's contract).
+        unsafe { (*slot.value.get()).write(value) };
+        // Release: the write above happens-before the consumer's read.
+        slot.stamp.store(pos.wrapping_add(1), Ordering::Release);
+    }
+
+    /// Moves the value out of the claimed position `pos` and hands the slot
+    /// back to the producers for the next lap.
+    ///
+    /// # Safety
+    ///
+    /// The caller claimed `pos` (moved `head` past it) after seeing its slot
+    /// written.
+    #[inline(always)]
+    unsafe fn read(&self, pos: usize) -> T {
+        let slot = self.slot(pos);
+        slot.shadow().write();
+        // SAFETY: the slot holds an initialised value (stamp `pos + 1`, seen
+        // with Acquire) and our claim gives us sole access to it.
+        let value = unsafe { (*slot.value.get()).assume_init_read() };
+        // Release: our move-out happens-before the next producer's write.
+        slot.stamp
+            .store(pos.wrapping_add(self.one_lap), Ordering::Release);
+        value
+    }
+
+    /// Pushes `value`, or gives it back when the queue is full.
+    #[inline]
+    pub(crate) fn try_push(&self, value: T) -> Result<(), Full<T>> {
+        let mut tail = self.tail.load(Ordering::Relaxed);
+        loop {
+            // Acquire: pairs with the consumer's Release in `read`.
+            let stamp = self.slot(tail).stamp.load(Ordering::Acquire);
+            let turn = Self::turn(stamp, tail);
+            if turn == 0 {
+                let next = self.advance(tail, 1);
+                // Relaxed: the CAS only decides which producer owns `tail`;
+                // the slot's stamp already ordered the data.
+                match self.tail.compare_exchange_weak(
+                    tail,
+                    next,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // SAFETY: we claimed `tail` after seeing it free.
+                        unsafe { self.write(tail, value) };
+                        return Ok(());
+                    }
+                    Err(current) => tail = current,
+                }
+            } else if turn < 0 {
+                // The slot still holds last lap's value: full.
+                return Err(Full(value));
+            } else {
+                // Another producer claimed `tail` already.
+                tail = self.tail.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Pushes the longest prefix of `items` that fits, claiming every slot
+    /// with one CAS; removes what it pushed from `items` and returns how
+    /// many.
+    pub(crate) fn push_batch(&self, items: &mut Vec<T>) -> usize {
+        let want = items.len().min(self.capacity);
+        if want == 0 {
+            return 0;
+        }
+        let mut tail = self.tail.load(Ordering::Relaxed);
+        let (n, start) = loop {
+            let (n, end) = self.run(tail, 0, want);
+            if n == 0 {
+                // Acquire: as in `try_push`.
+                let stamp = self.slot(tail).stamp.load(Ordering::Acquire);
+                if Self::turn(stamp, tail) < 0 {
+                    return 0;
+                }
+                tail = self.tail.load(Ordering::Relaxed);
+                continue;
+            }
+            // Relaxed: as in `try_push`.
+            match self
+                .tail
+                .compare_exchange_weak(tail, end, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => break (n, tail),
+                Err(current) => tail = current,
+            }
+        };
+        let base = items.as_mut_ptr();
+        let mut pos = start;
+        for i in 0..n {
+            // SAFETY: `i < n <= items.len()`; each value is read out exactly
+            // once and the vector forgets them below.
+            let value = unsafe { base.add(i).read() };
+            // SAFETY: we claimed the `n` positions from `start`, all free.
+            unsafe { self.write(pos, value) };
+            pos = self.advance(pos, 1);
+        }
+        let rest = items.len() - n;
+        // SAFETY: the first `n` values were moved out; shift the remaining
+        // `rest` down (regions may overlap, so `copy`) and shrink the length
+        // so the vector owns exactly the values it still holds.
+        unsafe {
+            ptr::copy(base.add(n), base, rest);
+            items.set_len(rest);
+        }
+        n
+    }
+
+    /// Pops the oldest value when several consumers may compete.
+    #[inline]
+    pub(crate) fn try_pop_shared(&self) -> Option<T> {
+        let mut head = self.head.load(Ordering::Relaxed);
+        loop {
+            // Acquire: pairs with the producer's Release in `write`.
+            let stamp = self.slot(head).stamp.load(Ordering::Acquire);
+            let turn = Self::turn(stamp, head.wrapping_add(1));
+            if turn == 0 {
+                let next = self.advance(head, 1);
+                // Relaxed: the CAS only decides which consumer owns `head`.
+                match self.head.compare_exchange_weak(
+                    head,
+                    next,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    // SAFETY: we claimed `head` after seeing it written.
+                    Ok(_) => return Some(unsafe { self.read(head) }),
+                    Err(current) => head = current,
+                }
+            } else if turn < 0 {
+                // Not written for this lap yet: empty (or its producer is
+                // between claim and publication).
+                return None;
+            } else {
+                head = self.head.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Moves up to `max` values into `out` (appended in FIFO order),
+    /// claiming them with one CAS; returns how many. Grows `out` by at most
+    /// `min(max, capacity)` values.
+    pub(crate) fn pop_batch_shared(&self, out: &mut Vec<T>, max: usize) -> usize {
+        let want = max.min(self.capacity);
+        if want == 0 {
+            return 0;
+        }
+        // Reserve before claiming: once positions are claimed nothing may
+        // fail before their values are moved out.
+        out.reserve(want);
+        let mut head = self.head.load(Ordering::Relaxed);
+        let (n, start) = loop {
+            let (n, end) = self.run(head, 1, want);
+            if n == 0 {
+                // Acquire: as in `try_pop_shared`.
+                let stamp = self.slot(head).stamp.load(Ordering::Acquire);
+                if Self::turn(stamp, head.wrapping_add(1)) < 0 {
+                    return 0;
+                }
+                head = self.head.load(Ordering::Relaxed);
+                continue;
+            }
+            // Relaxed: as in `try_pop_shared`.
+            match self
+                .head
+                .compare_exchange_weak(head, end, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => break (n, head),
+                Err(current) => head = current,
+            }
+        };
+        // SAFETY: we claimed the `n` positions from `start`, all written.
+        unsafe { self.read_into(start, n, out) };
+        n
+    }
+
+    /// Moves the values of the `n` claimed positions from `start` into
+    /// `out`'s spare capacity.
+    ///
+    /// # Safety
+    ///
+    /// The caller claimed those positions after seeing them written, and
+    /// `out` has room for `n` more values.
+    unsafe fn read_into(&self, start: usize, n: usize, out: &mut Vec<T>) {
+        debug_assert!(out.capacity() - out.len() >= n);
+        let len = out.len();
+        let base = out.as_mut_ptr();
+        let mut pos = start;
+        for i in 0..n {
+            // SAFETY: claimed and written (caller's contract); the spare
+            // capacity has room for `n` values, written before `set_len`.
+            unsafe { base.add(len + i).write(self.read(pos)) };
+            pos = self.advance(pos, 1);
+        }
+        // SAFETY: the `n` values above are initialised.
+        unsafe { out.set_len(len + n) };
+    }
+
+    /// Pops the oldest value; the caller is the only consumer, so no CAS.
+    ///
+    /// # Safety
+    ///
+    /// No other thread pops from this ring, ever (the MPSC consumer).
+    #[inline]
+    pub(crate) unsafe fn try_pop_single(&self) -> Option<T> {
+        // Relaxed: only this thread writes `head`.
+        let head = self.head.load(Ordering::Relaxed);
+        // Acquire: pairs with the producer's Release in `write`.
+        if self.slot(head).stamp.load(Ordering::Acquire) != head.wrapping_add(1) {
+            return None;
+        }
+        // Relaxed: `head` is read by `len` only; the stamp store in `read`
+        // is what hands the slot back to producers.
+        self.head.store(self.advance(head, 1), Ordering::Relaxed);
+        // SAFETY: `head` is written, and we are the only consumer.
+        Some(unsafe { self.read(head) })
+    }
+
+    /// [`pop_batch_shared`](Self::pop_batch_shared) for the only consumer.
+    ///
+    /// # Safety
+    ///
+    /// As for [`try_pop_single`](Self::try_pop_single).
+    pub(crate) unsafe fn pop_batch_single(&self, out: &mut Vec<T>, max: usize) -> usize {
+        let want = max.min(self.capacity);
+        if want == 0 {
+            return 0;
+        }
+        out.reserve(want);
+        // Relaxed: only this thread writes `head`.
+        let head = self.head.load(Ordering::Relaxed);
+        let (n, end) = self.run(head, 1, want);
+        if n > 0 {
+            // Relaxed: as in `try_pop_single`.
+            self.head.store(end, Ordering::Relaxed);
+            // SAFETY: the `n` positions from `head` are written and ours.
+            unsafe { self.read_into(head, n, out) };
+        }
+        n
+    }
+
+    /// Values in the ring (claimed positions between `head` and `tail`).
+    pub(crate) fn len(&self) -> usize {
+        loop {
+            // A consistent snapshot: `tail` unchanged around the `head` load.
+            let tail = self.tail.load(Ordering::Acquire);
+            let head = self.head.load(Ordering::Acquire);
+            if self.tail.load(Ordering::Acquire) != tail {
+                continue;
+            }
+            let mask = self.one_lap - 1;
+            let (hi, ti) = (head & mask, tail & mask);
+            return if hi < ti {
+                ti - hi
+            } else if hi > ti {
+                self.capacity - hi + ti
+            } else if head == tail {
+                0
+            } else {
+                self.capacity
+            };
+        }
+    }
+}
+
+impl<T> Drop for Ring<T> {
+    fn drop(&mut self) {
+        // Exclusive access: every handle is gone, so every claimed position
+        // was completed and exactly `head..tail` hold values.
+        let mut pos = self.head.load(Ordering::Relaxed);
+        let tail = self.tail.load(Ordering::Relaxed);
+        while pos != tail {
+            let slot = self.slot(pos);
+            // SAFETY: positions in `head..tail` hold initialised values and
+            // nothing else can reach them.
+            unsafe { ptr::drop_in_place((*slot.value.get()).as_mut_ptr()) };
+            pos = self.advance(pos, 1);
+        }
+    }
+}

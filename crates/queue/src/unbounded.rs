@@ -1,0 +1,502 @@
+//! The unbounded MPSC queue: linked segments, `fetch_add` slot reservation.
+//!
+//! # Algorithm
+//!
+//! Items live in segments of [`SEGMENT_SLOTS`] slots linked into a list.
+//! The shared `tail` word is a pointer to the newest segment whose low bits
+//! (segments are aligned to [`SEGMENT_ALIGN`] bytes) count the claims made
+//! on it. A producer claims a slot with **one `fetch_byte_add(1)`** on that
+//! word, which returns the segment *and* its slot number in one atomic step:
+//!
+//! * slot number `< SEGMENT_SLOTS`: the slot is ours; write the value, set
+//!   the slot's `ready` flag (Release). No retry, no CAS: wait-free.
+//! * otherwise the segment is full. The producer makes sure the next segment
+//!   exists (one CAS on `next`; a loser frees its spare and uses the
+//!   winner's), swings `tail` to it (a CAS loop that ends as soon as any
+//!   thread has swung it, so it is bounded by the number of producers
+//!   claiming at that moment), and claims again. Only this boundary path
+//!   can repeat, and only if other producers fill a whole segment in
+//!   between, so a push is wait-free except under that adversarial schedule,
+//!   and lock-free always.
+//!
+//! The consumer owns a cursor (segment, slot); it reads a slot once its
+//! `ready` flag is set (Acquire) and moves to `next` at a segment's end.
+//!
+//! # Reclamation
+//!
+//! A segment is freed by whichever thread finishes with it last, counted
+//! exactly: every `fetch_byte_add` that returned the segment (a claim,
+//! including the overflowing ones) is one user, and the consumer is one
+//! more. Each user subtracts one from `pending` when it is done with the
+//! segment (after its write, after its overflow step, or when the consumer
+//! moves past it). The number of claims is known once: when `tail` is
+//! swung away, the CAS that swings it returns the final claim count `c`,
+//! and that thread adds `c + 1` to `pending`. `pending` starts at zero and
+//! every user subtracts before or after that add, so it reaches zero exactly
+//! once, after the add and after the last user; that thread frees the
+//! segment. Until then a producer holding a claim can always dereference the
+//! segment: its own unsubtracted one keeps the count above zero. The
+//! segment at `tail` is never swung away, so it, and everything from the
+//! consumer's cursor on, is freed by the last handle's drop. The loom
+//! model `tests/loom_mpsc.rs` checks this hand-over with segments of two
+//! slots.
+//!
+//! The claim count must not carry into the address bits: at most
+//! `SEGMENT_SLOTS + producers` claims reach one segment (a producer that
+//! overflows does not claim the same segment again), so the number of live
+//! producer handles is capped at [`MAX_PRODUCERS`] and producer handles are
+//! `Send` but not `Sync` (each thread pushes through its own clone).
+
+#[cfg(nanopath_loom)]
+use crate::sync::Shadow;
+use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, fetch_byte_add};
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::cell::{Cell, UnsafeCell};
+use core::fmt;
+use core::marker::PhantomData;
+use core::mem::MaybeUninit;
+use core::ptr;
+use nanopath_atomic::CachePadded;
+
+/// Slots per segment (two under loom, so models cross segment boundaries).
+pub const SEGMENT_SLOTS: usize = if cfg!(nanopath_loom) { 2 } else { 32 };
+
+/// Segment alignment in bytes: the claim counter lives in the low bits of
+/// the `tail` pointer. Must equal the `repr(align)` of `Segment`.
+pub const SEGMENT_ALIGN: usize = 1024;
+
+/// The most producer handles that may exist at once (see the module docs).
+pub const MAX_PRODUCERS: usize = SEGMENT_ALIGN - SEGMENT_SLOTS - 1;
+
+const CLAIM_MASK: usize = SEGMENT_ALIGN - 1;
+
+// The claim counter must fit below the address bits.
+const _: () = assert!(core::mem::align_of::<Segment<()>>() == SEGMENT_ALIGN);
+const _: () = assert!(SEGMENT_SLOTS + MAX_PRODUCERS <= CLAIM_MASK);
+
+struct Slot<T> {
+    /// Set (Release) once `value` is written; never cleared (a segment is
+    /// used once).
+    ready: AtomicBool,
+    value: UnsafeCell<MaybeUninit<T>>,
+    #[cfg(nanopath_loom)]
+    shadow: Shadow,
+}
+
+#[repr(C, align(1024))]
+struct Segment<T> {
+    slots: [Slot<T>; SEGMENT_SLOTS],
+    /// The following segment, null until a producer overflows this one.
+    next: AtomicPtr<Segment<T>>,
+    /// Users still to finish, minus the final count added when `tail` moves
+    /// on (wrapping arithmetic; see the module docs). The thread that brings
+    /// it to zero frees the segment.
+    pending: AtomicUsize,
+}
+
+impl<T> Segment<T> {
+    /// A fresh, empty segment on the heap, built in place (no `T`-sized
+    /// stack copies).
+    fn allocate() -> *mut Segment<T> {
+        let mut segment = Box::<Segment<T>>::new_uninit();
+        let raw = segment.as_mut_ptr();
+        // SAFETY: `raw` points to the uninitialised allocation; each field
+        // is written exactly once through raw pointers, which is how
+        // uninitialised memory must be written.
+        unsafe {
+            let slots = ptr::addr_of_mut!((*raw).slots).cast::<Slot<T>>();
+            for i in 0..SEGMENT_SLOTS {
+                slots.add(i).write(Slot {
+                    ready: AtomicBool::new(false),
+                    value: UnsafeCell::new(MaybeUninit::uninit()),
+                    #[cfg(nanopath_loom)]
+                    shadow: Shadow::default(),
+                });
+            }
+            ptr::addr_of_mut!((*raw).next).write(AtomicPtr::new(ptr::null_mut()));
+            ptr::addr_of_mut!((*raw).pending).write(AtomicUsize::new(0));
+        }
+        // SAFETY: every field was initialised above.
+        Box::into_raw(unsafe { segment.assume_init() })
+    }
+
+    /// One user is done with `segment`; frees it if that was the last.
+    ///
+    /// # Safety
+    ///
+    /// The caller is one of the segment's counted users and has not
+    /// released before; it must not touch the segment afterwards.
+    unsafe fn release(segment: *mut Segment<T>) {
+        // AcqRel: Release orders our use of the segment before the free;
+        // Acquire (in the thread that frees) sees every other user's.
+        // SAFETY: our unreleased use keeps the segment alive.
+        if unsafe { &(*segment).pending }.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // SAFETY: the count reached zero: every user is done, and only
+            // this thread saw the transition. All values were read out by
+            // the consumer (it is a user), and `MaybeUninit` drops nothing.
+            drop(unsafe { Box::from_raw(segment) });
+        }
+    }
+}
+
+/// The consumer's position: the segment it reads and the next slot in it.
+struct Cursor<T> {
+    segment: *mut Segment<T>,
+    slot: usize,
+}
+
+struct Shared<T> {
+    /// The newest segment's address plus the claims made on it (low bits).
+    tail: CachePadded<AtomicPtr<Segment<T>>>,
+    /// Touched only by the consumer (through `&mut UnboundedConsumer`) and by
+    /// the final drop.
+    cursor: CachePadded<UnsafeCell<Cursor<T>>>,
+    /// Live producer handles, at most `MAX_PRODUCERS`.
+    producers: AtomicUsize,
+}
+
+// SAFETY: values cross threads from producer to consumer (needs `T: Send`);
+// segments are shared through atomics and the exact count above; the cursor
+// is used by one thread at a time (the consumer handle is not `Clone` and
+// needs `&mut`, and the drop has exclusive access).
+unsafe impl<T: Send> Send for Shared<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for Shared<T> {}
+
+impl<T> Drop for Shared<T> {
+    fn drop(&mut self) {
+        // Every handle is gone, so every push finished: each segment before
+        // the cursor was freed by its last user, and the rest are ours.
+        let cursor = self.cursor.get_mut();
+        let mut segment = cursor.segment;
+        let mut first = cursor.slot;
+        while !segment.is_null() {
+            // SAFETY: segments from the cursor on are still allocated (the
+            // consumer has not released them) and nobody else can reach them.
+            let seg = unsafe { Box::from_raw(segment) };
+            for slot in seg.slots.iter().skip(first) {
+                if slot.ready.load(Ordering::Relaxed) {
+                    // SAFETY: `ready` means the value is initialised, and
+                    // the consumer never read it (it is at or after the
+                    // cursor).
+                    unsafe { (*slot.value.get()).assume_init_drop() };
+                }
+            }
+            segment = seg.next.load(Ordering::Relaxed);
+            first = 0;
+        }
+    }
+}
+
+/// The claim limit was reached: [`MAX_PRODUCERS`] producer handles exist.
+///
+/// ```
+/// let err = nanopath_queue::mpsc::TooManyProducers;
+/// assert!(err.to_string().contains("producer handles"));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TooManyProducers;
+
+impl fmt::Display for TooManyProducers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "at most {MAX_PRODUCERS} producer handles may exist at once"
+        )
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for TooManyProducers {}
+
+/// An unbounded MPSC queue: pushes never fail and allocate one segment of
+/// [`SEGMENT_SLOTS`] slots every that many items.
+///
+/// ```
+/// let (tx, mut rx) = nanopath_queue::mpsc::unbounded();
+/// let handles: Vec<_> = (0..4u64)
+///     .map(|p| {
+///         let tx = tx.clone();
+///         std::thread::spawn(move || (0..100).for_each(|i| tx.push(p * 1000 + i)))
+///     })
+///     .collect();
+/// handles.into_iter().for_each(|h| h.join().unwrap());
+/// let mut seen = 0;
+/// while let Some(_) = rx.pop() {
+///     seen += 1;
+/// }
+/// assert_eq!(seen, 400);
+/// ```
+pub fn unbounded<T>() -> (UnboundedProducer<T>, UnboundedConsumer<T>) {
+    let first = Segment::<T>::allocate();
+    let shared = Arc::new(Shared {
+        tail: CachePadded::new(AtomicPtr::new(first)),
+        cursor: CachePadded::new(UnsafeCell::new(Cursor {
+            segment: first,
+            slot: 0,
+        })),
+        producers: AtomicUsize::new(1),
+    });
+    (
+        UnboundedProducer {
+            shared: shared.clone(),
+            not_sync: PhantomData,
+        },
+        UnboundedConsumer { shared },
+    )
+}
+
+/// A sending handle of an unbounded MPSC queue. `Send`, not `Sync`: clone
+/// it for each producer thread.
+pub struct UnboundedProducer<T> {
+    shared: Arc<Shared<T>>,
+    /// Not `Sync`: concurrent pushers are bounded by the handle count.
+    not_sync: PhantomData<Cell<()>>,
+}
+
+/// The receiving handle of an unbounded MPSC queue.
+pub struct UnboundedConsumer<T> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T> UnboundedProducer<T> {
+    /// Appends `value`. Wait-free on the fast path: one `fetch_add`, one
+    /// write, one flag store.
+    ///
+    /// ```
+    /// let (tx, mut rx) = nanopath_queue::mpsc::unbounded();
+    /// for i in 0..100 {
+    ///     tx.push(i);
+    /// }
+    /// assert_eq!((0..100).map(|_| rx.pop().unwrap()).sum::<i32>(), 4950);
+    /// ```
+    pub fn push(&self, value: T) {
+        let shared = &*self.shared;
+        loop {
+            // Acquire: pairs with the Release CAS that installed the segment
+            // in `tail`, so its initialisation is visible to us.
+            let word = fetch_byte_add(&shared.tail, 1, Ordering::Acquire);
+            let segment = word.map_addr(|a| a & !CLAIM_MASK);
+            let claim = word.addr() & CLAIM_MASK;
+            // SAFETY: our claim is a counted use of `segment`, unreleased.
+            let seg = unsafe { &*segment };
+            if claim < SEGMENT_SLOTS {
+                let slot = &seg.slots[claim];
+                #[cfg(nanopath_loom)]
+                slot.shadow.write();
+                // SAFETY: the `fetch_add` gave this slot to us alone, and the
+                // consumer reads it only after `ready`.
+                unsafe { (*slot.value.get()).write(value) };
+                // Release: the write happens-before the consumer's read.
+                slot.ready.store(true, Ordering::Release);
+                // SAFETY: our claim; we are done with the segment.
+                unsafe { Segment::release(segment) };
+                return;
+            }
+            Self::install_next(shared, segment, seg);
+            // SAFETY: our (overflowing) claim; done with the segment.
+            unsafe { Segment::release(segment) };
+        }
+    }
+
+    /// The overflow step: make sure `segment.next` exists and `tail` points
+    /// past `segment`.
+    #[cold]
+    fn install_next(shared: &Shared<T>, segment: *mut Segment<T>, seg: &Segment<T>) {
+        // Acquire: the segment behind `next` is initialised.
+        let mut next = seg.next.load(Ordering::Acquire);
+        if next.is_null() {
+            let fresh = Segment::<T>::allocate();
+            // AcqRel: Release publishes `fresh`'s initialisation; Acquire
+            // (on failure) sees the winner's.
+            match seg.next.compare_exchange(
+                ptr::null_mut(),
+                fresh,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => next = fresh,
+                Err(winner) => {
+                    // SAFETY: `fresh` was never published.
+                    drop(unsafe { Box::from_raw(fresh) });
+                    next = winner;
+                }
+            }
+        }
+        let mut current = shared.tail.load(Ordering::Relaxed);
+        while current.map_addr(|a| a & !CLAIM_MASK) == segment {
+            // Release: producers that claim in `next` (Acquire) see it
+            // initialised (we acquired it above). On success `current`
+            // holds the final claim count: no claim can reach `segment` any
+            // more.
+            match shared.tail.compare_exchange_weak(
+                current,
+                next,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    let claims = current.addr() & CLAIM_MASK;
+                    // The consumer is the one user beyond the claims. Our
+                    // own release is still to come, so this cannot be the
+                    // last step. AcqRel: part of the count's RMW chain.
+                    seg.pending.fetch_add(claims + 1, Ordering::AcqRel);
+                    break;
+                }
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// Another handle, or [`TooManyProducers`] at the limit.
+    ///
+    /// # Errors
+    ///
+    /// [`TooManyProducers`] when [`MAX_PRODUCERS`] handles exist.
+    ///
+    /// ```
+    /// let (tx, _rx) = nanopath_queue::mpsc::unbounded::<u8>();
+    /// assert!(tx.try_clone().is_ok());
+    /// ```
+    pub fn try_clone(&self) -> Result<Self, TooManyProducers> {
+        // Relaxed: a counter; the handle's data is reached through `Arc`.
+        let mut count = self.shared.producers.load(Ordering::Relaxed);
+        loop {
+            if count >= MAX_PRODUCERS {
+                return Err(TooManyProducers);
+            }
+            match self.shared.producers.compare_exchange_weak(
+                count,
+                count + 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    return Ok(UnboundedProducer {
+                        shared: self.shared.clone(),
+                        not_sync: PhantomData,
+                    });
+                }
+                Err(actual) => count = actual,
+            }
+        }
+    }
+}
+
+impl<T> Clone for UnboundedProducer<T> {
+    /// # Panics
+    ///
+    /// When [`MAX_PRODUCERS`] handles exist; [`try_clone`] returns an error
+    /// instead.
+    ///
+    /// [`try_clone`]: UnboundedProducer::try_clone
+    fn clone(&self) -> Self {
+        match self.try_clone() {
+            Ok(handle) => handle,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+impl<T> Drop for UnboundedProducer<T> {
+    fn drop(&mut self) {
+        // Release: pairs with the consumer's Acquire in `is_abandoned`, so
+        // our pushes are visible once it sees zero.
+        self.shared.producers.fetch_sub(1, Ordering::Release);
+    }
+}
+
+// SAFETY: a producer only moves `T`s into the queue (`T: Send`); the
+// `not_sync` marker keeps it from being shared, not from being sent.
+unsafe impl<T: Send> Send for UnboundedProducer<T> {}
+
+impl<T> UnboundedConsumer<T> {
+    /// Removes the oldest item (per producer, items arrive in push order).
+    ///
+    /// ```
+    /// let (tx, mut rx) = nanopath_queue::mpsc::unbounded();
+    /// tx.push("x");
+    /// assert_eq!(rx.pop(), Some("x"));
+    /// assert_eq!(rx.pop(), None);
+    /// ```
+    pub fn pop(&mut self) -> Option<T> {
+        // SAFETY: `&mut self` on the only consumer handle: nobody else uses
+        // the cursor until the final drop.
+        let cursor = unsafe { &mut *self.shared.cursor.get() };
+        if cursor.slot == SEGMENT_SLOTS {
+            // SAFETY: the consumer is an unreleased user of its segment.
+            let next = unsafe { &*cursor.segment }.next.load(Ordering::Acquire);
+            if next.is_null() {
+                return None;
+            }
+            let done = cursor.segment;
+            cursor.segment = next;
+            cursor.slot = 0;
+            // SAFETY: we are the consumer, a counted user of `done`, leaving
+            // it for good.
+            unsafe { Segment::release(done) };
+        }
+        // SAFETY: as above; `cursor.slot < SEGMENT_SLOTS`.
+        let slot = &unsafe { &*cursor.segment }.slots[cursor.slot];
+        // Acquire: pairs with the producer's Release of `ready`.
+        if !slot.ready.load(Ordering::Acquire) {
+            return None;
+        }
+        #[cfg(nanopath_loom)]
+        slot.shadow.write();
+        cursor.slot += 1;
+        // SAFETY: `ready` says the value is initialised; the cursor moved
+        // past it, so it is read exactly once.
+        Some(unsafe { (*slot.value.get()).assume_init_read() })
+    }
+
+    /// Appends up to `max` of the oldest items to `out`; returns how many.
+    /// `out` grows by at most `max`.
+    ///
+    /// ```
+    /// let (tx, mut rx) = nanopath_queue::mpsc::unbounded();
+    /// (0..50).for_each(|i| tx.push(i));
+    /// let mut out = Vec::new();
+    /// assert_eq!(rx.pop_batch(&mut out, 40), 40);
+    /// assert_eq!(out, (0..40).collect::<Vec<_>>());
+    /// ```
+    pub fn pop_batch(&mut self, out: &mut Vec<T>, max: usize) -> usize {
+        let mut n = 0;
+        while n < max {
+            match self.pop() {
+                Some(value) => out.push(value),
+                None => break,
+            }
+            n += 1;
+        }
+        n
+    }
+
+    /// `true` once every producer handle is gone: nothing more will arrive
+    /// after what is already inside.
+    ///
+    /// ```
+    /// let (tx, rx) = nanopath_queue::mpsc::unbounded::<u8>();
+    /// drop(tx);
+    /// assert!(rx.is_abandoned());
+    /// ```
+    pub fn is_abandoned(&self) -> bool {
+        // Acquire: pairs with the producers' Release on drop.
+        self.shared.producers.load(Ordering::Acquire) == 0
+    }
+}
+
+impl<T> fmt::Debug for UnboundedProducer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("mpsc::UnboundedProducer")
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Debug for UnboundedConsumer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("mpsc::UnboundedConsumer")
+            .finish_non_exhaustive()
+    }
+}
