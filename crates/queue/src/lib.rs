@@ -7,7 +7,7 @@
 //! | [`spsc`] | one producer thread, one consumer thread: pipeline stages | available |
 //! | [`mpmc`] | bounded, many producers and consumers: load balancing | available |
 //! | [`mpsc`] | bounded and unbounded fan-in | available |
-//! | `channel` | blocking channels with stats on top of the queues | planned |
+//! | [`channel`] | blocking channels with stats on top of the queues (`std`) | available |
 //!
 //! ```
 //! let (mut tx, mut rx) = nanopath_queue::spsc::channel::<u64>(1024);
@@ -39,6 +39,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "std")]
+pub mod channel;
 mod error;
 pub mod mpmc;
 pub mod mpsc;

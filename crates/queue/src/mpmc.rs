@@ -165,6 +165,12 @@ impl<T> Queue<T> {
         self.len() == self.capacity()
     }
 
+    /// The ring underneath (for the channel's statistics).
+    #[cfg(feature = "std")]
+    pub(crate) fn ring(&self) -> &Ring<T> {
+        &self.ring
+    }
+
     /// The exact capacity.
     ///
     /// ```

@@ -428,6 +428,26 @@ impl<T> Ring<T> {
         n
     }
 
+    /// How many positions lie before `pos`: laps times capacity plus the
+    /// index (exact until the position counter wraps after `2^64` slots).
+    #[inline]
+    fn count_before(&self, pos: usize) -> u64 {
+        let laps = (pos / self.one_lap) as u64;
+        laps.wrapping_mul(self.capacity as u64) + (pos & (self.one_lap - 1)) as u64
+    }
+
+    /// Pushes claimed so far (a counter for free: `tail` already is one).
+    pub(crate) fn pushed(&self) -> u64 {
+        // Relaxed: a statistic.
+        self.count_before(self.tail.load(Ordering::Relaxed))
+    }
+
+    /// Pops claimed so far.
+    pub(crate) fn popped(&self) -> u64 {
+        // Relaxed: a statistic.
+        self.count_before(self.head.load(Ordering::Relaxed))
+    }
+
     /// Values in the ring (claimed positions between `head` and `tail`).
     pub(crate) fn len(&self) -> usize {
         loop {

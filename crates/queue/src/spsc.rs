@@ -502,6 +502,43 @@ impl<T> Consumer<T> {
         n
     }
 
+    /// Moves up to `max` items to the end of `out`, oldest first, with one
+    /// publication; returns how many. `out` grows by at most
+    /// `min(max, capacity)`.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(4);
+    /// tx.push_slice(&[1, 2, 3]);
+    /// let mut out = vec![0];
+    /// assert_eq!(rx.pop_batch(&mut out, 2), 2);
+    /// assert_eq!(out, [0, 1, 2]);
+    /// ```
+    pub fn pop_batch(&mut self, out: &mut alloc::vec::Vec<T>, max: usize) -> usize {
+        let want = max.min(self.shared.capacity);
+        let n = self.ready(want).min(want);
+        if n == 0 {
+            return 0;
+        }
+        out.reserve(n);
+        let shared = &*self.shared;
+        shared.track_writes(self.head, n);
+        let (start, first, second) = shared.runs(self.head, n);
+        let base = shared.slots.as_ptr().cast::<T>();
+        let len = out.len();
+        // SAFETY: the `n` slots from `head` are published (see `pop`) and
+        // lie inside the buffer; `out` has room for `n` more values after
+        // `reserve`. Each value is moved exactly once: the slots are released
+        // below without being dropped, and `set_len` takes ownership.
+        unsafe {
+            let dst = out.as_mut_ptr().add(len);
+            ptr::copy_nonoverlapping(base.add(start), dst, first);
+            ptr::copy_nonoverlapping(base, dst.add(first), second);
+            out.set_len(len + n);
+        }
+        self.release(n);
+        n
+    }
+
     /// Borrows `n` ready items in place, as up to two slices, to be consumed
     /// with one publication (zero-copy batch pop).
     ///

@@ -69,3 +69,29 @@ impl Shadow {
         self.cell.with(|_| ());
     }
 }
+
+#[cfg(all(feature = "std", not(nanopath_loom)))]
+pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
+
+#[cfg(all(feature = "std", nanopath_loom))]
+pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
+
+/// A spin-wait hint: `PAUSE` on hardware, a scheduling point under loom.
+#[cfg(feature = "std")]
+#[inline(always)]
+pub(crate) fn spin_loop() {
+    #[cfg(not(nanopath_loom))]
+    core::hint::spin_loop();
+    #[cfg(nanopath_loom)]
+    loom::hint::spin_loop();
+}
+
+/// Gives the rest of the time slice away (a scheduling point under loom).
+#[cfg(feature = "std")]
+#[inline]
+pub(crate) fn yield_now() {
+    #[cfg(not(nanopath_loom))]
+    std::thread::yield_now();
+    #[cfg(nanopath_loom)]
+    loom::thread::yield_now();
+}
