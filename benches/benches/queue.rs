@@ -1,19 +1,34 @@
-//! nanopath-queue head to head (SPSC so far).
+//! nanopath-queue head to head. Every scenario moves u64 items; capacity
+//! 1024 unless named otherwise. Times are per item (per round trip for the
+//! ping-pong), measured from a barrier that releases every thread to the
+//! moment the last item is received; every run checks that no item was lost
+//! (order is checked where one consumer sees one producer).
 //!
-//! * `spsc_1p1c`: one producer thread pushes u64s one at a time, one
-//!   consumer thread pops them, capacity 1024. nanopath `spsc` vs rtrb.
-//! * `spsc_chunks_64`: the same traffic moved in chunks of 64 through the
-//!   zero-copy chunk APIs (`write_chunk_uninit` + `fill_from_iter`,
-//!   `read_chunk` + `commit_all`). nanopath vs rtrb.
+//! * `spsc_1p1c`: one producer thread, one consumer thread, one item at a
+//!   time. nanopath `spsc` vs rtrb and ringbuf.
+//! * `spsc_chunks_64`: the same traffic in chunks of 64 through the
+//!   zero-copy chunk APIs. nanopath vs rtrb.
+//! * `spsc_pingpong`: round-trip latency over two queues (lower is better).
+//!   nanopath vs rtrb.
+//! * `mpmc_1p1c`, `mpmc_2p2c`: bounded MPMC queues, nanopath `mpmc::Queue`
+//!   vs crossbeam-queue's `ArrayQueue`.
+//! * `mpmc_uncontended`: push then pop on one thread.
+//! * `mpsc_2p1c`: two producers, one consumer. nanopath's unbounded and
+//!   bounded MPSC queues vs crossbeam-queue's `SegQueue` and
+//!   `std::sync::mpsc::channel` (`try_recv` polling).
+//! * `channel_1p1c`: blocking `send`/`recv` on bounded channels, nanopath
+//!   `channel::{spsc, mpsc, mpmc}` vs crossbeam-channel, flume (default
+//!   features off) and `std::sync::mpsc::sync_channel`.
 //!
-//! Times are per item; the producer runs on a scoped thread released by a
-//! barrier, the consumer on the benchmark thread, and the sample ends when
-//! the consumer has seen every item (checked: in order, none lost).
+//! On failure (full or empty) a thread spins when every thread has a core
+//! and yields when there are more threads than cores, the same for every
+//! implementation in a scenario.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use nanopath_bench::criterion_config;
 use std::hint::black_box;
 use std::sync::Barrier;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 const CAPACITY: usize = 1024;
@@ -35,44 +50,12 @@ fn one_to_one(produce: impl FnOnce() + Send, consume: impl FnOnce()) -> Duration
     })
 }
 
-/// Defines `$items(n)` and `$chunks(n)` for one SPSC implementation: move
-/// `n` u64s from a producer thread to the consumer, one at a time or in
-/// chunks of [`CHUNK`], asserting order on every item. The implementations
-/// differ only in how a full push and a successful pop are spelled.
-macro_rules! spsc_impl {
-    (
-        $items:ident, $chunks:ident, $name:literal,
-        new: $new:expr,
-        full: $full:pat => $back:ident,
-        popped: $popped:pat => $value:ident $(,)?
-    ) => {
-        fn $items(n: u64) -> Duration {
-            let (mut tx, mut rx) = $new;
-            one_to_one(
-                move || {
-                    for i in 0..n {
-                        let mut v = i;
-                        while let Err($full) = tx.push(v) {
-                            v = $back;
-                            std::hint::spin_loop();
-                        }
-                    }
-                },
-                || {
-                    let mut expected = 0;
-                    while expected < n {
-                        if let $popped = rx.pop() {
-                            assert_eq!(
-                                $value, expected,
-                                concat!($name, " lost or reordered an item")
-                            );
-                            expected += 1;
-                        }
-                    }
-                },
-            )
-        }
-
+/// Defines `$chunks(n)` for one SPSC implementation: move `n` u64s from
+/// a producer thread to the consumer in chunks of [`CHUNK`] through the
+/// zero-copy chunk APIs, asserting order on every item (the two crates
+/// spell these APIs the same way).
+macro_rules! spsc_chunks {
+    ($chunks:ident, $name:literal, new: $new:expr $(,)?) => {
         fn $chunks(n: u64) -> Duration {
             let (mut tx, mut rx) = $new;
             one_to_one(
@@ -109,31 +92,498 @@ macro_rules! spsc_impl {
     };
 }
 
-spsc_impl!(
-    nanopath_items, nanopath_chunks, "nanopath spsc",
-    new: nanopath_queue::spsc::channel::<u64>(CAPACITY),
-    full: nanopath_queue::Full(back) => back,
-    popped: Some(value) => value,
+spsc_chunks!(nanopath_chunks, "nanopath spsc", new: nanopath_queue::spsc::channel::<u64>(CAPACITY));
+spsc_chunks!(rtrb_chunks, "rtrb", new: rtrb::RingBuffer::<u64>::new(CAPACITY));
+
+/// Spins or yields after a failed push or pop (see the module docs).
+#[inline]
+fn back_off(yield_now: bool) {
+    if yield_now {
+        std::thread::yield_now();
+    } else {
+        std::hint::spin_loop();
+    }
+}
+
+/// Whether `threads` busy threads outnumber this machine's cores.
+fn oversubscribed(threads: usize) -> bool {
+    threads > std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// One SPSC implementation's two halves, spelled the same way.
+trait SpscPair: Send {
+    type Tx: Send;
+    type Rx: Send;
+    fn new(capacity: usize) -> (Self::Tx, Self::Rx);
+    fn push(tx: &mut Self::Tx, v: u64) -> Result<(), u64>;
+    fn pop(rx: &mut Self::Rx) -> Option<u64>;
+}
+
+struct Nanopath;
+struct Rtrb;
+struct Ringbuf;
+
+impl SpscPair for Nanopath {
+    type Tx = nanopath_queue::spsc::Producer<u64>;
+    type Rx = nanopath_queue::spsc::Consumer<u64>;
+    fn new(capacity: usize) -> (Self::Tx, Self::Rx) {
+        nanopath_queue::spsc::channel(capacity)
+    }
+    #[inline]
+    fn push(tx: &mut Self::Tx, v: u64) -> Result<(), u64> {
+        tx.push(v).map_err(|e| e.0)
+    }
+    #[inline]
+    fn pop(rx: &mut Self::Rx) -> Option<u64> {
+        rx.pop()
+    }
+}
+
+impl SpscPair for Rtrb {
+    type Tx = rtrb::Producer<u64>;
+    type Rx = rtrb::Consumer<u64>;
+    fn new(capacity: usize) -> (Self::Tx, Self::Rx) {
+        rtrb::RingBuffer::new(capacity)
+    }
+    #[inline]
+    fn push(tx: &mut Self::Tx, v: u64) -> Result<(), u64> {
+        tx.push(v).map_err(|rtrb::PushError::Full(v)| v)
+    }
+    #[inline]
+    fn pop(rx: &mut Self::Rx) -> Option<u64> {
+        rx.pop().ok()
+    }
+}
+
+impl SpscPair for Ringbuf {
+    type Tx = ringbuf::HeapProd<u64>;
+    type Rx = ringbuf::HeapCons<u64>;
+    fn new(capacity: usize) -> (Self::Tx, Self::Rx) {
+        use ringbuf::traits::Split;
+        ringbuf::HeapRb::new(capacity).split()
+    }
+    #[inline]
+    fn push(tx: &mut Self::Tx, v: u64) -> Result<(), u64> {
+        use ringbuf::traits::Producer;
+        tx.try_push(v)
+    }
+    #[inline]
+    fn pop(rx: &mut Self::Rx) -> Option<u64> {
+        use ringbuf::traits::Consumer;
+        rx.try_pop()
+    }
+}
+
+/// `n` items one at a time from a producer thread to the consumer, in
+/// order.
+fn spsc_items<Q: SpscPair>(n: u64) -> Duration {
+    let (mut tx, mut rx) = Q::new(CAPACITY);
+    one_to_one(
+        move || {
+            for i in 0..n {
+                let mut v = i;
+                while let Err(back) = Q::push(&mut tx, v) {
+                    v = back;
+                    std::hint::spin_loop();
+                }
+            }
+        },
+        || {
+            let mut expected = 0;
+            while expected < n {
+                if let Some(v) = Q::pop(&mut rx) {
+                    assert_eq!(v, expected, "lost or reordered an item");
+                    expected += 1;
+                }
+            }
+        },
+    )
+}
+
+/// `n` round trips: this thread sends `i` over one queue, an echo thread
+/// sends it back over another, and this thread waits for it.
+fn spsc_pingpong<Q: SpscPair>(n: u64) -> Duration {
+    let (mut ping_tx, mut ping_rx) = Q::new(CAPACITY);
+    let (mut pong_tx, mut pong_rx) = Q::new(CAPACITY);
+    one_to_one(
+        move || {
+            for _ in 0..n {
+                let v = loop {
+                    if let Some(v) = Q::pop(&mut ping_rx) {
+                        break v;
+                    }
+                    std::hint::spin_loop();
+                };
+                assert!(Q::push(&mut pong_tx, v).is_ok(), "pong queue full");
+            }
+        },
+        || {
+            for i in 0..n {
+                assert!(Q::push(&mut ping_tx, i).is_ok(), "ping queue full");
+                let back = loop {
+                    if let Some(v) = Q::pop(&mut pong_rx) {
+                        break v;
+                    }
+                    std::hint::spin_loop();
+                };
+                assert_eq!(back, i, "ping-pong lost an item");
+            }
+        },
+    )
+}
+
+/// Moves `per_producer` items from each producer closure to the consumer
+/// closures (each called on its own thread); returns the time until the
+/// last item is received and asserts that every item arrived exactly once
+/// (by count and by sum).
+fn transfer<P, C>(producers: Vec<P>, consumers: Vec<C>, per_producer: u64) -> Duration
+where
+    P: FnMut(u64) + Send,
+    C: FnMut() -> Option<u64> + Send,
+{
+    let total = producers.len() as u64 * per_producer;
+    let threads = producers.len() + consumers.len();
+    let barrier = Barrier::new(threads + 1);
+    let received = AtomicU64::new(0);
+    let sum = AtomicU64::new(0);
+    let yield_now = oversubscribed(threads);
+    let elapsed = std::thread::scope(|s| {
+        for (p, mut push) in producers.into_iter().enumerate() {
+            let barrier = &barrier;
+            s.spawn(move || {
+                barrier.wait();
+                let base = p as u64 * per_producer;
+                for i in 0..per_producer {
+                    push(base + i);
+                }
+            });
+        }
+        let done: Vec<_> = consumers
+            .into_iter()
+            .map(|mut pop| {
+                let (barrier, received, sum) = (&barrier, &received, &sum);
+                s.spawn(move || {
+                    barrier.wait();
+                    let (mut count, mut local_sum) = (0u64, 0u64);
+                    // Relaxed: a progress counter, flushed every 1024 items
+                    // and whenever the queue looks empty.
+                    let flush = |count: &mut u64, local_sum: &mut u64| {
+                        received.fetch_add(*count, Ordering::Relaxed);
+                        sum.fetch_add(*local_sum, Ordering::Relaxed);
+                        (*count, *local_sum) = (0, 0);
+                    };
+                    loop {
+                        match pop() {
+                            Some(v) => {
+                                count += 1;
+                                local_sum = local_sum.wrapping_add(v);
+                                if count == 1024 {
+                                    flush(&mut count, &mut local_sum);
+                                }
+                            }
+                            None => {
+                                flush(&mut count, &mut local_sum);
+                                if received.load(Ordering::Relaxed) >= total {
+                                    return Instant::now();
+                                }
+                                back_off(yield_now);
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        barrier.wait();
+        let start = Instant::now();
+        let end = done
+            .into_iter()
+            .map(|h| h.join().expect("consumer panicked"))
+            .max()
+            .unwrap_or(start);
+        end - start
+    });
+    assert_eq!(
+        received.load(Ordering::Relaxed),
+        total,
+        "lost or duplicated items"
+    );
+    let expected: u64 = (0..total).sum();
+    assert_eq!(sum.load(Ordering::Relaxed), expected, "wrong items");
+    elapsed
+}
+
+/// A producer closure that retries a `&`-method push until it succeeds.
+macro_rules! pusher {
+    ($q:expr, $yield_now:expr) => {{
+        let q = $q;
+        let yield_now = $yield_now;
+        move |mut v: u64| {
+            while let Err(back) = q.push(v) {
+                v = back.into_inner();
+                back_off(yield_now);
+            }
+        }
+    }};
+}
+
+/// `ArrayQueue::push` returns the value directly; give it `into_inner`.
+trait IntoInner {
+    fn into_inner(self) -> u64;
+}
+impl IntoInner for u64 {
+    fn into_inner(self) -> u64 {
+        self
+    }
+}
+
+fn mpmc_transfer_nanopath(producers: usize, consumers: usize, n: u64) -> Duration {
+    let q = nanopath_queue::mpmc::Queue::<u64>::new(CAPACITY);
+    let y = oversubscribed(producers + consumers);
+    transfer(
+        (0..producers).map(|_| pusher!(&q, y)).collect(),
+        (0..consumers).map(|_| || q.pop()).collect(),
+        n / producers as u64,
+    )
+}
+
+fn mpmc_transfer_arrayqueue(producers: usize, consumers: usize, n: u64) -> Duration {
+    let q = crossbeam_queue::ArrayQueue::<u64>::new(CAPACITY);
+    let y = oversubscribed(producers + consumers);
+    transfer(
+        (0..producers).map(|_| pusher!(&q, y)).collect(),
+        (0..consumers).map(|_| || q.pop()).collect(),
+        n / producers as u64,
+    )
+}
+
+fn mpsc_nanopath_unbounded(n: u64) -> Duration {
+    let (tx, mut rx) = nanopath_queue::mpsc::unbounded::<u64>();
+    let producers = vec![tx.clone(), tx];
+    transfer(
+        producers
+            .into_iter()
+            .map(|tx| move |v| tx.push(v))
+            .collect(),
+        vec![move || rx.pop()],
+        n / 2,
+    )
+}
+
+fn mpsc_nanopath_bounded(n: u64) -> Duration {
+    let (tx, mut rx) = nanopath_queue::mpsc::bounded::<u64>(CAPACITY);
+    let y = oversubscribed(3);
+    transfer(
+        [tx.clone(), tx]
+            .into_iter()
+            .map(|tx| pusher!(tx, y))
+            .collect(),
+        vec![move || rx.pop()],
+        n / 2,
+    )
+}
+
+fn mpsc_segqueue(n: u64) -> Duration {
+    let q = crossbeam_queue::SegQueue::<u64>::new();
+    transfer(
+        (0..2).map(|_| |v| q.push(v)).collect(),
+        vec![|| q.pop()],
+        n / 2,
+    )
+}
+
+fn mpsc_std(n: u64) -> Duration {
+    let (tx, rx) = std::sync::mpsc::channel::<u64>();
+    let producers = vec![tx.clone(), tx];
+    transfer(
+        producers
+            .into_iter()
+            .map(|tx| move |v| tx.send(v).expect("receiver alive"))
+            .collect(),
+        vec![move || rx.try_recv().ok()],
+        n / 2,
+    )
+}
+
+/// Blocking 1P1C: the producer `send`s `n` items and drops its sender; the
+/// consumer `recv`s until disconnection, checking order.
+macro_rules! blocking_1p1c {
+    ($name:ident, $new:expr, $recv:ident) => {
+        fn $name(n: u64) -> Duration {
+            let (tx, rx) = $new;
+            one_to_one(
+                move || {
+                    for i in 0..n {
+                        tx.send(i).expect("receiver alive");
+                    }
+                },
+                || {
+                    let mut expected = 0;
+                    while let Ok(v) = rx.$recv() {
+                        assert_eq!(v, expected, "lost or reordered an item");
+                        expected += 1;
+                    }
+                    assert_eq!(expected, n, "lost items");
+                },
+            )
+        }
+    };
+}
+
+blocking_1p1c!(
+    channel_nanopath_spsc,
+    nanopath_queue::channel::spsc::<u64>(CAPACITY),
+    recv
+);
+blocking_1p1c!(
+    channel_nanopath_mpsc,
+    nanopath_queue::channel::mpsc::<u64>(CAPACITY),
+    recv
+);
+blocking_1p1c!(
+    channel_nanopath_mpmc,
+    nanopath_queue::channel::mpmc::<u64>(CAPACITY),
+    recv
+);
+blocking_1p1c!(
+    channel_crossbeam,
+    crossbeam_channel::bounded::<u64>(CAPACITY),
+    recv
+);
+blocking_1p1c!(channel_flume, flume::bounded::<u64>(CAPACITY), recv);
+blocking_1p1c!(
+    channel_std,
+    std::sync::mpsc::sync_channel::<u64>(CAPACITY),
+    recv
 );
 
-spsc_impl!(
-    rtrb_items, rtrb_chunks, "rtrb",
-    new: rtrb::RingBuffer::<u64>::new(CAPACITY),
-    full: rtrb::PushError::Full(back) => back,
-    popped: Ok(value) => value,
-);
+fn uncontended_nanopath(n: u64) -> Duration {
+    let q = nanopath_queue::mpmc::Queue::<u64>::new(CAPACITY);
+    let start = Instant::now();
+    for i in 0..n {
+        q.push(black_box(i)).expect("room");
+        black_box(q.pop());
+    }
+    start.elapsed()
+}
+
+fn uncontended_arrayqueue(n: u64) -> Duration {
+    let q = crossbeam_queue::ArrayQueue::<u64>::new(CAPACITY);
+    let start = Instant::now();
+    for i in 0..n {
+        q.push(black_box(i)).expect("room");
+        black_box(q.pop());
+    }
+    start.elapsed()
+}
+
+fn mpmc(c: &mut Criterion) {
+    for run in [
+        |n| mpmc_transfer_nanopath(1, 1, n),
+        |n| mpmc_transfer_arrayqueue(1, 1, n),
+        |n| mpmc_transfer_nanopath(2, 2, n),
+        |n| mpmc_transfer_arrayqueue(2, 2, n),
+        mpsc_nanopath_unbounded,
+        mpsc_nanopath_bounded,
+        mpsc_segqueue,
+        mpsc_std,
+        uncontended_nanopath,
+        uncontended_arrayqueue,
+    ] {
+        black_box(run(100_000));
+    }
+
+    let mut group = c.benchmark_group("mpmc_1p1c");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("nanopath_mpmc", |b| {
+        b.iter_custom(|n| mpmc_transfer_nanopath(1, 1, n))
+    });
+    group.bench_function("crossbeam_arrayqueue", |b| {
+        b.iter_custom(|n| mpmc_transfer_arrayqueue(1, 1, n))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("mpmc_2p2c");
+    group.throughput(Throughput::Elements(1));
+    // Two producers split the items, so round to an even count.
+    group.bench_function("nanopath_mpmc", |b| {
+        b.iter_custom(|n| mpmc_transfer_nanopath(2, 2, n.max(2) & !1))
+    });
+    group.bench_function("crossbeam_arrayqueue", |b| {
+        b.iter_custom(|n| mpmc_transfer_arrayqueue(2, 2, n.max(2) & !1))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("mpmc_uncontended");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("nanopath_mpmc", |b| b.iter_custom(uncontended_nanopath));
+    group.bench_function("crossbeam_arrayqueue", |b| {
+        b.iter_custom(uncontended_arrayqueue)
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("mpsc_2p1c");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("nanopath_mpsc_unbounded", |b| {
+        b.iter_custom(|n| mpsc_nanopath_unbounded(n.max(2) & !1))
+    });
+    group.bench_function("nanopath_mpsc_bounded", |b| {
+        b.iter_custom(|n| mpsc_nanopath_bounded(n.max(2) & !1))
+    });
+    group.bench_function("crossbeam_segqueue", |b| {
+        b.iter_custom(|n| mpsc_segqueue(n.max(2) & !1))
+    });
+    group.bench_function("std_mpsc", |b| b.iter_custom(|n| mpsc_std(n.max(2) & !1)));
+    group.finish();
+}
+
+fn channels(c: &mut Criterion) {
+    for run in [
+        channel_nanopath_spsc,
+        channel_nanopath_mpsc,
+        channel_nanopath_mpmc,
+        channel_crossbeam,
+        channel_flume,
+        channel_std,
+    ] {
+        black_box(run(100_000));
+    }
+    let mut group = c.benchmark_group("channel_1p1c");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("nanopath_channel_spsc", |b| {
+        b.iter_custom(channel_nanopath_spsc)
+    });
+    group.bench_function("nanopath_channel_mpsc", |b| {
+        b.iter_custom(channel_nanopath_mpsc)
+    });
+    group.bench_function("nanopath_channel_mpmc", |b| {
+        b.iter_custom(channel_nanopath_mpmc)
+    });
+    group.bench_function("crossbeam_channel", |b| b.iter_custom(channel_crossbeam));
+    group.bench_function("flume", |b| b.iter_custom(channel_flume));
+    group.bench_function("std_sync_channel", |b| b.iter_custom(channel_std));
+    group.finish();
+}
 
 fn spsc(c: &mut Criterion) {
     // Sanity check before timing: each implementation delivers 100k items in
     // order (the asserts are inside the consumers and stay on while timed).
-    for run in [nanopath_items, rtrb_items, nanopath_chunks, rtrb_chunks] {
+    for run in [
+        spsc_items::<Nanopath>,
+        spsc_items::<Rtrb>,
+        spsc_items::<Ringbuf>,
+        nanopath_chunks,
+        rtrb_chunks,
+        spsc_pingpong::<Nanopath>,
+        spsc_pingpong::<Rtrb>,
+    ] {
         black_box(run(100_000));
     }
 
     let mut group = c.benchmark_group("spsc_1p1c");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("nanopath_spsc", |b| b.iter_custom(nanopath_items));
-    group.bench_function("rtrb", |b| b.iter_custom(rtrb_items));
+    group.bench_function("nanopath_spsc", |b| b.iter_custom(spsc_items::<Nanopath>));
+    group.bench_function("rtrb", |b| b.iter_custom(spsc_items::<Rtrb>));
+    group.bench_function("ringbuf", |b| b.iter_custom(spsc_items::<Ringbuf>));
     group.finish();
 
     let mut group = c.benchmark_group("spsc_chunks_64");
@@ -141,11 +591,19 @@ fn spsc(c: &mut Criterion) {
     group.bench_function("nanopath_spsc", |b| b.iter_custom(nanopath_chunks));
     group.bench_function("rtrb", |b| b.iter_custom(rtrb_chunks));
     group.finish();
+
+    let mut group = c.benchmark_group("spsc_pingpong");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("nanopath_spsc", |b| {
+        b.iter_custom(spsc_pingpong::<Nanopath>)
+    });
+    group.bench_function("rtrb", |b| b.iter_custom(spsc_pingpong::<Rtrb>));
+    group.finish();
 }
 
 criterion_group! {
     name = benches;
     config = criterion_config();
-    targets = spsc
+    targets = spsc, mpmc, channels
 }
 criterion_main!(benches);

@@ -94,7 +94,10 @@ fn a_parked_sender_is_woken_by_a_recv_and_by_disconnection() {
             let sender = s.spawn(|| (tx.send(2), tx.send(3)));
             std::thread::sleep(Duration::from_millis(20));
             assert_eq!(rx.recv(), Ok(1));
-            std::thread::sleep(Duration::from_millis(20));
+            // The freed slot must take `2` before the receiver goes.
+            while rx.stats().sent < 2 {
+                std::thread::yield_now();
+            }
             drop(rx);
             let (first, second) = sender.join().unwrap();
             assert_eq!(first, Ok(()));
