@@ -164,7 +164,8 @@ fn capacity_is_exact_and_bounded() {
     }
     assert_eq!(tx.push(3), Err(Full(3)));
     let err = spsc::try_channel::<u8>(usize::MAX / 2 + 1).unwrap_err();
-    assert!(err.to_string().contains("exceeds the maximum"));
+    assert_eq!((err.minimum, err.maximum), (0, usize::MAX / 2));
+    assert!(err.to_string().contains("outside the supported range"));
     // A zero-capacity queue is always full and always empty, never UB.
     let (mut tx, mut rx) = spsc::channel::<u8>(0);
     assert_eq!(tx.push(1), Err(Full(1)));
