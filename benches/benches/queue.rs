@@ -268,9 +268,11 @@ where
                     // Relaxed: a progress counter, flushed every 1024 items
                     // and whenever the queue looks empty.
                     let flush = |count: &mut u64, local_sum: &mut u64| {
-                        received.fetch_add(*count, Ordering::Relaxed);
-                        sum.fetch_add(*local_sum, Ordering::Relaxed);
-                        (*count, *local_sum) = (0, 0);
+                        if *count > 0 {
+                            received.fetch_add(*count, Ordering::Relaxed);
+                            sum.fetch_add(*local_sum, Ordering::Relaxed);
+                            (*count, *local_sum) = (0, 0);
+                        }
                     };
                     loop {
                         match pop() {

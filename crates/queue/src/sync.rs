@@ -77,7 +77,6 @@ pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
 pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
 
 /// A spin-wait hint: `PAUSE` on hardware, a scheduling point under loom.
-#[cfg(feature = "std")]
 #[inline(always)]
 pub(crate) fn spin_loop() {
     #[cfg(not(nanopath_loom))]

@@ -24,8 +24,10 @@
 //!
 //! # Reclamation
 //!
-//! A segment is freed by whichever thread finishes with it last, counted
-//! exactly: every `fetch_byte_add` that returned the segment (a claim,
+//! A segment is recycled by whichever thread finishes with it last, counted
+//! exactly (recycled: reset and kept as the queue's one spare segment, which
+//! the next overflow takes instead of allocating, or freed if a spare is
+//! already kept): every `fetch_byte_add` that returned the segment (a claim,
 //! including the overflowing ones) is one user, and the consumer is one
 //! more. Each user subtracts one from `pending` when it is done with the
 //! segment (after its write, after its overflow step, or when the consumer
@@ -33,8 +35,10 @@
 //! swung away, the CAS that swings it returns the final claim count `c`,
 //! and that thread adds `c + 1` to `pending`. `pending` starts at zero and
 //! every user subtracts before or after that add, so it reaches zero exactly
-//! once, after the add and after the last user; that thread frees the
-//! segment. Until then a producer holding a claim can always dereference the
+//! once, after the add and after the last user; that thread recycles the
+//! segment. Reuse cannot confuse the `tail` CAS (ABA): a thread comparing
+//! against a segment's address holds an unreleased use of it, so that
+//! segment cannot be recycled meanwhile. Until then a producer holding a claim can always dereference the
 //! segment: its own unsubtracted one keeps the count above zero. The
 //! segment at `tail` is never swung away, so it, and everything from the
 //! consumer's cursor on, is freed by the last handle's drop. The loom
@@ -47,9 +51,10 @@
 //! producer handles is capped at [`MAX_PRODUCERS`] and producer handles are
 //! `Send` but not `Sync` (each thread pushes through its own clone).
 
+use crate::ring::IN_FLIGHT_SPINS;
 #[cfg(nanopath_loom)]
 use crate::sync::Shadow;
-use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, fetch_byte_add};
+use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, fetch_byte_add, spin_loop};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::cell::{Cell, UnsafeCell};
@@ -121,21 +126,66 @@ impl<T> Segment<T> {
         Box::into_raw(unsafe { segment.assume_init() })
     }
 
-    /// One user is done with `segment`; frees it if that was the last.
+    /// A segment to fill: the spare if there is one, else a new one.
+    fn take(spare: &AtomicPtr<Segment<T>>) -> *mut Segment<T> {
+        // Acquire: pairs with the Release in `recycle`, so the reset is
+        // visible.
+        let segment = spare.swap(ptr::null_mut(), Ordering::Acquire);
+        if segment.is_null() {
+            Segment::allocate()
+        } else {
+            segment
+        }
+    }
+
+    /// Resets an unshared, empty segment and keeps it as the spare, or
+    /// frees it if there already is one.
+    ///
+    /// # Safety
+    ///
+    /// Nobody else can reach `segment`, and it holds no value.
+    unsafe fn recycle(segment: *mut Segment<T>, spare: &AtomicPtr<Segment<T>>) {
+        {
+            // SAFETY: exclusive (caller's contract).
+            let seg = unsafe { &*segment };
+            // Relaxed: nobody else sees these until the Release below.
+            for slot in &seg.slots {
+                slot.ready.store(false, Ordering::Relaxed);
+            }
+            seg.next.store(ptr::null_mut(), Ordering::Relaxed);
+            seg.pending.store(0, Ordering::Relaxed);
+        }
+        // Release: publishes the reset to the `take` that gets it.
+        if spare
+            .compare_exchange(
+                ptr::null_mut(),
+                segment,
+                Ordering::Release,
+                Ordering::Relaxed,
+            )
+            .is_err()
+        {
+            // SAFETY: still exclusive; `MaybeUninit` slots drop nothing.
+            drop(unsafe { Box::from_raw(segment) });
+        }
+    }
+
+    /// One user is done with `segment`; recycles it if that was the last.
     ///
     /// # Safety
     ///
     /// The caller is one of the segment's counted users and has not
     /// released before; it must not touch the segment afterwards.
-    unsafe fn release(segment: *mut Segment<T>) {
-        // AcqRel: Release orders our use of the segment before the free;
-        // Acquire (in the thread that frees) sees every other user's.
+    unsafe fn release(segment: *mut Segment<T>, spare: &AtomicPtr<Segment<T>>) {
+        // AcqRel: Release orders our use of the segment before the
+        // recycling; Acquire (in the thread that recycles) sees every other
+        // user's.
         // SAFETY: our unreleased use keeps the segment alive.
         if unsafe { &(*segment).pending }.fetch_sub(1, Ordering::AcqRel) == 1 {
             // SAFETY: the count reached zero: every user is done, and only
             // this thread saw the transition. All values were read out by
-            // the consumer (it is a user), and `MaybeUninit` drops nothing.
-            drop(unsafe { Box::from_raw(segment) });
+            // the consumer (it is a user).
+            unsafe { Segment::recycle(segment, spare) };
         }
     }
 }
@@ -154,6 +204,9 @@ struct Shared<T> {
     cursor: CachePadded<UnsafeCell<Cursor<T>>>,
     /// Live producer handles, at most `MAX_PRODUCERS`.
     producers: AtomicUsize,
+    /// One reset segment kept for reuse (or null), so a queue in steady
+    /// state allocates nothing.
+    spare: AtomicPtr<Segment<T>>,
 }
 
 // SAFETY: values cross threads from producer to consumer (needs `T: Send`);
@@ -185,6 +238,11 @@ impl<T> Drop for Shared<T> {
             }
             segment = seg.next.load(Ordering::Relaxed);
             first = 0;
+        }
+        let spare = self.spare.load(Ordering::Relaxed);
+        if !spare.is_null() {
+            // SAFETY: the spare is owned by the queue and holds no value.
+            drop(unsafe { Box::from_raw(spare) });
         }
     }
 }
@@ -237,6 +295,7 @@ pub fn unbounded<T>() -> (UnboundedProducer<T>, UnboundedConsumer<T>) {
             slot: 0,
         })),
         producers: AtomicUsize::new(1),
+        spare: AtomicPtr::new(ptr::null_mut()),
     });
     (
         UnboundedProducer {
@@ -291,12 +350,12 @@ impl<T> UnboundedProducer<T> {
                 // Release: the write happens-before the consumer's read.
                 slot.ready.store(true, Ordering::Release);
                 // SAFETY: our claim; we are done with the segment.
-                unsafe { Segment::release(segment) };
+                unsafe { Segment::release(segment, &shared.spare) };
                 return;
             }
             Self::install_next(shared, segment, seg);
             // SAFETY: our (overflowing) claim; done with the segment.
-            unsafe { Segment::release(segment) };
+            unsafe { Segment::release(segment, &shared.spare) };
         }
     }
 
@@ -307,7 +366,7 @@ impl<T> UnboundedProducer<T> {
         // Acquire: the segment behind `next` is initialised.
         let mut next = seg.next.load(Ordering::Acquire);
         if next.is_null() {
-            let fresh = Segment::<T>::allocate();
+            let fresh = Segment::take(&shared.spare);
             // AcqRel: Release publishes `fresh`'s initialisation; Acquire
             // (on failure) sees the winner's.
             match seg.next.compare_exchange(
@@ -318,8 +377,8 @@ impl<T> UnboundedProducer<T> {
             ) {
                 Ok(_) => next = fresh,
                 Err(winner) => {
-                    // SAFETY: `fresh` was never published.
-                    drop(unsafe { Box::from_raw(fresh) });
+                    // SAFETY: `fresh` was never published and is empty.
+                    unsafe { Segment::recycle(fresh, &shared.spare) };
                     next = winner;
                 }
             }
@@ -435,12 +494,12 @@ impl<T> UnboundedConsumer<T> {
             cursor.slot = 0;
             // SAFETY: we are the consumer, a counted user of `done`, leaving
             // it for good.
-            unsafe { Segment::release(done) };
+            unsafe { Segment::release(done, &self.shared.spare) };
         }
         // SAFETY: as above; `cursor.slot < SEGMENT_SLOTS`.
         let slot = &unsafe { &*cursor.segment }.slots[cursor.slot];
         // Acquire: pairs with the producer's Release of `ready`.
-        if !slot.ready.load(Ordering::Acquire) {
+        if !slot.ready.load(Ordering::Acquire) && !self.wait_in_flight(cursor, slot) {
             return None;
         }
         #[cfg(nanopath_loom)]
@@ -449,6 +508,28 @@ impl<T> UnboundedConsumer<T> {
         // SAFETY: `ready` says the value is initialised; the cursor moved
         // past it, so it is read exactly once.
         Some(unsafe { (*slot.value.get()).assume_init_read() })
+    }
+
+    /// The cursor's slot is not ready: if a producer has claimed it (the
+    /// `tail` word is past it), spins up to `IN_FLIGHT_SPINS` times for the
+    /// write to land. Returns whether it did.
+    #[cold]
+    fn wait_in_flight(&self, cursor: &Cursor<T>, slot: &Slot<T>) -> bool {
+        // Relaxed: only a hint whether spinning can help.
+        let word = self.shared.tail.load(Ordering::Relaxed);
+        let claimed = word.map_addr(|a| a & !CLAIM_MASK) != cursor.segment
+            || word.addr() & CLAIM_MASK > cursor.slot;
+        if !claimed {
+            return false;
+        }
+        for _ in 0..IN_FLIGHT_SPINS {
+            spin_loop();
+            // Acquire: as in `pop`.
+            if slot.ready.load(Ordering::Acquire) {
+                return true;
+            }
+        }
+        false
     }
 
     /// Appends up to `max` of the oldest items to `out`; returns how many.

@@ -191,3 +191,24 @@ fn mpsc_unbounded_drop_with_items_inside() {
         assert_eq!(Arc::strong_count(&item), 1);
     });
 }
+
+/// Segment reuse: one producer pushes five items through two-slot segments
+/// while the consumer pops, so the third segment is the first one recycled
+/// whenever the consumer has already left it (and a fresh one otherwise).
+/// FIFO holds and no slot is touched by both sides at once.
+#[test]
+fn mpsc_unbounded_recycles_segments() {
+    loom::model(|| {
+        let (tx, mut rx) = mpsc::unbounded::<u32>();
+        let producer = thread::spawn(move || (0..5).for_each(|i| tx.push(i)));
+        let mut seen = Vec::new();
+        while seen.len() < 5 {
+            match rx.pop() {
+                Some(v) => seen.push(v),
+                None => thread::yield_now(),
+            }
+        }
+        producer.join().unwrap();
+        assert_eq!(seen, [0, 1, 2, 3, 4]);
+    });
+}
