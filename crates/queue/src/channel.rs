@@ -557,6 +557,13 @@ impl Waiters {
     }
 }
 
+/// Live sender and receiver handles; the channel is disconnected for one
+/// side when the other side's count reaches zero.
+struct Handles {
+    senders: AtomicUsize,
+    receivers: AtomicUsize,
+}
+
 /// What one attempt of a blocking operation found; `S` is what the
 /// operation carries between attempts (the value, for a send).
 enum Step<R, S> {
@@ -578,12 +585,13 @@ struct Chan<T, F: Flavor> {
     /// Waiting senders (woken by receivers).
     senders_waiting: CachePadded<Waiters>,
     /// Live handles: read on every send (receivers) and on empty receives
-    /// (senders), written only on clone and drop.
-    senders: AtomicUsize,
-    receivers: AtomicUsize,
-    /// Slow-path counters.
-    full_on_send: AtomicUsize,
-    empty_on_recv: AtomicUsize,
+    /// (senders), written only on clone and drop, so they get a line of
+    /// their own that stays shared in every core's cache.
+    handles: CachePadded<Handles>,
+    /// Slow-path counters, each on its own line: a receiver counting an
+    /// empty poll must not invalidate a line the sender reads per send.
+    full_on_send: CachePadded<AtomicUsize>,
+    empty_on_recv: CachePadded<AtomicUsize>,
     wait: WaitStrategy,
     flavor: PhantomData<F>,
 }
@@ -655,7 +663,7 @@ impl<T, F: Flavor> Chan<T, F> {
     #[inline]
     fn attempt_send(&self, value: T) -> Step<(), T> {
         // Acquire: pairs with the last receiver's Release on drop.
-        if self.receivers.load(Ordering::Acquire) == 0 {
+        if self.handles.receivers.load(Ordering::Acquire) == 0 {
             return Step::Closed(value);
         }
         // SAFETY: the `Sender` methods that reach here are only callable as
@@ -675,7 +683,7 @@ impl<T, F: Flavor> Chan<T, F> {
         }
         // Acquire: pairs with the last sender's Release on drop, so its
         // pushes are visible to the second look below.
-        if self.senders.load(Ordering::Acquire) == 0 {
+        if self.handles.senders.load(Ordering::Acquire) == 0 {
             // SAFETY: as above.
             return match unsafe { self.queue.pop() } {
                 Some(v) => Step::Done(v),
@@ -892,10 +900,12 @@ pub fn try_with<T, F: Flavor>(
         queue: F::Queue::<T>::with_capacity(capacity)?,
         receivers_waiting: CachePadded::new(Waiters::new()),
         senders_waiting: CachePadded::new(Waiters::new()),
-        senders: AtomicUsize::new(1),
-        receivers: AtomicUsize::new(1),
-        full_on_send: AtomicUsize::new(0),
-        empty_on_recv: AtomicUsize::new(0),
+        handles: CachePadded::new(Handles {
+            senders: AtomicUsize::new(1),
+            receivers: AtomicUsize::new(1),
+        }),
+        full_on_send: CachePadded::new(AtomicUsize::new(0)),
+        empty_on_recv: CachePadded::new(AtomicUsize::new(0)),
         wait,
         flavor: PhantomData,
     });
@@ -1012,7 +1022,7 @@ impl<T, F: Flavor> Sender<T, F> {
     /// ```
     pub fn is_disconnected(&self) -> bool {
         // Acquire: as in `attempt_send`.
-        self.chan.receivers.load(Ordering::Acquire) == 0
+        self.chan.handles.receivers.load(Ordering::Acquire) == 0
     }
 
     /// The channel's counters.
@@ -1188,7 +1198,7 @@ impl<T, F: Flavor> Receiver<T, F> {
     /// ```
     pub fn is_disconnected(&self) -> bool {
         // Acquire: as in `attempt_recv`.
-        self.chan.senders.load(Ordering::Acquire) == 0
+        self.chan.handles.senders.load(Ordering::Acquire) == 0
     }
 
     /// The channel's counters.
@@ -1208,7 +1218,7 @@ impl<T> Clone for Sender<T, Mpsc> {
     fn clone(&self) -> Self {
         // Relaxed: like `Arc::clone`, the new handle is reached through an
         // existing one.
-        self.chan.senders.fetch_add(1, Ordering::Relaxed);
+        self.chan.handles.senders.fetch_add(1, Ordering::Relaxed);
         Sender {
             chan: self.chan.clone(),
         }
@@ -1218,7 +1228,7 @@ impl<T> Clone for Sender<T, Mpsc> {
 impl<T> Clone for Sender<T, Mpmc> {
     fn clone(&self) -> Self {
         // Relaxed: as above.
-        self.chan.senders.fetch_add(1, Ordering::Relaxed);
+        self.chan.handles.senders.fetch_add(1, Ordering::Relaxed);
         Sender {
             chan: self.chan.clone(),
         }
@@ -1228,7 +1238,7 @@ impl<T> Clone for Sender<T, Mpmc> {
 impl<T> Clone for Receiver<T, Mpmc> {
     fn clone(&self) -> Self {
         // Relaxed: as above.
-        self.chan.receivers.fetch_add(1, Ordering::Relaxed);
+        self.chan.handles.receivers.fetch_add(1, Ordering::Relaxed);
         Receiver {
             chan: self.chan.clone(),
         }
@@ -1238,7 +1248,7 @@ impl<T> Clone for Receiver<T, Mpmc> {
 impl<T, F: Flavor> Drop for Sender<T, F> {
     fn drop(&mut self) {
         // AcqRel: Release publishes our sends to receivers that see zero.
-        if self.chan.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+        if self.chan.handles.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.chan.receivers_waiting.notify_all();
         }
     }
@@ -1247,7 +1257,7 @@ impl<T, F: Flavor> Drop for Sender<T, F> {
 impl<T, F: Flavor> Drop for Receiver<T, F> {
     fn drop(&mut self) {
         // AcqRel: as for `Sender`.
-        if self.chan.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
+        if self.chan.handles.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.chan.senders_waiting.notify_all();
         }
     }

@@ -29,27 +29,21 @@
 //! `head`/`tail` CASes only arbitrate among threads on the same side; the
 //! slot's stamp carries the data dependency, so they are **Relaxed**.
 //!
-//! Progress: a push or pop retries only when its CAS lost to another thread
-//! that claimed the same position, so the queue is lock-free. When a slot is
-//! claimed but not yet handed over (its producer is between claim and stamp
-//! store, or its consumer between claim and move-out), the other side spins
-//! at most [`IN_FLIGHT_SPINS`] times for the hand-over, which normally takes
-//! nanoseconds, then gives up: a pop returns `None` and a push `Full`. So a
-//! thread stalled mid-operation never blocks anyone; it only hides that one
-//! slot (and, for pops, the values behind it) until it resumes.
+//! Progress: a push or pop never waits for another thread. It retries only
+//! when its CAS lost to another thread that claimed the same position, so
+//! the queue is lock-free. A thread stalled between its claim and its stamp
+//! store holds up only that slot: consumers see it as not yet written and
+//! return `None` (a push that completed after the stalled one stays
+//! invisible until it finishes), and producers a lap later see it as full.
 
 use crate::error::{CapacityError, Full};
-use crate::sync::{AtomicUsize, Ordering, Shadow, spin_loop};
+use crate::sync::{AtomicUsize, Ordering, Shadow};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
 use core::ptr;
 use nanopath_atomic::CachePadded;
-
-/// Spin hints to wait for a slot hand-over that another thread has claimed
-/// but not finished, before reporting empty or full.
-pub(crate) const IN_FLIGHT_SPINS: u32 = 64;
 
 /// One slot: a stamp and a value that is initialised exactly when
 /// `stamp == p + 1` for the slot's current position `p`.
@@ -178,33 +172,6 @@ impl<T> Ring<T> {
         (n, end)
     }
 
-    /// After seeing position `pos`'s slot a turn behind `expected`: if the
-    /// other side's index shows the slot is claimed (`other != pos`), spins
-    /// up to [`IN_FLIGHT_SPINS`] times for its stamp to reach `expected`.
-    /// Returns whether it did.
-    #[cold]
-    fn wait_in_flight(
-        &self,
-        pos: usize,
-        other: &AtomicUsize,
-        claimed_if_not: usize,
-        expected: usize,
-    ) -> bool {
-        // Relaxed: only a hint whether spinning can help; the stamp load
-        // (Acquire) is what orders the data.
-        if other.load(Ordering::Relaxed) == claimed_if_not {
-            return false;
-        }
-        for _ in 0..IN_FLIGHT_SPINS {
-            spin_loop();
-            // Acquire: as for every stamp load.
-            if self.slot(pos).stamp.load(Ordering::Acquire) == expected {
-                return true;
-            }
-        }
-        false
-    }
-
     /// Writes `value` into the claimed position `pos` and hands it to the
     /// consumers.
     ///
@@ -269,13 +236,8 @@ impl<T> Ring<T> {
                     Err(current) => tail = current,
                 }
             } else if turn < 0 {
-                // The slot still holds last lap's value: full, unless a
-                // consumer has claimed it (`head` moved past) and is moving
-                // the value out right now.
-                let head_if_full = tail.wrapping_sub(self.one_lap);
-                if !self.wait_in_flight(tail, &self.head, head_if_full, tail) {
-                    return Err(Full(value));
-                }
+                // The slot still holds last lap's value: full.
+                return Err(Full(value));
             } else {
                 // Another producer claimed `tail` already.
                 tail = self.tail.load(Ordering::Relaxed);
@@ -355,11 +317,9 @@ impl<T> Ring<T> {
                     Err(current) => head = current,
                 }
             } else if turn < 0 {
-                // Not written for this lap yet: empty, unless a producer has
-                // claimed it (`tail` moved past) and is writing right now.
-                if !self.wait_in_flight(head, &self.tail, head, head.wrapping_add(1)) {
-                    return None;
-                }
+                // Not written for this lap yet: empty (or its producer is
+                // between claim and publication).
+                return None;
             } else {
                 head = self.head.load(Ordering::Relaxed);
             }
@@ -435,9 +395,7 @@ impl<T> Ring<T> {
         // Relaxed: only this thread writes `head`.
         let head = self.head.load(Ordering::Relaxed);
         // Acquire: pairs with the producer's Release in `write`.
-        if self.slot(head).stamp.load(Ordering::Acquire) != head.wrapping_add(1)
-            && !self.wait_in_flight(head, &self.tail, head, head.wrapping_add(1))
-        {
+        if self.slot(head).stamp.load(Ordering::Acquire) != head.wrapping_add(1) {
             return None;
         }
         // Relaxed: `head` is read by `len` only; the stamp store in `read`

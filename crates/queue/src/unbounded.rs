@@ -24,26 +24,33 @@
 //!
 //! # Reclamation
 //!
-//! A segment is recycled by whichever thread finishes with it last, counted
-//! exactly (recycled: reset and kept as the queue's one spare segment, which
-//! the next overflow takes instead of allocating, or freed if a spare is
-//! already kept): every `fetch_byte_add` that returned the segment (a claim,
-//! including the overflowing ones) is one user, and the consumer is one
-//! more. Each user subtracts one from `pending` when it is done with the
-//! segment (after its write, after its overflow step, or when the consumer
-//! moves past it). The number of claims is known once: when `tail` is
-//! swung away, the CAS that swings it returns the final claim count `c`,
-//! and that thread adds `c + 1` to `pending`. `pending` starts at zero and
-//! every user subtracts before or after that add, so it reaches zero exactly
-//! once, after the add and after the last user; that thread recycles the
-//! segment. Reuse cannot confuse the `tail` CAS (ABA): a thread comparing
-//! against a segment's address holds an unreleased use of it, so that
-//! segment cannot be recycled meanwhile. Until then a producer holding a claim can always dereference the
-//! segment: its own unsubtracted one keeps the count above zero. The
-//! segment at `tail` is never swung away, so it, and everything from the
-//! consumer's cursor on, is freed by the last handle's drop. The loom
-//! model `tests/loom_mpsc.rs` checks this hand-over with segments of two
-//! slots.
+//! A segment is recycled by whichever thread finishes with it last
+//! (recycled: reset and kept as the queue's one spare segment, which the
+//! next overflow takes instead of allocating, or freed if a spare is
+//! already kept). The users are counted exactly:
+//!
+//! * a producer that claimed a slot (`claim < SEGMENT_SLOTS`) touches the
+//!   segment for the last time in its `ready` store; the consumer reads
+//!   every slot's `ready` (Acquire) before it leaves a segment, so these
+//!   producers need no count at all and the fast path stays one
+//!   `fetch_add`, one write, one store;
+//! * every overflowing claim (`claim >= SEGMENT_SLOTS`) is a user until it
+//!   has finished its overflow step, and the consumer is a user until it
+//!   moves past the segment. Each subtracts one from `pending` when done.
+//!
+//! The number of overflowing claims is known once: the CAS that swings
+//! `tail` away returns the final claim count `c`, and that thread adds
+//! `c - SEGMENT_SLOTS + 1` (the overflowing claims plus the consumer) to
+//! `pending`. `pending` starts at zero and every user subtracts before or
+//! after that add, so it reaches zero exactly once, after the add and after
+//! the last user; that thread recycles the segment. Until then any user can
+//! dereference the segment: its own unsubtracted one keeps the count above
+//! zero. Reuse cannot confuse the `tail` CAS (ABA): a thread comparing
+//! against a segment's address is an unreleased user of it, so that segment
+//! cannot be recycled meanwhile. The segment at `tail` is never swung away,
+//! so it, and everything from the consumer's cursor on, is freed by the
+//! last handle's drop. The loom models in `tests/loom_mpmc_mpsc.rs` check
+//! the hand-over, reclamation and reuse with segments of two slots.
 //!
 //! The claim count must not carry into the address bits: at most
 //! `SEGMENT_SLOTS + producers` claims reach one segment (a producer that
@@ -51,10 +58,9 @@
 //! producer handles is capped at [`MAX_PRODUCERS`] and producer handles are
 //! `Send` but not `Sync` (each thread pushes through its own clone).
 
-use crate::ring::IN_FLIGHT_SPINS;
 #[cfg(nanopath_loom)]
 use crate::sync::Shadow;
-use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, fetch_byte_add, spin_loop};
+use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, fetch_byte_add};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::cell::{Cell, UnsafeCell};
@@ -94,9 +100,10 @@ struct Segment<T> {
     slots: [Slot<T>; SEGMENT_SLOTS],
     /// The following segment, null until a producer overflows this one.
     next: AtomicPtr<Segment<T>>,
-    /// Users still to finish, minus the final count added when `tail` moves
-    /// on (wrapping arithmetic; see the module docs). The thread that brings
-    /// it to zero frees the segment.
+    /// Counted users (overflowing claims and the consumer) still to finish,
+    /// minus the final count added when `tail` moves on (wrapping
+    /// arithmetic; see the module docs). The thread that brings it to zero
+    /// recycles the segment.
     pending: AtomicUsize,
 }
 
@@ -338,7 +345,9 @@ impl<T> UnboundedProducer<T> {
             let word = fetch_byte_add(&shared.tail, 1, Ordering::Acquire);
             let segment = word.map_addr(|a| a & !CLAIM_MASK);
             let claim = word.addr() & CLAIM_MASK;
-            // SAFETY: our claim is a counted use of `segment`, unreleased.
+            // SAFETY: our claim keeps `segment` alive: a slot claim until
+            // our `ready` store (the consumer cannot leave before it sees
+            // it), an overflowing claim until our release (counted).
             let seg = unsafe { &*segment };
             if claim < SEGMENT_SLOTS {
                 let slot = &seg.slots[claim];
@@ -348,9 +357,9 @@ impl<T> UnboundedProducer<T> {
                 // consumer reads it only after `ready`.
                 unsafe { (*slot.value.get()).write(value) };
                 // Release: the write happens-before the consumer's read.
+                // This is our last access to the segment: the consumer
+                // leaves it only after seeing every slot ready.
                 slot.ready.store(true, Ordering::Release);
-                // SAFETY: our claim; we are done with the segment.
-                unsafe { Segment::release(segment, &shared.spare) };
                 return;
             }
             Self::install_next(shared, segment, seg);
@@ -397,10 +406,12 @@ impl<T> UnboundedProducer<T> {
             ) {
                 Ok(_) => {
                     let claims = current.addr() & CLAIM_MASK;
-                    // The consumer is the one user beyond the claims. Our
-                    // own release is still to come, so this cannot be the
-                    // last step. AcqRel: part of the count's RMW chain.
-                    seg.pending.fetch_add(claims + 1, Ordering::AcqRel);
+                    // The overflowing claims (ours included, so at least
+                    // one) plus the consumer. Our own release is still to
+                    // come, so this cannot be the last step. AcqRel: part of
+                    // the count's RMW chain.
+                    seg.pending
+                        .fetch_add(claims - SEGMENT_SLOTS + 1, Ordering::AcqRel);
                     break;
                 }
                 Err(actual) => current = actual,
@@ -499,7 +510,7 @@ impl<T> UnboundedConsumer<T> {
         // SAFETY: as above; `cursor.slot < SEGMENT_SLOTS`.
         let slot = &unsafe { &*cursor.segment }.slots[cursor.slot];
         // Acquire: pairs with the producer's Release of `ready`.
-        if !slot.ready.load(Ordering::Acquire) && !self.wait_in_flight(cursor, slot) {
+        if !slot.ready.load(Ordering::Acquire) {
             return None;
         }
         #[cfg(nanopath_loom)]
@@ -508,28 +519,6 @@ impl<T> UnboundedConsumer<T> {
         // SAFETY: `ready` says the value is initialised; the cursor moved
         // past it, so it is read exactly once.
         Some(unsafe { (*slot.value.get()).assume_init_read() })
-    }
-
-    /// The cursor's slot is not ready: if a producer has claimed it (the
-    /// `tail` word is past it), spins up to `IN_FLIGHT_SPINS` times for the
-    /// write to land. Returns whether it did.
-    #[cold]
-    fn wait_in_flight(&self, cursor: &Cursor<T>, slot: &Slot<T>) -> bool {
-        // Relaxed: only a hint whether spinning can help.
-        let word = self.shared.tail.load(Ordering::Relaxed);
-        let claimed = word.map_addr(|a| a & !CLAIM_MASK) != cursor.segment
-            || word.addr() & CLAIM_MASK > cursor.slot;
-        if !claimed {
-            return false;
-        }
-        for _ in 0..IN_FLIGHT_SPINS {
-            spin_loop();
-            // Acquire: as in `pop`.
-            if slot.ready.load(Ordering::Acquire) {
-                return true;
-            }
-        }
-        false
     }
 
     /// Appends up to `max` of the oldest items to `out`; returns how many.
