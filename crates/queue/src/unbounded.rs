@@ -25,9 +25,9 @@
 //! # Reclamation
 //!
 //! A segment is recycled by whichever thread finishes with it last
-//! (recycled: reset and kept as the queue's one spare segment, which the
-//! next overflow takes instead of allocating, or freed if a spare is
-//! already kept). The users are counted exactly:
+//! (recycled: reset and kept as one of up to eight spare segments, which
+//! the next overflows take instead of allocating, or freed when every spare
+//! place is taken). The users are counted exactly:
 //!
 //! * a producer that claimed a slot (`claim < SEGMENT_SLOTS`) touches the
 //!   segment for the last time in its `ready` store; the consumer reads
@@ -71,7 +71,11 @@ use core::ptr;
 use nanopath_atomic::CachePadded;
 
 /// Slots per segment (two under loom, so models cross segment boundaries).
-pub const SEGMENT_SLOTS: usize = if cfg!(nanopath_loom) { 2 } else { 32 };
+/// 63 eight-byte items and their flags fill a segment's 1 KiB exactly.
+pub const SEGMENT_SLOTS: usize = if cfg!(nanopath_loom) { 2 } else { 63 };
+
+/// Reset segments kept for reuse instead of being freed.
+const SPARE_SEGMENTS: usize = if cfg!(nanopath_loom) { 1 } else { 8 };
 
 /// Segment alignment in bytes: the claim counter lives in the low bits of
 /// the `tail` pointer. Must equal the `repr(align)` of `Segment`.
@@ -133,25 +137,26 @@ impl<T> Segment<T> {
         Box::into_raw(unsafe { segment.assume_init() })
     }
 
-    /// A segment to fill: the spare if there is one, else a new one.
-    fn take(spare: &AtomicPtr<Segment<T>>) -> *mut Segment<T> {
-        // Acquire: pairs with the Release in `recycle`, so the reset is
-        // visible.
-        let segment = spare.swap(ptr::null_mut(), Ordering::Acquire);
-        if segment.is_null() {
-            Segment::allocate()
-        } else {
-            segment
+    /// A segment to fill: a spare if there is one, else a new one.
+    fn take(spares: &Spares<T>) -> *mut Segment<T> {
+        for spare in &spares.0 {
+            // Acquire: pairs with the Release in `recycle`, so the reset is
+            // visible.
+            let segment = spare.swap(ptr::null_mut(), Ordering::Acquire);
+            if !segment.is_null() {
+                return segment;
+            }
         }
+        Segment::allocate()
     }
 
-    /// Resets an unshared, empty segment and keeps it as the spare, or
-    /// frees it if there already is one.
+    /// Resets an unshared, empty segment and keeps it as a spare, or frees
+    /// it if every spare place is taken.
     ///
     /// # Safety
     ///
     /// Nobody else can reach `segment`, and it holds no value.
-    unsafe fn recycle(segment: *mut Segment<T>, spare: &AtomicPtr<Segment<T>>) {
+    unsafe fn recycle(segment: *mut Segment<T>, spares: &Spares<T>) {
         {
             // SAFETY: exclusive (caller's contract).
             let seg = unsafe { &*segment };
@@ -162,19 +167,22 @@ impl<T> Segment<T> {
             seg.next.store(ptr::null_mut(), Ordering::Relaxed);
             seg.pending.store(0, Ordering::Relaxed);
         }
-        // Release: publishes the reset to the `take` that gets it.
-        if spare
-            .compare_exchange(
-                ptr::null_mut(),
-                segment,
-                Ordering::Release,
-                Ordering::Relaxed,
-            )
-            .is_err()
-        {
-            // SAFETY: still exclusive; `MaybeUninit` slots drop nothing.
-            drop(unsafe { Box::from_raw(segment) });
+        for spare in &spares.0 {
+            // Release: publishes the reset to the `take` that gets it.
+            if spare
+                .compare_exchange(
+                    ptr::null_mut(),
+                    segment,
+                    Ordering::Release,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+            {
+                return;
+            }
         }
+        // SAFETY: still exclusive; `MaybeUninit` slots drop nothing.
+        drop(unsafe { Box::from_raw(segment) });
     }
 
     /// One user is done with `segment`; recycles it if that was the last.
@@ -183,7 +191,7 @@ impl<T> Segment<T> {
     ///
     /// The caller is one of the segment's counted users and has not
     /// released before; it must not touch the segment afterwards.
-    unsafe fn release(segment: *mut Segment<T>, spare: &AtomicPtr<Segment<T>>) {
+    unsafe fn release(segment: *mut Segment<T>, spares: &Spares<T>) {
         // AcqRel: Release orders our use of the segment before the
         // recycling; Acquire (in the thread that recycles) sees every other
         // user's.
@@ -192,7 +200,7 @@ impl<T> Segment<T> {
             // SAFETY: the count reached zero: every user is done, and only
             // this thread saw the transition. All values were read out by
             // the consumer (it is a user).
-            unsafe { Segment::recycle(segment, spare) };
+            unsafe { Segment::recycle(segment, spares) };
         }
     }
 }
@@ -211,10 +219,15 @@ struct Shared<T> {
     cursor: CachePadded<UnsafeCell<Cursor<T>>>,
     /// Live producer handles, at most `MAX_PRODUCERS`.
     producers: AtomicUsize,
-    /// One reset segment kept for reuse (or null), so a queue in steady
-    /// state allocates nothing.
-    spare: AtomicPtr<Segment<T>>,
+    /// Reset segments kept for reuse, so a queue in steady state (and one
+    /// whose consumer lags by a few segments) allocates nothing.
+    spares: Spares<T>,
 }
+
+/// Places for up to [`SPARE_SEGMENTS`] reset segments (null when empty).
+/// Each place is handed over whole with `swap` / `compare_exchange`, so a
+/// segment is owned by exactly one place or one thread at a time.
+struct Spares<T>([AtomicPtr<Segment<T>>; SPARE_SEGMENTS]);
 
 // SAFETY: values cross threads from producer to consumer (needs `T: Send`);
 // segments are shared through atomics and the exact count above; the cursor
@@ -246,10 +259,12 @@ impl<T> Drop for Shared<T> {
             segment = seg.next.load(Ordering::Relaxed);
             first = 0;
         }
-        let spare = self.spare.load(Ordering::Relaxed);
-        if !spare.is_null() {
-            // SAFETY: the spare is owned by the queue and holds no value.
-            drop(unsafe { Box::from_raw(spare) });
+        for spare in &self.spares.0 {
+            let spare = spare.load(Ordering::Relaxed);
+            if !spare.is_null() {
+                // SAFETY: spares are owned by the queue and hold no value.
+                drop(unsafe { Box::from_raw(spare) });
+            }
         }
     }
 }
@@ -302,7 +317,7 @@ pub fn unbounded<T>() -> (UnboundedProducer<T>, UnboundedConsumer<T>) {
             slot: 0,
         })),
         producers: AtomicUsize::new(1),
-        spare: AtomicPtr::new(ptr::null_mut()),
+        spares: Spares(core::array::from_fn(|_| AtomicPtr::new(ptr::null_mut()))),
     });
     (
         UnboundedProducer {
@@ -364,7 +379,7 @@ impl<T> UnboundedProducer<T> {
             }
             Self::install_next(shared, segment, seg);
             // SAFETY: our (overflowing) claim; done with the segment.
-            unsafe { Segment::release(segment, &shared.spare) };
+            unsafe { Segment::release(segment, &shared.spares) };
         }
     }
 
@@ -375,7 +390,7 @@ impl<T> UnboundedProducer<T> {
         // Acquire: the segment behind `next` is initialised.
         let mut next = seg.next.load(Ordering::Acquire);
         if next.is_null() {
-            let fresh = Segment::take(&shared.spare);
+            let fresh = Segment::take(&shared.spares);
             // AcqRel: Release publishes `fresh`'s initialisation; Acquire
             // (on failure) sees the winner's.
             match seg.next.compare_exchange(
@@ -387,7 +402,7 @@ impl<T> UnboundedProducer<T> {
                 Ok(_) => next = fresh,
                 Err(winner) => {
                     // SAFETY: `fresh` was never published and is empty.
-                    unsafe { Segment::recycle(fresh, &shared.spare) };
+                    unsafe { Segment::recycle(fresh, &shared.spares) };
                     next = winner;
                 }
             }
@@ -505,7 +520,7 @@ impl<T> UnboundedConsumer<T> {
             cursor.slot = 0;
             // SAFETY: we are the consumer, a counted user of `done`, leaving
             // it for good.
-            unsafe { Segment::release(done, &self.shared.spare) };
+            unsafe { Segment::release(done, &self.shared.spares) };
         }
         // SAFETY: as above; `cursor.slot < SEGMENT_SLOTS`.
         let slot = &unsafe { &*cursor.segment }.slots[cursor.slot];
