@@ -37,9 +37,11 @@ const CHUNK: usize = 64;
 /// Runs `produce` on a second thread and `consume` here, both released by
 /// one barrier; returns the consumer's time.
 fn one_to_one(produce: impl FnOnce() + Send, consume: impl FnOnce()) -> Duration {
-    let barrier = Barrier::new(2);
+    let barrier = &Barrier::new(2);
     std::thread::scope(|s| {
-        s.spawn(|| {
+        // `move`: the producer's state lives in the spawned thread's
+        // closure, not in a stack frame next to the consumer's.
+        s.spawn(move || {
             barrier.wait();
             produce();
         });
@@ -248,15 +250,18 @@ where
     let sum = AtomicU64::new(0);
     let yield_now = oversubscribed(threads);
     let elapsed = std::thread::scope(|s| {
+        let mut starts = Vec::new();
         for (p, mut push) in producers.into_iter().enumerate() {
             let barrier = &barrier;
-            s.spawn(move || {
+            starts.push(s.spawn(move || {
                 barrier.wait();
+                let start = Instant::now();
                 let base = p as u64 * per_producer;
                 for i in 0..per_producer {
                     push(base + i);
                 }
-            });
+                start
+            }));
         }
         let done: Vec<_> = consumers
             .into_iter()
@@ -264,6 +269,7 @@ where
                 let (barrier, received, sum) = (&barrier, &received, &sum);
                 s.spawn(move || {
                     barrier.wait();
+                    let start = Instant::now();
                     let (mut count, mut local_sum) = (0u64, 0u64);
                     // Relaxed: a progress counter, flushed every 1024 items
                     // and whenever the queue looks empty.
@@ -286,7 +292,7 @@ where
                             None => {
                                 flush(&mut count, &mut local_sum);
                                 if received.load(Ordering::Relaxed) >= total {
-                                    return Instant::now();
+                                    return (start, Instant::now());
                                 }
                                 back_off(yield_now);
                             }
@@ -296,13 +302,23 @@ where
             })
             .collect();
         barrier.wait();
-        let start = Instant::now();
-        let end = done
-            .into_iter()
-            .map(|h| h.join().expect("consumer panicked"))
-            .max()
-            .unwrap_or(start);
-        end - start
+        // Timed by the worker threads themselves, from the first one's
+        // start to the last consumer's end: this thread may be descheduled
+        // at any point without the run looking shorter or longer.
+        let (mut first, mut last) = (None::<Instant>, None::<Instant>);
+        for h in done {
+            let (start, end) = h.join().expect("consumer panicked");
+            first = Some(first.map_or(start, |f| f.min(start)));
+            last = Some(last.map_or(end, |l| l.max(end)));
+        }
+        for h in starts {
+            let start = h.join().expect("producer panicked");
+            first = Some(first.map_or(start, |f| f.min(start)));
+        }
+        match (first, last) {
+            (Some(first), Some(last)) => last.duration_since(first),
+            _ => Duration::ZERO,
+        }
     });
     assert_eq!(
         received.load(Ordering::Relaxed),

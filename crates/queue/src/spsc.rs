@@ -91,11 +91,13 @@ pub fn try_channel<T>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), Cap
         capacity,
     });
     let producer = Producer {
+        _align: [],
         shared: shared.clone(),
         tail: 0,
         cached_head: 0,
     };
     let consumer = Consumer {
+        _align: [],
         shared,
         head: 0,
         cached_tail: 0,
@@ -223,6 +225,10 @@ impl<T> Drop for Shared<T> {
 
 /// The sending half of an SPSC queue.
 pub struct Producer<T> {
+    /// Aligns (and so pads) the handle to a cache-line block: its indices
+    /// change on every push and must not share a line with whatever the
+    /// consumer touches, wherever the caller keeps the two handles.
+    _align: [CachePadded<()>; 0],
     shared: Arc<Shared<T>>,
     /// Our position; always equal to `shared.tail` (we are its only writer).
     tail: usize,
@@ -233,6 +239,8 @@ pub struct Producer<T> {
 
 /// The receiving half of an SPSC queue.
 pub struct Consumer<T> {
+    /// As for [`Producer`]: the handle gets a cache-line block of its own.
+    _align: [CachePadded<()>; 0],
     shared: Arc<Shared<T>>,
     /// Our position; always equal to `shared.head` (we are its only writer).
     head: usize,
@@ -268,10 +276,14 @@ impl<T> Producer<T> {
     /// Makes `n` written slots visible to the consumer.
     #[inline]
     fn publish(&mut self, n: usize) {
-        self.tail = self.shared.advance(self.tail, n);
+        let tail = self.shared.advance(self.tail, n);
         // Release pairs with the consumer's Acquire load of `tail`: our slot
         // writes happen-before its reads.
-        self.shared.tail.store(self.tail, Ordering::Release);
+        self.shared.tail.store(tail, Ordering::Release);
+        // Our copy is updated after the store, so in a loop of pushes the
+        // compiler may keep it in a register instead of writing the handle
+        // (which could share a line with the consumer's) every time.
+        self.tail = tail;
     }
 
     /// Appends `value`.
@@ -420,10 +432,12 @@ impl<T> Consumer<T> {
     /// Hands `n` read slots back to the producer.
     #[inline]
     fn release(&mut self, n: usize) {
-        self.head = self.shared.advance(self.head, n);
+        let head = self.shared.advance(self.head, n);
         // Release pairs with the producer's Acquire load of `head`: our moves
         // out of the slots happen-before its next writes to them.
-        self.shared.head.store(self.head, Ordering::Release);
+        self.shared.head.store(head, Ordering::Release);
+        // After the store, as in `Producer::publish`.
+        self.head = head;
     }
 
     /// Removes and returns the oldest item, or `None` if the queue is empty.
