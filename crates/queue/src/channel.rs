@@ -3,9 +3,9 @@
 //!
 //! | constructor | queue underneath | `Sender` | `Receiver` |
 //! |---|---|---|---|
-//! | [`spsc`] | [`spsc`](crate::spsc) ring | one, `Send` | one, `Send` |
-//! | [`mpsc`] | bounded [`mpsc`](crate::mpsc) ring | `Clone + Sync` | one, `Send` |
-//! | [`mpmc`] | [`mpmc::Queue`](crate::mpmc::Queue) | `Clone + Sync` | `Clone + Sync` |
+//! | [`spsc()`] | the [`spsc`](mod@crate::spsc) ring | one, `Send` | one, `Send` |
+//! | [`mpsc()`] | the bounded [`mpsc`](mod@crate::mpsc) ring | `Clone + Sync` | one, `Send` |
+//! | [`mpmc()`] | [`mpmc::Queue`] | `Clone + Sync` | `Clone + Sync` |
 //!
 //! # Waiting
 //!
@@ -53,7 +53,7 @@ use crate::{mpmc, ring::Ring, spsc};
 use core::cell::UnsafeCell;
 use core::fmt;
 use core::marker::PhantomData;
-use nanopath_atomic::CachePadded;
+use nanopath_atomic::{Backoff, CachePadded};
 use std::time::{Duration, Instant};
 use std::vec::Vec;
 
@@ -70,7 +70,7 @@ use std::vec::Vec;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct WaitStrategy {
     /// Spin rounds before yielding; round `k` issues `2^min(k, 6)` spin
-    /// hints.
+    /// hints (a [`Backoff`] from `nanopath-atomic`).
     pub spins: u32,
     /// `yield_now` calls after spinning, before parking.
     pub yields: u32,
@@ -607,6 +607,7 @@ impl<T, F: Flavor> Chan<T, F> {
         mut state: S,
         mut attempt: impl FnMut(S) -> Step<R, S>,
     ) -> Result<R, (S, WaitEnd)> {
+        let backoff = Backoff::new();
         let mut round: u32 = 0;
         loop {
             state = match attempt(state) {
@@ -621,17 +622,17 @@ impl<T, F: Flavor> Chan<T, F> {
                 return Err((state, WaitEnd::Timeout));
             }
             if round < self.wait.spins {
-                for _ in 0..1u32 << round.min(6) {
-                    spin_loop();
-                }
+                backoff.spin();
                 round += 1;
             } else if round - self.wait.spins < self.wait.yields {
                 yield_now();
                 round += 1;
             } else if self.wait.park {
                 let guard = waiters.lock();
-                // SeqCst fence after registering: pairs with `notify`.
-                waiters.count.fetch_add(1, Ordering::SeqCst);
+                // Relaxed increment, then a SeqCst fence: the fence pairs
+                // with the one in `notify` (the fences, not the increment,
+                // give the Dekker-style guarantee in the module docs).
+                waiters.count.fetch_add(1, Ordering::Relaxed);
                 fence(Ordering::SeqCst);
                 let step = attempt(state);
                 if let Step::Again(_) = step {
@@ -794,11 +795,11 @@ pub fn spsc<T>(capacity: usize) -> (Sender<T, Spsc>, Receiver<T, Spsc>) {
     unwrap_capacity(try_with(capacity, WaitStrategy::default()))
 }
 
-/// [`spsc`] with a chosen [`WaitStrategy`].
+/// [`spsc()`] with a chosen [`WaitStrategy`].
 ///
 /// # Panics
 ///
-/// As for [`spsc`].
+/// As for [`spsc()`].
 ///
 /// ```
 /// use nanopath_queue::channel::{self, WaitStrategy};
@@ -828,11 +829,11 @@ pub fn mpsc<T>(capacity: usize) -> (Sender<T, Mpsc>, Receiver<T, Mpsc>) {
     unwrap_capacity(try_with(capacity, WaitStrategy::default()))
 }
 
-/// [`mpsc`] with a chosen [`WaitStrategy`].
+/// [`mpsc()`] with a chosen [`WaitStrategy`].
 ///
 /// # Panics
 ///
-/// As for [`mpsc`].
+/// As for [`mpsc()`].
 ///
 /// ```
 /// use nanopath_queue::channel::{self, WaitStrategy};
@@ -862,11 +863,11 @@ pub fn mpmc<T>(capacity: usize) -> (Sender<T, Mpmc>, Receiver<T, Mpmc>) {
     unwrap_capacity(try_with(capacity, WaitStrategy::default()))
 }
 
-/// [`mpmc`] with a chosen [`WaitStrategy`].
+/// [`mpmc()`] with a chosen [`WaitStrategy`].
 ///
 /// # Panics
 ///
-/// As for [`mpmc`].
+/// As for [`mpmc()`].
 ///
 /// ```
 /// use nanopath_queue::channel::{self, WaitStrategy};
