@@ -41,8 +41,20 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         Err(e) => return Err(format!("cannot clear {}: {e}", criterion_home.display())),
     }
 
+    // Benches may also write measured tables that are not timings (the
+    // reclaim bench's memory table) as markdown files here; the report
+    // appends them. Cleared for the same reason as the criterion results.
+    let out_dir = target_dir().join("nanopath-report");
+    let tables_dir = out_dir.join("tables");
+    match std::fs::remove_dir_all(&tables_dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot clear {}: {e}", tables_dir.display())),
+    }
+
     let mut cmd = cargo();
     cmd.args(["bench", "-p", "nanopath-bench", "--benches", "--"]);
+    cmd.env("NANOPATH_REPORT_TABLES", &tables_dir);
     if let Some(f) = &filter {
         cmd.arg(f);
     }
@@ -80,7 +92,6 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let targets_path = workspace_root().join("benches").join("targets.txt");
     let targets = report::read_targets(&targets_path)?;
     let machine = report::Machine::detect();
-    let out_dir = target_dir().join("nanopath-report");
     let summary = report::write(&scenarios, &targets, &machine, &out_dir)?;
     println!("{summary}");
     println!("==> report: {}", out_dir.join("report.md").display());

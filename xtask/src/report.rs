@@ -339,9 +339,30 @@ pub(crate) fn write(
         std::fs::write(out.join(&file), svg_chart(s)).map_err(|e| format!("{file}: {e}"))?;
         let _ = writeln!(md, "\n![{}]({file})\n", s.key);
     }
+    append_tables(&mut md, &out.join("tables"));
     let path = out.join("report.md");
     std::fs::write(&path, md).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(summary)
+}
+
+/// Appends the markdown tables benches wrote into `dir` (measurements that
+/// are not timings), in file-name order.
+fn append_tables(md: &mut String, dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    files.sort();
+    for f in files {
+        if let Ok(text) = std::fs::read_to_string(&f) {
+            md.push_str(text.trim_end());
+            md.push_str("\n\n");
+        }
+    }
 }
 
 fn sanitize(key: &str) -> String {
@@ -489,6 +510,29 @@ mod tests {
         );
         let svg = std::fs::read_to_string(dir.join("seqlock_read_64B.svg")).unwrap();
         assert!(svg.starts_with("<svg") && svg.contains("std_rwlock") && svg.contains("(4.00×)"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn tables_written_by_benches_are_appended() {
+        let dir = std::env::temp_dir().join(format!("nanopath-tables-test-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("tables")).unwrap();
+        std::fs::write(dir.join("tables").join("b.md"), "## second\n").unwrap();
+        std::fs::write(dir.join("tables").join("a.md"), "## first\n\n| x |\n").unwrap();
+        std::fs::write(dir.join("tables").join("ignored.txt"), "## not markdown").unwrap();
+        let machine = Machine {
+            cpu: "c".into(),
+            cores: 1,
+            os: "o".into(),
+            rustc: "r".into(),
+            revision: "v".into(),
+            date: "d".into(),
+        };
+        write(&[scenario()], &[], &machine, &dir).unwrap();
+        let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+        let (first, second) = (md.find("## first").unwrap(), md.find("## second").unwrap());
+        assert!(first < second, "{md}");
+        assert!(!md.contains("not markdown"), "{md}");
         let _ = std::fs::remove_dir_all(dir);
     }
 

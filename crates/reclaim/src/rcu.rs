@@ -1,0 +1,217 @@
+//! `RcuCell`: a read-mostly cell whose readers never lock.
+
+use alloc::sync::Arc;
+use core::marker::PhantomData;
+use core::ops::Deref;
+
+use crate::scheme::{Guard, Hazard, Reclaim, Slot};
+use crate::sync::{AtomicPtr, Ordering};
+
+/// A read-mostly value (configuration, routing tables) that writers replace
+/// as a whole.
+///
+/// The cell holds an `Arc<T>` as a raw pointer. [`read`](Self::read)
+/// protects the current pointer through the scheme `R` (a hazard pointer by
+/// default, or an epoch pin) and derefs to it: no lock, no reference-count
+/// traffic, and the writer never waits for readers. [`load_arc`](Self::load_arc)
+/// bumps the count for a value that outlives the guard. Writers swap in a
+/// new `Arc` and retire the old pointer; its reference is released once no
+/// reader protects it.
+///
+/// Config hot-reload:
+///
+/// ```
+/// use nanopath_reclaim::RcuCell;
+/// use std::sync::Arc;
+///
+/// #[derive(Debug, Clone, PartialEq)]
+/// struct Config {
+///     max_connections: u32,
+///     upstream: String,
+/// }
+///
+/// let config: Arc<RcuCell<Config>> =
+///     Arc::new(RcuCell::new(Config { max_connections: 100, upstream: "a:80".into() }));
+///
+/// // A request handler reads the current config without locking.
+/// let handler = {
+///     let config = Arc::clone(&config);
+///     move || {
+///         let c = config.read();
+///         c.max_connections
+///     }
+/// };
+/// assert_eq!(handler(), 100);
+///
+/// // The reload thread swaps in a new config; readers see it from now on.
+/// let old = config.update(|c| Config { max_connections: c.max_connections * 2, ..c.clone() });
+/// assert_eq!(old.max_connections, 100);
+/// assert_eq!(handler(), 200);
+/// assert_eq!(config.load_arc().upstream, "a:80");
+/// ```
+pub struct RcuCell<T, R: Reclaim = Hazard> {
+    /// From `Arc::into_raw`; the cell owns one strong count on it. Never
+    /// null.
+    ptr: AtomicPtr<T>,
+    reclaim: R,
+    _owns: PhantomData<Arc<T>>,
+}
+
+// SAFETY: the cell hands out `&T` and `Arc<T>` to any thread, like an
+// `Arc<T>`: it is Send and Sync when `T: Send + Sync`.
+unsafe impl<T: Send + Sync, R: Reclaim> Send for RcuCell<T, R> {}
+// SAFETY: as above.
+unsafe impl<T: Send + Sync, R: Reclaim> Sync for RcuCell<T, R> {}
+
+impl<T: core::fmt::Debug + Send + Sync + 'static, R: Reclaim> core::fmt::Debug for RcuCell<T, R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RcuCell")
+            .field("value", &&*self.read())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A protected view of the value an [`RcuCell`] held when it was read.
+/// It borrows the cell, so it cannot outlive the protection.
+pub struct RcuReadGuard<'a, T, R: Reclaim + 'a> {
+    _guard: R::Guard<'a>,
+    /// Protected by `_guard` for as long as this view lives.
+    value: &'a T,
+}
+
+impl<T, R: Reclaim> Deref for RcuReadGuard<'_, T, R> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        self.value
+    }
+}
+
+impl<T: core::fmt::Debug, R: Reclaim> core::fmt::Debug for RcuReadGuard<'_, T, R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self.value, f)
+    }
+}
+
+/// Releases the cell's strong count of a retired pointer.
+///
+/// # Safety
+/// `p` came from `Arc::<T>::into_raw` and its count is released once.
+unsafe fn release_arc<T>(p: *mut ()) {
+    // SAFETY: the caller's contract.
+    drop(unsafe { Arc::from_raw(p.cast_const().cast::<T>()) });
+}
+
+impl<T: Send + Sync + 'static, R: Reclaim + Default> RcuCell<T, R> {
+    /// A cell holding `value`, on the scheme's default instance.
+    pub fn new(value: T) -> Self {
+        Self::from_arc_with(Arc::new(value), R::default())
+    }
+}
+
+impl<T: Send + Sync + 'static, R: Reclaim> RcuCell<T, R> {
+    /// A cell holding `value` that protects and retires through `reclaim`.
+    pub fn from_arc_with(value: Arc<T>, reclaim: R) -> Self {
+        Self {
+            ptr: AtomicPtr::new(Arc::into_raw(value).cast_mut()),
+            reclaim,
+            _owns: PhantomData,
+        }
+    }
+
+    /// The current value, protected while the guard lives. Never blocks,
+    /// never locks, never touches the reference count.
+    #[inline]
+    pub fn read(&self) -> RcuReadGuard<'_, T, R> {
+        let mut guard = self.reclaim.guard();
+        let p = guard.protect(Slot::A, &self.ptr);
+        // SAFETY: the pointer is never null, came from `Arc::into_raw`, and
+        // is protected by `guard` (moved into the view, which borrows
+        // `self`): the cell's count is not released while it lives.
+        let value = unsafe { &*p };
+        RcuReadGuard {
+            _guard: guard,
+            value,
+        }
+    }
+
+    /// The current value as an `Arc` that outlives any guard.
+    pub fn load_arc(&self) -> Arc<T> {
+        let mut guard = self.reclaim.guard();
+        let p = guard.protect(Slot::A, &self.ptr);
+        // SAFETY: `p` is protected, so the cell's strong count on it is
+        // still held; adding one and adopting it is sound.
+        unsafe {
+            Arc::increment_strong_count(p.cast_const());
+            Arc::from_raw(p.cast_const())
+        }
+    }
+
+    /// Replaces the value; the old one is released once no reader holds it.
+    pub fn store(&self, value: T) {
+        drop(self.swap(value));
+    }
+
+    /// Replaces the value and returns the previous one.
+    pub fn swap(&self, value: T) -> Arc<T> {
+        self.swap_arc(Arc::new(value))
+    }
+
+    /// Replaces the value with `value` and returns the previous one.
+    pub fn swap_arc(&self, value: Arc<T>) -> Arc<T> {
+        let new = Arc::into_raw(value).cast_mut();
+        // AcqRel: Release publishes the new value to readers' Acquire
+        // loads; Acquire lets us read the old value we return.
+        let old = self.ptr.swap(new, Ordering::AcqRel);
+        self.retire_returning(old)
+    }
+
+    /// Replaces the value with `f(current)` in a CAS loop (`f` may run more
+    /// than once when writers race) and returns the value it replaced.
+    pub fn update(&self, mut f: impl FnMut(&T) -> T) -> Arc<T> {
+        let mut guard = self.reclaim.guard();
+        loop {
+            let current = guard.protect(Slot::A, &self.ptr);
+            // SAFETY: protected, never null, from `Arc::into_raw`.
+            let next = Arc::into_raw(Arc::new(f(unsafe { &*current }))).cast_mut();
+            match self
+                .ptr
+                .compare_exchange(current, next, Ordering::AcqRel, Ordering::Relaxed)
+            {
+                Ok(old) => {
+                    drop(guard);
+                    return self.retire_returning(old);
+                }
+                Err(_) => {
+                    // SAFETY: `next` was never published; we own its count.
+                    drop(unsafe { Arc::from_raw(next.cast_const()) });
+                }
+            }
+        }
+    }
+
+    /// Hands the caller a new strong count on `old` and retires the cell's.
+    fn retire_returning(&self, old: *mut T) -> Arc<T> {
+        // SAFETY: the cell still owns a count on `old` (retired below, not
+        // yet released), so it is alive and we may add one.
+        let returned = unsafe {
+            Arc::increment_strong_count(old.cast_const());
+            Arc::from_raw(old.cast_const())
+        };
+        let mut guard = self.reclaim.guard();
+        // SAFETY: `old` is unlinked (swapped out), retired once, and
+        // releasing an `Arc<T>` count is sound on any thread (T: Send +
+        // Sync + 'static).
+        unsafe { guard.retire_with(old.cast(), release_arc::<T>) };
+        returned
+    }
+}
+
+impl<T, R: Reclaim> Drop for RcuCell<T, R> {
+    fn drop(&mut self) {
+        // `&mut self`: no read guard borrows the cell; release its count.
+        let p = self.ptr.load(Ordering::Relaxed);
+        // SAFETY: from `Arc::into_raw`; the cell's count is released once.
+        drop(unsafe { Arc::from_raw(p.cast_const()) });
+    }
+}

@@ -1,0 +1,269 @@
+//! The [`Reclaim`] trait and its two implementations, [`Hazard`] and
+//! [`Epoch`], so that lock-free data structures are written once and run on
+//! either scheme.
+//!
+//! An operation takes a guard from the scheme ([`Reclaim::guard`]), loads
+//! shared pointers through it ([`Guard::protect`]), and retires what it
+//! unlinks ([`Guard::retire_box`]). With hazard pointers the guard owns two
+//! hazard slots ([`Slot::A`], [`Slot::B`]); with epochs it is a pinned
+//! crossbeam-epoch guard and the slots are ignored.
+
+use alloc::boxed::Box;
+
+use crate::hazard::{Domain, HazardPointer, drop_box};
+use crate::sync::{AtomicPtr, Ordering};
+
+/// Which of a guard's two protection slots to use. Algorithms that hold two
+/// pointers at once (the Michael-Scott queue's head and its successor) use
+/// both; protecting into a slot releases what that slot protected before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// The first slot.
+    A = 0,
+    /// The second slot.
+    B = 1,
+}
+
+/// A memory-reclamation scheme.
+///
+/// Implementations must make [`Guard::protect`] sound: a pointer it returns
+/// stays allocated while the guard protects it, provided every pointer
+/// stored in the source is freed only through [`Guard::retire_box`] /
+/// [`Guard::retire_with`] of the same scheme instance after it was
+/// unlinked.
+pub trait Reclaim: Send + Sync {
+    /// The per-operation protection context.
+    type Guard<'r>: Guard
+    where
+        Self: 'r;
+
+    /// Starts an operation.
+    fn guard(&self) -> Self::Guard<'_>;
+}
+
+/// A protection context obtained from [`Reclaim::guard`].
+///
+/// # Safety
+/// Implementors guarantee that a non-null pointer returned by `protect`
+/// (or announced and then re-validated by the caller) is not freed by a
+/// retire of the same scheme before this guard releases the slot (by
+/// protecting into it again, or being dropped).
+pub unsafe trait Guard {
+    /// Loads `src` and protects the pointer read in `slot` (possibly null).
+    fn protect<T>(&mut self, slot: Slot, src: &AtomicPtr<T>) -> *mut T;
+
+    /// Protects `p` in `slot` without validating it; the caller must then
+    /// check that `p` is still reachable before dereferencing it (the
+    /// protection counts only from a point where it was).
+    fn announce<T>(&mut self, slot: Slot, p: *mut T);
+
+    /// Ends the protection held in `slot` (the object may be freed from
+    /// now on). Call it before retiring an object this guard protects, so
+    /// the retiring thread's own scan can free it at once.
+    fn reset(&mut self, slot: Slot);
+
+    /// Retires an unlinked `Box<T>`; it is dropped once no guard protects it.
+    ///
+    /// # Safety
+    /// `ptr` came from `Box::<T>::into_raw`, is no longer reachable from
+    /// shared memory, and is retired once. Its drop may run on any thread,
+    /// at any later time (before the scheme's domain is dropped, for hazard
+    /// pointers; for epochs possibly at process exit or never).
+    unsafe fn retire_box<T: Send>(&mut self, ptr: *mut T);
+
+    /// Retires an unlinked object with its own free function.
+    ///
+    /// # Safety
+    /// As for [`retire_box`](Self::retire_box), with `free(ptr)` being the
+    /// right way to free it from any thread.
+    unsafe fn retire_with(&mut self, ptr: *mut (), free: unsafe fn(*mut ()));
+}
+
+// --- hazard pointers -------------------------------------------------------
+
+/// Hazard pointers as a [`Reclaim`] scheme: the global [`Domain`] by
+/// default, or a local one shared through an `Arc`.
+#[derive(Debug, Clone, Default)]
+pub struct Hazard {
+    domain: DomainRef,
+}
+
+#[derive(Debug, Clone)]
+enum DomainRef {
+    #[cfg(not(nanopath_loom))]
+    Global,
+    Local(alloc::sync::Arc<LocalDomain>),
+}
+
+/// A local domain owned by the `Hazard` handles that share it.
+#[derive(Debug)]
+struct LocalDomain(Domain);
+
+impl Default for DomainRef {
+    /// The global domain; loom builds have none and get a fresh local one.
+    fn default() -> Self {
+        #[cfg(not(nanopath_loom))]
+        return DomainRef::Global;
+        #[cfg(nanopath_loom)]
+        return DomainRef::Local(alloc::sync::Arc::new(LocalDomain(Domain::new())));
+    }
+}
+
+impl Hazard {
+    /// The global domain (per-thread slot caches; the fastest choice).
+    #[cfg(not(nanopath_loom))]
+    pub fn global() -> Self {
+        Self {
+            domain: DomainRef::Global,
+        }
+    }
+
+    /// A new local domain with the given scan threshold (see
+    /// [`Domain::with_scan_threshold`]). Clones share it.
+    pub fn local(scan_threshold: usize) -> Self {
+        Self {
+            domain: DomainRef::Local(alloc::sync::Arc::new(LocalDomain(
+                Domain::with_scan_threshold(scan_threshold),
+            ))),
+        }
+    }
+
+    /// The domain this scheme protects and retires through.
+    pub fn domain(&self) -> &Domain {
+        match &self.domain {
+            #[cfg(not(nanopath_loom))]
+            DomainRef::Global => Domain::global(),
+            DomainRef::Local(d) => &d.0,
+        }
+    }
+}
+
+/// A [`Hazard`] guard: up to two hazard pointers, claimed on first use.
+#[derive(Debug)]
+pub struct HazardGuard<'d> {
+    domain: &'d Domain,
+    slots: [Option<HazardPointer<'d>>; 2],
+}
+
+impl<'d> HazardGuard<'d> {
+    #[inline]
+    fn slot(&mut self, slot: Slot) -> &mut HazardPointer<'d> {
+        let domain = self.domain;
+        self.slots[slot as usize].get_or_insert_with(|| domain.hazard_pointer())
+    }
+}
+
+impl Reclaim for Hazard {
+    type Guard<'r> = HazardGuard<'r>;
+
+    #[inline]
+    fn guard(&self) -> HazardGuard<'_> {
+        HazardGuard {
+            domain: self.domain(),
+            slots: [None, None],
+        }
+    }
+}
+
+// SAFETY: `protect` is the hazard pointer's load-announce-validate loop;
+// retirements go to the same domain, whose scans skip announced pointers.
+unsafe impl Guard for HazardGuard<'_> {
+    #[inline]
+    fn protect<T>(&mut self, slot: Slot, src: &AtomicPtr<T>) -> *mut T {
+        self.slot(slot).protect_ptr(src)
+    }
+
+    #[inline]
+    fn announce<T>(&mut self, slot: Slot, p: *mut T) {
+        self.slot(slot).announce(p);
+    }
+
+    #[inline]
+    fn reset(&mut self, slot: Slot) {
+        if let Some(hp) = &mut self.slots[slot as usize] {
+            hp.reset();
+        }
+    }
+
+    #[inline]
+    unsafe fn retire_box<T: Send>(&mut self, ptr: *mut T) {
+        // SAFETY: forwarded contract.
+        unsafe { self.domain.retire(ptr.cast(), drop_box::<T>) }
+    }
+
+    #[inline]
+    unsafe fn retire_with(&mut self, ptr: *mut (), free: unsafe fn(*mut ())) {
+        // SAFETY: forwarded contract.
+        unsafe { self.domain.retire(ptr, free) }
+    }
+}
+
+// --- epochs ----------------------------------------------------------------
+
+/// Epoch-based reclamation as a [`Reclaim`] scheme: an adapter over
+/// crossbeam-epoch's default collector (not a reimplementation). A guard is
+/// a pinned `crossbeam_epoch::Guard`; protection is a plain `Acquire` load,
+/// and retired objects are deferred until every thread pinned at the time
+/// has unpinned. Reads are the cheapest; garbage is unbounded while any
+/// thread stays pinned.
+///
+/// Under loom, crossbeam-epoch's own atomics are not modelled (it keeps its
+/// own loom configuration): the models check our algorithms' use of the
+/// guard, not crossbeam's epoch machinery.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Epoch;
+
+/// An [`Epoch`] guard: the thread is pinned while it lives.
+#[derive(Debug)]
+pub struct EpochGuard {
+    guard: crossbeam_epoch::Guard,
+}
+
+impl EpochGuard {
+    /// The underlying crossbeam-epoch guard.
+    pub fn as_crossbeam(&self) -> &crossbeam_epoch::Guard {
+        &self.guard
+    }
+}
+
+impl Reclaim for Epoch {
+    type Guard<'r> = EpochGuard;
+
+    #[inline]
+    fn guard(&self) -> EpochGuard {
+        EpochGuard {
+            guard: crossbeam_epoch::pin(),
+        }
+    }
+}
+
+// SAFETY: while pinned, crossbeam-epoch runs no deferred function that was
+// deferred after this pin began; objects are retired (deferred) only after
+// they are unlinked, so anything loaded during the pin outlives it.
+unsafe impl Guard for EpochGuard {
+    #[inline]
+    fn protect<T>(&mut self, _slot: Slot, src: &AtomicPtr<T>) -> *mut T {
+        // Acquire pairs with the Release store that published the object.
+        src.load(Ordering::Acquire)
+    }
+
+    #[inline]
+    fn announce<T>(&mut self, _slot: Slot, _p: *mut T) {}
+
+    #[inline]
+    fn reset(&mut self, _slot: Slot) {}
+
+    #[inline]
+    unsafe fn retire_box<T: Send>(&mut self, ptr: *mut T) {
+        // SAFETY: the caller guarantees `ptr` is unlinked, boxed, retired
+        // once and freeable from any thread; crossbeam runs the closure
+        // after every pin that could have loaded it has ended.
+        unsafe { self.guard.defer_unchecked(move || drop(Box::from_raw(ptr))) }
+    }
+
+    #[inline]
+    unsafe fn retire_with(&mut self, ptr: *mut (), free: unsafe fn(*mut ())) {
+        // SAFETY: as above, with the caller's free function.
+        unsafe { self.guard.defer_unchecked(move || free(ptr)) }
+    }
+}
