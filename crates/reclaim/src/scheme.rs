@@ -10,8 +10,9 @@
 
 use alloc::boxed::Box;
 
-use crate::hazard::{Domain, HazardPointer, drop_box};
+use crate::hazard::{Domain, Record, drop_box};
 use crate::sync::{AtomicPtr, Ordering};
+use nanopath_atomic::CachePadded;
 
 /// Which of a guard's two protection slots to use. Algorithms that hold two
 /// pointers at once (the Michael-Scott queue's head and its successor) use
@@ -138,18 +139,46 @@ impl Hazard {
     }
 }
 
-/// A [`Hazard`] guard: up to two hazard pointers, claimed on first use.
-#[derive(Debug)]
+/// A [`Hazard`] guard: up to two hazard slots, claimed on first use and
+/// released when the guard is dropped.
 pub struct HazardGuard<'d> {
     domain: &'d Domain,
-    slots: [Option<HazardPointer<'d>>; 2],
+    /// Claimed records (null until first use). Raw pointers rather than
+    /// `Option<HazardPointer>`: moving 16-byte options in and out of the
+    /// array cost a store-forwarding stall per read.
+    records: [*const CachePadded<Record>; 2],
 }
 
-impl<'d> HazardGuard<'d> {
+impl core::fmt::Debug for HazardGuard<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HazardGuard")
+            .field("records", &self.records)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HazardGuard<'_> {
+    #[inline(always)]
+    fn slot(&mut self, slot: Slot) -> &CachePadded<Record> {
+        let r = &mut self.records[slot as usize];
+        if r.is_null() {
+            *r = self.domain.acquire_record();
+        }
+        // SAFETY: non-null records belong to `self.domain`, which outlives
+        // the guard, and records live as long as their domain.
+        unsafe { &**r }
+    }
+}
+
+impl Drop for HazardGuard<'_> {
     #[inline]
-    fn slot(&mut self, slot: Slot) -> &mut HazardPointer<'d> {
-        let domain = self.domain;
-        self.slots[slot as usize].get_or_insert_with(|| domain.hazard_pointer())
+    fn drop(&mut self) {
+        for r in self.records {
+            if !r.is_null() {
+                // SAFETY: as in `slot`; each claimed record is released once.
+                self.domain.release_record(unsafe { &*r });
+            }
+        }
     }
 }
 
@@ -160,7 +189,7 @@ impl Reclaim for Hazard {
     fn guard(&self) -> HazardGuard<'_> {
         HazardGuard {
             domain: self.domain(),
-            slots: [None, None],
+            records: [core::ptr::null(); 2],
         }
     }
 }
@@ -170,7 +199,7 @@ impl Reclaim for Hazard {
 unsafe impl Guard for HazardGuard<'_> {
     #[inline]
     fn protect<T>(&mut self, slot: Slot, src: &AtomicPtr<T>) -> *mut T {
-        self.slot(slot).protect_ptr(src)
+        self.slot(slot).protect(src)
     }
 
     #[inline]
@@ -180,8 +209,10 @@ unsafe impl Guard for HazardGuard<'_> {
 
     #[inline]
     fn reset(&mut self, slot: Slot) {
-        if let Some(hp) = &mut self.slots[slot as usize] {
-            hp.reset();
+        let r = self.records[slot as usize];
+        if !r.is_null() {
+            // SAFETY: as in `slot`.
+            unsafe { (*r).reset() };
         }
     }
 
