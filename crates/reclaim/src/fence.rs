@@ -7,7 +7,7 @@
 //!
 //! Readers run far more often than reclaimers scan, so the cost is moved to
 //! the reclaimer: on Linux the reader's barrier is only a compiler fence
-//! ([`light`]), and the reclaimer's [`heavy`] barrier is
+//! (`light`), and the reclaimer's `heavy` barrier is
 //! `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)`, which makes every running
 //! thread of the process execute a full memory barrier (an IPI) before it
 //! returns. Either a reader's re-read comes after that barrier, and then it
@@ -21,7 +21,7 @@
 //! Linux, or the build runs under Miri or loom (neither can model a system
 //! call that fences other threads), both sides use a `SeqCst` fence: the
 //! classic symmetric protocol. The mode is decided once, before the first
-//! reader publishes anything ([`light`] and [`heavy`] both decide it on first
+//! reader publishes anything (`light` and `heavy` both decide it on first
 //! use), so readers and reclaimers always agree on which protocol runs.
 
 use crate::sync::{Ordering, fence};

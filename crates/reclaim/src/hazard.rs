@@ -85,6 +85,10 @@ pub(crate) struct Record {
     active: AtomicBool,
     /// The next record on the domain's list (immutable once published).
     next: *const CachePadded<Record>,
+    /// The domain that owns this record, as of the last claim (a `Domain`
+    /// may move while it has no hazard pointers, so a claimer rewrites it).
+    /// Read and written only by the record's current owner.
+    domain: AtomicPtr<Domain>,
 }
 
 impl Record {
@@ -116,6 +120,15 @@ impl Record {
         // the scan comes from the fence pair (see `crate::fence`).
         self.hazard.store(p.cast(), Ordering::Release);
         fence::light();
+    }
+
+    /// The domain that owns this record.
+    #[inline(always)]
+    pub(crate) fn domain(&self) -> &Domain {
+        // SAFETY: the owner set this when it claimed the record, and the
+        // domain cannot move or drop while one of its records is claimed
+        // (claims borrow it).
+        unsafe { &*self.domain.load(Ordering::Relaxed) }
     }
 
     /// Ends the protection (see [`HazardPointer::reset`]).
@@ -433,6 +446,10 @@ impl Domain {
                     .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
                     .is_ok()
             {
+                // We own it now; the domain may have moved since its last
+                // claim.
+                r.domain
+                    .store(ptr::from_ref(self).cast_mut(), Ordering::Relaxed);
                 return r;
             }
             record = r.next.cast_mut();
@@ -441,6 +458,7 @@ impl Domain {
             hazard: AtomicPtr::new(ptr::null_mut()),
             active: AtomicBool::new(true),
             next: ptr::null(),
+            domain: AtomicPtr::new(ptr::from_ref(self).cast_mut()),
         })));
         let mut head = self.records.load(Ordering::Relaxed);
         loop {

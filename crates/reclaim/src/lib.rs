@@ -60,7 +60,7 @@ mod sync;
 
 pub use queue::MsQueue;
 pub use rcu::{RcuCell, RcuReadGuard};
-pub use scheme::{Epoch, EpochGuard, Guard, Hazard, HazardGuard, Reclaim, Slot};
+pub use scheme::{Epoch, EpochGuard, Guard, Hazard, HazardGuard, HazardReadGuard, Reclaim, Slot};
 pub use stack::TreiberStack;
 /// The atomic pointer type every API here takes (`core`'s; loom's under
 /// `--cfg nanopath_loom`).

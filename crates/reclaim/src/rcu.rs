@@ -74,22 +74,26 @@ impl<T: core::fmt::Debug + Send + Sync + 'static, R: Reclaim> core::fmt::Debug f
 /// A protected view of the value an [`RcuCell`] held when it was read.
 /// It borrows the cell, so it cannot outlive the protection.
 pub struct RcuReadGuard<'a, T, R: Reclaim + 'a> {
-    _guard: R::Guard<'a>,
-    /// Protected by `_guard` for as long as this view lives.
-    value: &'a T,
+    _guard: R::ReadGuard<'a>,
+    /// Protected by `guard` for as long as this view lives; never null once
+    /// `read` returns.
+    value: *const T,
+    _borrow: PhantomData<&'a T>,
 }
 
 impl<T, R: Reclaim> Deref for RcuReadGuard<'_, T, R> {
     type Target = T;
     #[inline]
     fn deref(&self) -> &T {
-        self.value
+        // SAFETY: `value` came from the cell (never null, from
+        // `Arc::into_raw`) and `_guard` protects it while `self` lives.
+        unsafe { &*self.value }
     }
 }
 
 impl<T: core::fmt::Debug, R: Reclaim> core::fmt::Debug for RcuReadGuard<'_, T, R> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        core::fmt::Debug::fmt(self.value, f)
+        core::fmt::Debug::fmt(&**self, f)
     }
 }
 
@@ -123,22 +127,22 @@ impl<T: Send + Sync + 'static, R: Reclaim> RcuCell<T, R> {
     /// never locks, never touches the reference count.
     #[inline]
     pub fn read(&self) -> RcuReadGuard<'_, T, R> {
-        let mut guard = self.reclaim.guard();
-        let p = guard.protect(Slot::A, &self.ptr);
-        // SAFETY: the pointer is never null, came from `Arc::into_raw`, and
-        // is protected by `guard` (moved into the view, which borrows
-        // `self`): the cell's count is not released while it lives.
-        let value = unsafe { &*p };
+        let (guard, value) = self.reclaim.protect_one(&self.ptr);
+        // `value` is never null, came from `Arc::into_raw`, and is protected
+        // by `guard`, which the view keeps (and the view borrows `self`):
+        // the cell's count is not released while the view lives. The pair
+        // is two words, returned in registers (a larger guard moved through
+        // memory cost a store-forwarding stall per read).
         RcuReadGuard {
             _guard: guard,
             value,
+            _borrow: PhantomData,
         }
     }
 
     /// The current value as an `Arc` that outlives any guard.
     pub fn load_arc(&self) -> Arc<T> {
-        let mut guard = self.reclaim.guard();
-        let p = guard.protect(Slot::A, &self.ptr);
+        let (_guard, p) = self.reclaim.protect_one(&self.ptr);
         // SAFETY: `p` is protected, so the cell's strong count on it is
         // still held; adding one and adopting it is sound.
         unsafe {
@@ -149,7 +153,17 @@ impl<T: Send + Sync + 'static, R: Reclaim> RcuCell<T, R> {
 
     /// Replaces the value; the old one is released once no reader holds it.
     pub fn store(&self, value: T) {
-        drop(self.swap(value));
+        let new = Arc::into_raw(Arc::new(value)).cast_mut();
+        // AcqRel as in `swap_arc`.
+        let old = self.ptr.swap(new, Ordering::AcqRel);
+        // Retired without touching its reference count: readers may still
+        // be reading that cache line (the count sits next to the value), and
+        // a count update would take it away from them.
+        let mut guard = self.reclaim.guard();
+        // SAFETY: `old` is unlinked (swapped out), retired once, and
+        // releasing an `Arc<T>` count is sound on any thread (T: Send +
+        // Sync + 'static).
+        unsafe { guard.retire_with(old.cast(), release_arc::<T>) };
     }
 
     /// Replaces the value and returns the previous one.

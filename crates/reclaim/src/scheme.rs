@@ -38,8 +38,19 @@ pub trait Reclaim: Send + Sync {
     where
         Self: 'r;
 
+    /// A guard that protects exactly one pointer, for read-mostly cells:
+    /// small enough (one word) that a `(guard, pointer)` pair is returned in
+    /// registers.
+    type ReadGuard<'r>
+    where
+        Self: 'r;
+
     /// Starts an operation.
     fn guard(&self) -> Self::Guard<'_>;
+
+    /// Loads `src` and protects the pointer read until the returned guard is
+    /// dropped, with the same guarantee as [`Guard::protect`].
+    fn protect_one<T>(&self, src: &AtomicPtr<T>) -> (Self::ReadGuard<'_>, *mut T);
 }
 
 /// A protection context obtained from [`Reclaim::guard`].
@@ -171,19 +182,48 @@ impl HazardGuard<'_> {
 }
 
 impl Drop for HazardGuard<'_> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
-        for r in self.records {
-            if !r.is_null() {
-                // SAFETY: as in `slot`; each claimed record is released once.
-                self.domain.release_record(unsafe { &*r });
-            }
+        let [a, b] = self.records;
+        if !a.is_null() {
+            // SAFETY: as in `slot`; each claimed record is released once.
+            self.domain.release_record(unsafe { &*a });
         }
+        if !b.is_null() {
+            // SAFETY: as above.
+            self.domain.release_record(unsafe { &*b });
+        }
+    }
+}
+
+/// A [`Hazard`] read guard: one claimed hazard slot, released on drop.
+pub struct HazardReadGuard<'d> {
+    record: &'d CachePadded<Record>,
+}
+
+impl core::fmt::Debug for HazardReadGuard<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HazardReadGuard").finish_non_exhaustive()
+    }
+}
+
+impl Drop for HazardReadGuard<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.record.domain().release_record(self.record);
     }
 }
 
 impl Reclaim for Hazard {
     type Guard<'r> = HazardGuard<'r>;
+    type ReadGuard<'r> = HazardReadGuard<'r>;
+
+    #[inline]
+    fn protect_one<T>(&self, src: &AtomicPtr<T>) -> (HazardReadGuard<'_>, *mut T) {
+        let record = self.domain().acquire_record();
+        let p = record.protect(src);
+        (HazardReadGuard { record }, p)
+    }
 
     #[inline]
     fn guard(&self) -> HazardGuard<'_> {
@@ -259,6 +299,14 @@ impl EpochGuard {
 
 impl Reclaim for Epoch {
     type Guard<'r> = EpochGuard;
+    type ReadGuard<'r> = EpochGuard;
+
+    #[inline]
+    fn protect_one<T>(&self, src: &AtomicPtr<T>) -> (EpochGuard, *mut T) {
+        let guard = self.guard();
+        // Acquire pairs with the Release store that published the object.
+        (guard, src.load(Ordering::Acquire))
+    }
 
     #[inline]
     fn guard(&self) -> EpochGuard {
