@@ -104,7 +104,11 @@ impl Record {
             // the object: its contents are visible once confirmed.
             let again = src.load(Ordering::Acquire);
             if again == p {
-                return p;
+                // Return the validating load's pointer, not `p`: equal
+                // addresses, but if `p`'s object was freed and the address
+                // reused in between, only `again` carries the provenance of
+                // the object now there (Miri found the `p` version).
+                return again;
             }
             p = again;
         }

@@ -93,20 +93,26 @@ impl<T: Send, R: Reclaim> TreiberStack<T, R> {
             next: ptr::null_mut(),
             shadow: Shadow::default(),
         }));
-        let mut head = self.head.load(Ordering::Relaxed);
+        // The old head is protected even though push never dereferences
+        // it: the pointer is stored in `node.next` and followed by later
+        // pops, so it must still point to the object that was the head when
+        // the CAS succeeded. Unprotected, that object could be popped, freed
+        // and its address reused by a new head between the load and the
+        // CAS (ABA): the bits would match, but `next` would carry the dead
+        // object's provenance.
+        let mut guard = self.reclaim.guard();
         loop {
-            // SAFETY: `node` is not yet published; only we touch it. The
-            // old head is stored, never dereferenced, so it needs no
-            // protection.
+            let head = guard.protect(Slot::A, &self.head);
+            // SAFETY: `node` is not yet published; only we touch it.
             unsafe { (*node).next = head };
             // Release publishes the node's value and `next` to the pop that
             // loads it (Acquire in `protect`).
-            match self
+            if self
                 .head
-                .compare_exchange_weak(head, node, Ordering::Release, Ordering::Relaxed)
+                .compare_exchange(head, node, Ordering::Release, Ordering::Relaxed)
+                .is_ok()
             {
-                Ok(_) => return,
-                Err(actual) => head = actual,
+                return;
             }
         }
     }
