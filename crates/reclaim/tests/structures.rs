@@ -17,7 +17,8 @@ enum Op {
 fn ops() -> impl Strategy<Value = Vec<Op>> {
     proptest::collection::vec(
         prop_oneof![any::<u64>().prop_map(Op::Push), Just(Op::Pop)],
-        0..200,
+        // Shorter sequences under Miri, where each op is interpreted.
+        0..if cfg!(miri) { 40 } else { 200 },
     )
 }
 
