@@ -1,0 +1,34 @@
+//! # nanopath-pool
+//!
+//! Object pools for the hot path: once warm, lending and returning an
+//! object never calls the allocator.
+//!
+//! * [`ObjectPool`]: a lock-free pool of reusable objects, lent in place
+//!   through [`Pooled`] (borrowing the pool) or [`OwnedPooled`] (holding an
+//!   `Arc` to it, `'static + Send`), with a reset hook, a timed wait, and
+//!   [`PoolStats`].
+//!
+//! Status: the buffer pool that recycles `bytes` buffers is still to come
+//! (issue 5 is in progress).
+//!
+//! ```
+//! use nanopath_pool::ObjectPool;
+//! use std::sync::Arc;
+//!
+//! let pool = Arc::new(ObjectPool::new(4, || [0u8; 64]));
+//! let mut obj = pool.acquire_owned();
+//! std::thread::spawn(move || obj[0] = 1).join().unwrap();
+//! assert_eq!(pool.stats().released, 1);
+//! ```
+
+// The crate README's example runs as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
+extern crate alloc;
+
+mod object;
+mod sync;
+
+pub use object::{MAX_CAPACITY, ObjectPool, OwnedPooled, PoolStats, Pooled, Timeout};

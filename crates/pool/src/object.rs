@@ -1,0 +1,623 @@
+//! `ObjectPool<T>`: a fixed set of slots holding reusable objects, handed
+//! out in place (never moved) and returned on drop.
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt;
+use core::mem::MaybeUninit;
+use core::ops::{Deref, DerefMut};
+use core::time::Duration;
+
+use nanopath_atomic::{AtomicTaggedIndex, Backoff, CachePadded, ShardedCounter, TaggedIndex};
+
+use crate::sync::{AtomicU32, AtomicUsize, Cell, Condvar, Mutex, Ordering, fence};
+
+/// The end of a free list.
+const NIL: u32 = u32::MAX;
+
+/// Largest capacity: slot indices are `u32` and `NIL` is reserved.
+pub const MAX_CAPACITY: usize = (u32::MAX - 1) as usize;
+
+/// One slot.
+///
+/// Invariants: a slot is on at most one of the pool's two lists. On the
+/// `idle` list its `value` is initialised and owned by the pool; on the
+/// `vacant` list it is uninitialised; off both lists it belongs to exactly
+/// one `Pooled`/`OwnedPooled` (initialised) or to the thread filling it.
+/// `next` is the list link, meaningful only while the slot is on a list.
+struct Slot<T> {
+    value: Cell<MaybeUninit<T>>,
+    next: AtomicU32,
+}
+
+/// A lock-free Treiber stack of slot indices whose head carries a tag that
+/// changes on every successful CAS, so a pop that read `head = i, next = j`
+/// cannot succeed after `i` was popped, `j` popped and `i` pushed back (ABA).
+struct IndexStack {
+    head: CachePadded<AtomicTaggedIndex>,
+}
+
+impl IndexStack {
+    fn new(first: u32) -> Self {
+        Self {
+            head: CachePadded::new(AtomicTaggedIndex::new(TaggedIndex::new(first, 0))),
+        }
+    }
+
+    #[inline]
+    fn pop<T>(&self, slots: &[Slot<T>]) -> Option<u32> {
+        // Acquire pairs with the Release CAS in `push`: the pusher's writes
+        // to the slot (the object, `next`) are visible once we own it.
+        let mut head = self.head.load(Ordering::Acquire);
+        loop {
+            let index = head.index();
+            if index == NIL {
+                return None;
+            }
+            // May be stale if another thread pops `index` meanwhile; the
+            // tagged CAS below then fails.
+            let next = slots[index as usize].next.load(Ordering::Relaxed);
+            match self.head.compare_exchange_weak(
+                head,
+                head.next(next),
+                Ordering::Acquire,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Some(index),
+                Err(actual) => head = actual,
+            }
+        }
+    }
+
+    #[inline]
+    fn push<T>(&self, slots: &[Slot<T>], index: u32) {
+        let mut head = self.head.load(Ordering::Relaxed);
+        loop {
+            slots[index as usize]
+                .next
+                .store(head.index(), Ordering::Relaxed);
+            // Release publishes the slot's contents and `next` to the popper.
+            match self.head.compare_exchange_weak(
+                head,
+                head.next(index),
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return,
+                Err(actual) => head = actual,
+            }
+        }
+    }
+}
+
+/// Counters of a pool's traffic (see [`ObjectPool::stats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Objects handed out (by any acquire).
+    pub acquired: u64,
+    /// Objects given back (dropped `Pooled`s, including those the pool
+    /// dropped because it was full).
+    pub released: u64,
+    /// Objects built by the factory.
+    pub created: u64,
+    /// `acquire_timeout` calls that had to wait for a release.
+    pub waited: u64,
+    /// `acquire_timeout` calls that gave up.
+    pub timeouts: u64,
+}
+
+/// `acquire_timeout` found no object within the time allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeout;
+
+impl fmt::Display for Timeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no pooled object became free before the timeout")
+    }
+}
+
+impl std::error::Error for Timeout {}
+
+type Factory<T> = Box<dyn Fn() -> T + Send + Sync>;
+type ResetHook<T> = Box<dyn Fn(&mut T) + Send + Sync>;
+
+/// A lock-free pool of up to `capacity` reusable objects.
+///
+/// Objects live in the pool's slots and are lent in place: no move, no
+/// allocation once warm. Two lock-free stacks of slot indices track the
+/// slots: `idle` (holding an object, ready to lend) and `vacant` (empty).
+/// Both heads are [`AtomicTaggedIndex`]es from nanopath-atomic: a tagged
+/// index rather than a bitmap because a pop and a push are one CAS each
+/// whatever the capacity, and the tag makes the CAS ABA-safe.
+///
+/// * [`try_acquire`](Self::try_acquire) lends an idle object or returns
+///   `None`: it never calls the factory or the allocator.
+/// * [`acquire`](Self::acquire) lends an idle object, or builds one with the
+///   factory in a vacant slot, or, when every slot is lent, builds one on
+///   the heap (dropped on return, since the pool is full).
+/// * [`acquire_timeout`](Self::acquire_timeout) lends an idle object or
+///   builds one in a vacant slot, and otherwise waits (spinning, then
+///   parking) for a release.
+///
+/// A returned object passes through the reset hook, then becomes idle.
+///
+/// ```
+/// use nanopath_pool::ObjectPool;
+///
+/// let pool = ObjectPool::with_reset(2, || Vec::<u8>::with_capacity(4096), |v| v.clear());
+/// {
+///     let mut buf = pool.acquire();
+///     buf.extend_from_slice(b"request");
+///     assert_eq!(&buf[..], b"request");
+/// } // back in the pool, cleared
+/// let buf = pool.try_acquire().expect("an idle buffer");
+/// assert!(buf.is_empty() && buf.capacity() >= 4096);
+/// assert_eq!(pool.stats().created, 1);
+/// ```
+pub struct ObjectPool<T> {
+    slots: Box<[Slot<T>]>,
+    idle: IndexStack,
+    vacant: IndexStack,
+    factory: Factory<T>,
+    reset: Option<ResetHook<T>>,
+    /// Threads parked in `acquire_timeout` (incremented before their last
+    /// check, so a releaser that sees 0 after its push needs no notify).
+    waiters: CachePadded<AtomicUsize>,
+    lock: Mutex<()>,
+    released_cv: Condvar,
+    acquired: ShardedCounter,
+    released: ShardedCounter,
+    created: ShardedCounter,
+    waited: ShardedCounter,
+    timeouts: ShardedCounter,
+}
+
+// SAFETY: objects move between threads through the pool (T: Send); a slot's
+// object is touched by one owner at a time (see `Slot`).
+unsafe impl<T: Send> Send for ObjectPool<T> {}
+// SAFETY: as above; `&ObjectPool` only lends exclusive access to objects.
+unsafe impl<T: Send> Sync for ObjectPool<T> {}
+
+impl<T> fmt::Debug for ObjectPool<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObjectPool")
+            .field("capacity", &self.capacity())
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> ObjectPool<T> {
+    /// The number of slots.
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// A snapshot of the counters (each exact; not taken atomically together).
+    pub fn stats(&self) -> PoolStats {
+        PoolStats {
+            acquired: self.acquired.sum(),
+            released: self.released.sum(),
+            created: self.created.sum(),
+            waited: self.waited.sum(),
+            timeouts: self.timeouts.sum(),
+        }
+    }
+}
+
+impl<T: Send> ObjectPool<T> {
+    /// A pool of at most `capacity` objects built by `factory` on demand
+    /// (capacity is clamped to [`MAX_CAPACITY`]). Allocates the slot array
+    /// once; builds nothing until asked.
+    pub fn new(capacity: usize, factory: impl Fn() -> T + Send + Sync + 'static) -> Self {
+        Self::build(capacity, Box::new(factory), None)
+    }
+
+    /// Like [`new`](Self::new), with a hook that runs on every object as it
+    /// comes back (clear a buffer, reset a parser).
+    pub fn with_reset(
+        capacity: usize,
+        factory: impl Fn() -> T + Send + Sync + 'static,
+        reset: impl Fn(&mut T) + Send + Sync + 'static,
+    ) -> Self {
+        Self::build(capacity, Box::new(factory), Some(Box::new(reset)))
+    }
+
+    fn build(capacity: usize, factory: Factory<T>, reset: Option<ResetHook<T>>) -> Self {
+        let capacity = capacity.min(MAX_CAPACITY);
+        let slots: Vec<Slot<T>> = (0..capacity)
+            .map(|i| Slot {
+                value: Cell::new(MaybeUninit::uninit()),
+                // Every slot starts vacant, linked in index order.
+                next: AtomicU32::new(if i + 1 < capacity { i as u32 + 1 } else { NIL }),
+            })
+            .collect();
+        Self {
+            slots: slots.into_boxed_slice(),
+            idle: IndexStack::new(NIL),
+            vacant: IndexStack::new(if capacity == 0 { NIL } else { 0 }),
+            factory,
+            reset,
+            waiters: CachePadded::new(AtomicUsize::new(0)),
+            lock: Mutex::new(()),
+            released_cv: Condvar::new(),
+            acquired: ShardedCounter::new(),
+            released: ShardedCounter::new(),
+            created: ShardedCounter::new(),
+            waited: ShardedCounter::new(),
+            timeouts: ShardedCounter::new(),
+        }
+    }
+
+    /// Fills vacant slots with factory-built objects until `count` are idle
+    /// or the pool is full; returns how many were built.
+    pub fn prefill(&self, count: usize) -> usize {
+        let mut built = 0;
+        while built < count {
+            let Some(index) = self.vacant.pop(&self.slots) else {
+                break;
+            };
+            self.fill(index);
+            self.idle.push(&self.slots, index);
+            built += 1;
+        }
+        built
+    }
+
+    /// Lends an idle object, or `None` if none is idle. Never calls the
+    /// factory or the allocator. Lock-free.
+    #[inline]
+    pub fn try_acquire(&self) -> Option<Pooled<'_, T>> {
+        let index = self.idle.pop(&self.slots)?;
+        self.acquired.incr();
+        Some(Pooled {
+            pool: self,
+            object: Object::Slot(index),
+        })
+    }
+
+    /// Lends an idle object, or builds one: in a vacant slot if there is
+    /// one, otherwise on the heap (that object is dropped when returned,
+    /// since every slot is then occupied).
+    #[inline]
+    pub fn acquire(&self) -> Pooled<'_, T> {
+        Pooled {
+            pool: self,
+            object: self.take_or_build(),
+        }
+    }
+
+    /// Lends an idle object or builds one in a vacant slot; when every slot
+    /// is lent, spins briefly and then parks until a release or `timeout`.
+    ///
+    /// # Errors
+    /// [`Timeout`] if no object came back in time.
+    pub fn acquire_timeout(&self, timeout: Duration) -> Result<Pooled<'_, T>, Timeout> {
+        let index = self.wait_for_slot(timeout)?;
+        self.acquired.incr();
+        Ok(Pooled {
+            pool: self,
+            object: Object::Slot(index),
+        })
+    }
+
+    /// Like [`acquire`](Self::acquire), for a pool shared through an `Arc`:
+    /// the object is `'static + Send` and can move to another thread.
+    pub fn acquire_owned(self: &Arc<Self>) -> OwnedPooled<T> {
+        OwnedPooled {
+            object: self.take_or_build(),
+            pool: Arc::clone(self),
+        }
+    }
+
+    /// Like [`try_acquire`](Self::try_acquire), for a pool shared through an
+    /// `Arc`.
+    pub fn try_acquire_owned(self: &Arc<Self>) -> Option<OwnedPooled<T>> {
+        let index = self.idle.pop(&self.slots)?;
+        self.acquired.incr();
+        Some(OwnedPooled {
+            object: Object::Slot(index),
+            pool: Arc::clone(self),
+        })
+    }
+
+    #[inline]
+    fn take_or_build(&self) -> Object<T> {
+        self.acquired.incr();
+        if let Some(index) = self.idle.pop(&self.slots) {
+            return Object::Slot(index);
+        }
+        if let Some(index) = self.vacant.pop(&self.slots) {
+            self.fill(index);
+            return Object::Slot(index);
+        }
+        self.created.incr();
+        Object::Heap(Box::new((self.factory)()))
+    }
+
+    fn wait_for_slot(&self, timeout: Duration) -> Result<u32, Timeout> {
+        let claim = || {
+            self.idle.pop(&self.slots).or_else(|| {
+                let index = self.vacant.pop(&self.slots)?;
+                self.fill(index);
+                Some(index)
+            })
+        };
+        if let Some(index) = claim() {
+            return Ok(index);
+        }
+        self.waited.incr();
+        let backoff = Backoff::new();
+        while !backoff.is_completed() {
+            backoff.snooze();
+            if let Some(index) = claim() {
+                return Ok(index);
+            }
+        }
+        let deadline = std::time::Instant::now() + timeout;
+        let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            // Register, fence, re-check: a releaser either sees us (and
+            // notifies under the lock we hold until `wait`) or we see its
+            // push. The SeqCst fences pair with the one in `give_back`.
+            self.waiters.fetch_add(1, Ordering::Relaxed);
+            fence(Ordering::SeqCst);
+            let got = claim();
+            if got.is_none() {
+                let now = std::time::Instant::now();
+                if now < deadline {
+                    guard = self
+                        .released_cv
+                        .wait_timeout(guard, deadline - now)
+                        .map(|(g, _)| g)
+                        .unwrap_or_else(|e| e.into_inner().0);
+                }
+            }
+            self.waiters.fetch_sub(1, Ordering::Relaxed);
+            if let Some(index) = got {
+                return Ok(index);
+            }
+            if std::time::Instant::now() >= deadline {
+                // One last look before giving up.
+                if let Some(index) = claim() {
+                    return Ok(index);
+                }
+                self.timeouts.incr();
+                return Err(Timeout);
+            }
+        }
+    }
+
+    /// Builds an object with the factory into vacant slot `index`.
+    fn fill(&self, index: u32) {
+        let value = (self.factory)();
+        self.created.incr();
+        // SAFETY: we popped `index` off the vacant list, so we own the slot
+        // and it is uninitialised.
+        unsafe {
+            self.slots[index as usize]
+                .value
+                .with_mut(|p| (*p).write(value));
+        }
+    }
+
+    /// Resets the object in slot `index` (owned by the caller) and makes it
+    /// idle, waking a waiter if there is one.
+    fn give_back_slot(&self, index: u32) {
+        if let Some(reset) = &self.reset {
+            // SAFETY: the caller owns the slot and it is initialised.
+            unsafe {
+                self.slots[index as usize]
+                    .value
+                    .with_mut(|p| reset((*p).assume_init_mut()));
+            }
+        }
+        self.released.incr();
+        self.idle.push(&self.slots, index);
+        self.wake_waiter();
+    }
+
+    fn give_back_heap(&self, mut object: Box<T>) {
+        self.released.incr();
+        // Every slot was occupied when it was built; if a slot has become
+        // vacant since (a `detach`), keep the object there.
+        if let Some(index) = self.vacant.pop(&self.slots) {
+            if let Some(reset) = &self.reset {
+                reset(&mut object);
+            }
+            // SAFETY: we own the vacant slot; it is uninitialised.
+            unsafe {
+                self.slots[index as usize]
+                    .value
+                    .with_mut(|p| (*p).write(*object));
+            }
+            self.idle.push(&self.slots, index);
+            self.wake_waiter();
+        }
+        // Otherwise the pool is full: `object` is dropped here.
+    }
+
+    fn wake_waiter(&self) {
+        // Pairs with the waiter's fence: either it sees our push, or we see
+        // its registration.
+        fence(Ordering::SeqCst);
+        if self.waiters.load(Ordering::Relaxed) > 0 {
+            drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
+            self.released_cv.notify_all();
+        }
+    }
+
+    /// Moves the object out of slot `index` (owned by the caller) and makes
+    /// the slot vacant.
+    fn detach_slot(&self, index: u32) -> T {
+        // SAFETY: the caller owns the slot and it is initialised; after the
+        // read it is treated as uninitialised (pushed on the vacant list).
+        let value = unsafe {
+            self.slots[index as usize]
+                .value
+                .with_mut(|p| (*p).assume_init_read())
+        };
+        self.vacant.push(&self.slots, index);
+        value
+    }
+
+    #[inline]
+    fn slot_ptr(&self, index: u32) -> *mut T {
+        // SAFETY: only the owner of the slot calls this; see `Pooled`.
+        unsafe {
+            self.slots[index as usize]
+                .value
+                .with_mut(|p| (*p).as_mut_ptr())
+        }
+    }
+}
+
+impl<T> Drop for ObjectPool<T> {
+    fn drop(&mut self) {
+        // `&mut self`: nothing is lent (lenders borrow the pool or hold an
+        // `Arc` to it). Idle slots hold objects; drop them once each.
+        let mut index = self.idle.head.load(Ordering::Relaxed).index();
+        while index != NIL {
+            let slot = &self.slots[index as usize];
+            // SAFETY: idle slots are initialised and owned by the pool.
+            unsafe { slot.value.with_mut(|p| (*p).assume_init_drop()) };
+            index = slot.next.load(Ordering::Relaxed);
+        }
+    }
+}
+
+/// Where a lent object lives.
+enum Object<T> {
+    /// In a slot the lender owns (initialised).
+    Slot(u32),
+    /// On the heap: built when every slot was occupied.
+    Heap(Box<T>),
+}
+
+/// An object borrowed from an [`ObjectPool`]; returned (reset, then idle)
+/// when dropped.
+pub struct Pooled<'a, T: Send> {
+    pool: &'a ObjectPool<T>,
+    object: Object<T>,
+}
+
+impl<T: Send> Pooled<'_, T> {
+    /// Takes the object out of the pool for good; its slot becomes vacant
+    /// (a later `acquire` builds a new object there).
+    pub fn detach(self) -> T {
+        let this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again; `object` is moved
+        // out once.
+        let object = unsafe { core::ptr::read(&this.object) };
+        match object {
+            Object::Slot(index) => this.pool.detach_slot(index),
+            Object::Heap(b) => *b,
+        }
+    }
+}
+
+impl<T: Send> Deref for Pooled<'_, T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        match &self.object {
+            // SAFETY: we own the slot and it is initialised; the borrow is
+            // tied to `self`.
+            Object::Slot(index) => unsafe { &*self.pool.slot_ptr(*index) },
+            Object::Heap(b) => b,
+        }
+    }
+}
+
+impl<T: Send> DerefMut for Pooled<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        match &mut self.object {
+            // SAFETY: as in `deref`, and `&mut self` makes it exclusive.
+            Object::Slot(index) => unsafe { &mut *self.pool.slot_ptr(*index) },
+            Object::Heap(b) => b,
+        }
+    }
+}
+
+impl<T: Send> Drop for Pooled<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        match core::mem::replace(&mut self.object, Object::Slot(NIL)) {
+            Object::Slot(index) => self.pool.give_back_slot(index),
+            Object::Heap(b) => self.pool.give_back_heap(b),
+        }
+    }
+}
+
+impl<T: Send + fmt::Debug> fmt::Debug for Pooled<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// An object lent from a pool held in an `Arc`: `'static` and `Send`, so it
+/// can be handed to another thread. Returned when dropped.
+pub struct OwnedPooled<T: Send> {
+    pool: Arc<ObjectPool<T>>,
+    object: Object<T>,
+}
+
+// SAFETY: the object is exclusively ours (T: Send), the pool is Sync.
+unsafe impl<T: Send> Send for OwnedPooled<T> {}
+// SAFETY: `&OwnedPooled` only gives `&T`.
+unsafe impl<T: Send + Sync> Sync for OwnedPooled<T> {}
+
+impl<T: Send> OwnedPooled<T> {
+    /// Takes the object out of the pool for good (see [`Pooled::detach`]).
+    pub fn detach(self) -> T {
+        let this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again; each field is
+        // moved out once.
+        let (pool, object) =
+            unsafe { (core::ptr::read(&this.pool), core::ptr::read(&this.object)) };
+        match object {
+            Object::Slot(index) => pool.detach_slot(index),
+            Object::Heap(b) => *b,
+        }
+    }
+}
+
+impl<T: Send> Deref for OwnedPooled<T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        match &self.object {
+            // SAFETY: as in `Pooled::deref`.
+            Object::Slot(index) => unsafe { &*self.pool.slot_ptr(*index) },
+            Object::Heap(b) => b,
+        }
+    }
+}
+
+impl<T: Send> DerefMut for OwnedPooled<T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        match &mut self.object {
+            // SAFETY: as in `Pooled::deref_mut`.
+            Object::Slot(index) => unsafe { &mut *self.pool.slot_ptr(*index) },
+            Object::Heap(b) => b,
+        }
+    }
+}
+
+impl<T: Send> Drop for OwnedPooled<T> {
+    fn drop(&mut self) {
+        match core::mem::replace(&mut self.object, Object::Slot(NIL)) {
+            Object::Slot(index) => self.pool.give_back_slot(index),
+            Object::Heap(b) => self.pool.give_back_heap(b),
+        }
+    }
+}
+
+impl<T: Send + fmt::Debug> fmt::Debug for OwnedPooled<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
