@@ -7,9 +7,11 @@
 //!   through [`Pooled`] (borrowing the pool) or [`OwnedPooled`] (holding an
 //!   `Arc` to it, `'static + Send`), with a reset hook, a timed wait, and
 //!   [`PoolStats`].
+//! * [`BufferPool`]: `BytesMut` buffers frozen into `Bytes` without a copy,
+//!   whose memory is reused, not freed, once the last `Bytes` is dropped.
 //!
-//! Status: the buffer pool that recycles `bytes` buffers is still to come
-//! (issue 5 is in progress).
+//! Status: issue 5 is in progress (benchmarks and the sizing guide are
+//! still to come).
 //!
 //! ```
 //! use nanopath_pool::ObjectPool;
@@ -28,7 +30,9 @@ struct ReadmeDoctests;
 
 extern crate alloc;
 
+mod buffer;
 mod object;
 mod sync;
 
+pub use buffer::{BufferPool, PooledBuf};
 pub use object::{MAX_CAPACITY, ObjectPool, OwnedPooled, PoolStats, Pooled, Timeout};
