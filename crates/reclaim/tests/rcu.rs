@@ -5,6 +5,17 @@ use nanopath_reclaim::{Epoch, Hazard, RcuCell, Reclaim};
 use nanopath_testkit::{Counted, stress_iters};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+/// The epoch tests below share crossbeam's global collector: one of them
+/// pins it on purpose for a long time (the stalled reader), which would stop
+/// the other from ever seeing its garbage freed. They take this lock so the
+/// test harness cannot run them side by side.
+static GLOBAL_EPOCH: Mutex<()> = Mutex::new(());
+
+fn global_epoch_alone() -> MutexGuard<'static, ()> {
+    GLOBAL_EPOCH.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn read_write_roundtrip<R: Reclaim + Clone>(reclaim: R, flush: fn()) {
     let drops = Arc::new(AtomicUsize::new(0));
@@ -49,6 +60,7 @@ fn hazard_cell_roundtrip_and_exact_drops() {
 
 #[test]
 fn epoch_cell_roundtrip_and_exact_drops() {
+    let _alone = global_epoch_alone();
     read_write_roundtrip(Epoch, flush_epochs);
 }
 
@@ -132,6 +144,7 @@ fn stalled_reader_bounds_hazard_garbage() {
 
 #[test]
 fn stalled_reader_grows_epoch_garbage() {
+    let _alone = global_epoch_alone();
     let n = stress_iters(1_000_000) as u64;
     // The pinned reader stops the epoch, so nothing retired after the pin
     // can be freed: every value is still alive at the end. This is the
