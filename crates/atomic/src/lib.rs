@@ -60,6 +60,7 @@ pub mod tagged;
 pub use backoff::Backoff;
 pub use cache_padded::CachePadded;
 pub use seqlock::SeqLock;
+pub use shard::{default_shards, thread_slot_id};
 pub use sharded_counter::ShardedCounter;
 pub use spinlock::{SpinLock, SpinLockGuard};
 pub use stats::{RequestStats, StatsSnapshot};

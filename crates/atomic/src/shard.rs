@@ -101,6 +101,40 @@ fn current_cell(shards: usize) -> (usize, bool) {
     }
 }
 
+/// The calling thread's *slot id*: unique among live threads, the lowest
+/// free id claimed on first use and released when the thread exits (the
+/// ids behind [`ShardedCounter`](crate::ShardedCounter)'s owned shards).
+///
+/// For structures outside this crate that keep per-thread state in an
+/// array of padded cells: the thread holding id `i < len` is the only live
+/// thread with that id, so it may treat cell `i` as its own (a plain load
+/// and store for a counter, as `ShardedCounter` does; the previous holder's
+/// writes happen-before the next holder's reads, since an id is handed over
+/// with Release/Acquire). `None` when all 1024 ids are taken, while
+/// thread-locals are torn down, without `std`, and under loom: fall back to
+/// shared state with atomic read-modify-writes.
+///
+/// ```
+/// let id = nanopath_atomic::thread_slot_id();
+/// assert_eq!(id, nanopath_atomic::thread_slot_id(), "a thread keeps its id");
+/// let other = std::thread::spawn(nanopath_atomic::thread_slot_id).join().unwrap();
+/// assert!(id.is_some() && other.is_some() && id != other);
+/// ```
+#[inline]
+pub fn thread_slot_id() -> Option<usize> {
+    slot_id()
+}
+
+/// The default shard count for per-thread arrays: available parallelism
+/// rounded up to a power of two (1 without `std` or when it cannot be
+/// queried), as used by [`ShardedCounter::new`](crate::ShardedCounter::new).
+pub fn default_shards() -> usize {
+    #[cfg(feature = "std")]
+    return default_shard_count();
+    #[cfg(not(feature = "std"))]
+    return 1;
+}
+
 /// Adds `n` to `cell`: a plain load and store when this thread is the cell's
 /// only writer (`exclusive`), an atomic `fetch_add` otherwise.
 #[inline]

@@ -9,9 +9,12 @@ use core::mem::MaybeUninit;
 use core::ops::{Deref, DerefMut};
 use core::time::Duration;
 
-use nanopath_atomic::{AtomicTaggedIndex, Backoff, CachePadded, ShardedCounter, TaggedIndex};
+use nanopath_atomic::{
+    AtomicTaggedIndex, Backoff, CachePadded, ShardedCounter, TaggedIndex, default_shards,
+    thread_slot_id,
+};
 
-use crate::sync::{AtomicU32, AtomicUsize, Cell, Condvar, Mutex, Ordering};
+use crate::sync::{AtomicU32, AtomicU64, AtomicUsize, Cell, Condvar, Mutex, Ordering};
 
 /// The end of a free list.
 const NIL: u32 = u32::MAX;
@@ -96,6 +99,68 @@ impl IndexStack {
     }
 }
 
+/// Per-thread state, one padded line per shard: an idle slot set aside for
+/// the thread(s) mapped here, so a thread that releases and re-acquires
+/// touches only its own cache line, and that thread's traffic counters.
+///
+/// A thread maps to shard `id` when its slot id (see
+/// [`nanopath_atomic::thread_slot_id`]) is below the shard count (then it
+/// is the shard's *owner*, the only live thread mapped there), otherwise
+/// to `id & mask` or shard 0 as a *guest*.
+struct LocalCache {
+    /// `NIL` or the index of an idle slot (initialised, owned by the pool)
+    /// that is on neither list. Whoever swaps it out owns it. Any thread may
+    /// swap it out (guests, stealers), so ownership of the shard is a matter
+    /// of speed, never of soundness.
+    slot: AtomicU32,
+    /// Written only by the shard's owner, with a plain load and store.
+    owner_acquired: AtomicU64,
+    /// Written only by the shard's owner, with a plain load and store.
+    owner_released: AtomicU64,
+    /// Written by guests with `fetch_add`.
+    guest_acquired: AtomicU64,
+    /// Written by guests with `fetch_add`.
+    guest_released: AtomicU64,
+}
+
+impl LocalCache {
+    fn new() -> Self {
+        Self {
+            slot: AtomicU32::new(NIL),
+            owner_acquired: AtomicU64::new(0),
+            owner_released: AtomicU64::new(0),
+            guest_acquired: AtomicU64::new(0),
+            guest_released: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts one acquire by the calling thread (`owner`: see the type).
+    #[inline]
+    fn count_acquired(&self, owner: bool) {
+        bump(&self.owner_acquired, &self.guest_acquired, owner);
+    }
+
+    /// Counts one release by the calling thread (`owner`: see the type).
+    #[inline]
+    fn count_released(&self, owner: bool) {
+        bump(&self.owner_released, &self.guest_released, owner);
+    }
+}
+
+/// Adds one to `owned` with a plain load and store when the caller owns the
+/// shard, else to `shared` with `fetch_add`. Relaxed: counters publish no
+/// memory; the owner's plain update is sound because only the owner writes
+/// `owned`, and slot ids pass from one owner to the next with
+/// Release/Acquire (nanopath-atomic's id hand-over), so no update is lost.
+#[inline]
+fn bump(owned: &AtomicU64, shared: &AtomicU64, owner: bool) {
+    if owner {
+        owned.store(owned.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    } else {
+        shared.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// Counters of a pool's traffic (see [`ObjectPool::stats`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PoolStats {
@@ -136,6 +201,18 @@ type ResetHook<T> = Box<dyn Fn(&mut T) + Send + Sync>;
 /// index rather than a bitmap because a pop and a push are one CAS each
 /// whatever the capacity, and the tag makes the CAS ABA-safe.
 ///
+/// In front of the idle stack sits a per-thread cache of one idle slot
+/// (one padded line per thread slot id, sized to the available
+/// parallelism): a release swaps its slot into the caller's cache (pushing
+/// whatever was there onto the stack) and an acquire swaps the cache out
+/// first, so a thread that takes and returns objects works on its own cache
+/// line and two such threads do not contend. To one thread the cache is the
+/// top of the stack (last returned, first lent). The caches are not
+/// private: when the stack is empty an acquire takes a slot from any
+/// thread's cache, so an idle object is never out of reach because the
+/// thread that returned it went quiet. The price is one `xchg` per acquire
+/// and per release, where a private cache could use plain loads and stores.
+///
 /// * [`try_acquire`](Self::try_acquire) lends an idle object or returns
 ///   `None`: it never calls the factory or the allocator.
 /// * [`acquire`](Self::acquire) lends an idle object, or builds one with the
@@ -162,6 +239,9 @@ type ResetHook<T> = Box<dyn Fn(&mut T) + Send + Sync>;
 /// ```
 pub struct ObjectPool<T> {
     slots: Box<[Slot<T>]>,
+    /// Per-thread caches of one idle slot each (checked before `idle`) and
+    /// the acquire/release counters; a power-of-two count, at least 1.
+    caches: Box<[CachePadded<LocalCache>]>,
     idle: IndexStack,
     vacant: IndexStack,
     factory: Factory<T>,
@@ -171,8 +251,6 @@ pub struct ObjectPool<T> {
     waiters: CachePadded<AtomicUsize>,
     lock: Mutex<()>,
     released_cv: Condvar,
-    acquired: ShardedCounter,
-    released: ShardedCounter,
     created: ShardedCounter,
     waited: ShardedCounter,
     timeouts: ShardedCounter,
@@ -201,9 +279,18 @@ impl<T> ObjectPool<T> {
 
     /// A snapshot of the counters (each exact; not taken atomically together).
     pub fn stats(&self) -> PoolStats {
+        // Relaxed: each counter is exact once its writers happened-before
+        // this call; nothing else is read through them.
+        let sum = |f: fn(&LocalCache) -> [&AtomicU64; 2]| {
+            self.caches
+                .iter()
+                .flat_map(|c| f(c))
+                .map(|a| a.load(Ordering::Relaxed))
+                .fold(0u64, u64::wrapping_add)
+        };
         PoolStats {
-            acquired: self.acquired.sum(),
-            released: self.released.sum(),
+            acquired: sum(|c| [&c.owner_acquired, &c.guest_acquired]),
+            released: sum(|c| [&c.owner_released, &c.guest_released]),
             created: self.created.sum(),
             waited: self.waited.sum(),
             timeouts: self.timeouts.sum(),
@@ -238,8 +325,14 @@ impl<T: Send> ObjectPool<T> {
                 next: AtomicU32::new(if i + 1 < capacity { i as u32 + 1 } else { NIL }),
             })
             .collect();
+        // No caches for an empty pool: a cache only ever holds a slot.
+        let shards = if capacity == 0 { 1 } else { default_shards() };
+        let caches: Vec<_> = (0..shards)
+            .map(|_| CachePadded::new(LocalCache::new()))
+            .collect();
         Self {
             slots: slots.into_boxed_slice(),
+            caches: caches.into_boxed_slice(),
             idle: IndexStack::new(NIL),
             vacant: IndexStack::new(if capacity == 0 { NIL } else { 0 }),
             factory,
@@ -247,8 +340,6 @@ impl<T: Send> ObjectPool<T> {
             waiters: CachePadded::new(AtomicUsize::new(0)),
             lock: Mutex::new(()),
             released_cv: Condvar::new(),
-            acquired: ShardedCounter::new(),
-            released: ShardedCounter::new(),
             created: ShardedCounter::new(),
             waited: ShardedCounter::new(),
             timeouts: ShardedCounter::new(),
@@ -274,8 +365,7 @@ impl<T: Send> ObjectPool<T> {
     /// factory or the allocator. Lock-free.
     #[inline]
     pub fn try_acquire(&self) -> Option<Pooled<'_, T>> {
-        let index = self.idle.pop(&self.slots)?;
-        self.acquired.incr();
+        let index = self.take_idle_counted()?;
         Some(Pooled {
             pool: self,
             object: Object::Slot(index),
@@ -300,7 +390,7 @@ impl<T: Send> ObjectPool<T> {
     /// [`Timeout`] if no object came back in time.
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<Pooled<'_, T>, Timeout> {
         let index = self.wait_for_slot(timeout)?;
-        self.acquired.incr();
+        self.count_acquired();
         Ok(Pooled {
             pool: self,
             object: Object::Slot(index),
@@ -319,8 +409,7 @@ impl<T: Send> ObjectPool<T> {
     /// Like [`try_acquire`](Self::try_acquire), for a pool shared through an
     /// `Arc`.
     pub fn try_acquire_owned(self: &Arc<Self>) -> Option<OwnedPooled<T>> {
-        let index = self.idle.pop(&self.slots)?;
-        self.acquired.incr();
+        let index = self.take_idle_counted()?;
         Some(OwnedPooled {
             object: Object::Slot(index),
             pool: Arc::clone(self),
@@ -329,10 +418,19 @@ impl<T: Send> ObjectPool<T> {
 
     #[inline]
     fn take_or_build(&self) -> Object<T> {
-        self.acquired.incr();
-        if let Some(index) = self.idle.pop(&self.slots) {
-            return Object::Slot(index);
+        match self.take_idle_counted() {
+            Some(index) => Object::Slot(index),
+            None => self.build_counted(),
         }
+    }
+
+    /// `acquire` with nothing idle: build in a vacant slot or on the heap.
+    /// Out of line so the hot path's frame does not hold a `T` (for a
+    /// 4 KiB object, a stack probe on every call).
+    #[cold]
+    #[inline(never)]
+    fn build_counted(&self) -> Object<T> {
+        self.count_acquired();
         if let Some(index) = self.vacant.pop(&self.slots) {
             self.fill(index);
             return Object::Slot(index);
@@ -343,7 +441,7 @@ impl<T: Send> ObjectPool<T> {
 
     fn wait_for_slot(&self, timeout: Duration) -> Result<u32, Timeout> {
         let claim = || {
-            self.idle.pop(&self.slots).or_else(|| {
+            self.take_idle().or_else(|| {
                 let index = self.vacant.pop(&self.slots)?;
                 self.fill(index);
                 Some(index)
@@ -393,6 +491,85 @@ impl<T: Send> ObjectPool<T> {
         }
     }
 
+    /// The calling thread's shard, and whether it is the shard's owner
+    /// (see [`LocalCache`]).
+    #[inline]
+    fn local(&self) -> (&LocalCache, bool) {
+        let shards = self.caches.len(); // a power of two
+        match thread_slot_id() {
+            Some(id) if id < shards => (&self.caches[id], true),
+            Some(id) => (&self.caches[id & (shards - 1)], false),
+            None => (&self.caches[0], false),
+        }
+    }
+
+    fn count_acquired(&self) {
+        let (cache, owner) = self.local();
+        cache.count_acquired(owner);
+    }
+
+    /// [`take_idle`](Self::take_idle), counting the acquire when it
+    /// succeeds; the hot path of every acquire.
+    #[inline]
+    fn take_idle_counted(&self) -> Option<u32> {
+        let (cache, owner) = self.local();
+        let index = take_cached(cache);
+        let index = if index == NIL {
+            self.take_shared()?
+        } else {
+            index
+        };
+        cache.count_acquired(owner);
+        Some(index)
+    }
+
+    /// Takes an idle slot: the calling thread's cache, else the shared idle
+    /// stack, else another thread's cache. `None` only if no slot was idle
+    /// anywhere we looked.
+    fn take_idle(&self) -> Option<u32> {
+        let index = take_cached(self.local().0);
+        if index == NIL {
+            self.take_shared()
+        } else {
+            Some(index)
+        }
+    }
+
+    /// The shared stack, else another thread's cache.
+    #[inline(never)]
+    fn take_shared(&self) -> Option<u32> {
+        self.idle.pop(&self.slots).or_else(|| self.steal())
+    }
+
+    /// Takes a slot from any thread's cache (the slow path of `take_idle`).
+    #[cold]
+    fn steal(&self) -> Option<u32> {
+        self.caches.iter().find_map(|cache| {
+            // Look before swapping so an empty pool's scan writes no shared
+            // line. SeqCst like `take_idle`.
+            if cache.slot.load(Ordering::SeqCst) == NIL {
+                return None;
+            }
+            let index = cache.slot.swap(NIL, Ordering::SeqCst);
+            (index != NIL).then_some(index)
+        })
+    }
+
+    /// Makes slot `index` (owned by the caller, initialised) idle: it goes
+    /// in the calling thread's cache, and whatever the cache held goes on
+    /// the shared stack. To a single thread the cache is the top of one
+    /// stack (last returned, first lent).
+    #[inline]
+    fn make_idle(&self, cache: &LocalCache, index: u32) {
+        // Release publishes the object (and the reset hook's writes) to the
+        // next owner; Acquire because we take ownership of the displaced
+        // slot. SeqCst puts the release in the waiters' total order.
+        let displaced = cache.slot.swap(index, Ordering::SeqCst);
+        if displaced != NIL {
+            self.idle.push(&self.slots, displaced);
+        }
+    }
+
     /// Builds an object with the factory into vacant slot `index`.
     fn fill(&self, index: u32) {
         let value = (self.factory)();
@@ -417,13 +594,16 @@ impl<T: Send> ObjectPool<T> {
                     .with_mut(|p| reset((*p).assume_init_mut()));
             }
         }
-        self.released.incr();
-        self.idle.push(&self.slots, index);
+        let (cache, owner) = self.local();
+        cache.count_released(owner);
+        self.make_idle(cache, index);
         self.wake_waiter();
     }
 
+    #[cold]
     fn give_back_heap(&self, mut object: Box<T>) {
-        self.released.incr();
+        let (cache, owner) = self.local();
+        cache.count_released(owner);
         // Every slot was occupied when it was built; if a slot has become
         // vacant since (a `detach`), keep the object there.
         if let Some(index) = self.vacant.pop(&self.slots) {
@@ -436,7 +616,7 @@ impl<T: Send> ObjectPool<T> {
                     .value
                     .with_mut(|p| (*p).write(*object));
             }
-            self.idle.push(&self.slots, index);
+            self.make_idle(cache, index);
             self.wake_waiter();
         }
         // Otherwise the pool is full: `object` is dropped here.
@@ -444,11 +624,15 @@ impl<T: Send> ObjectPool<T> {
 
     fn wake_waiter(&self) {
         // No lost wake-up: the waiter's registration (SeqCst RMW) and its
-        // re-check (SeqCst load of the idle head), and our push (SeqCst
-        // CAS) and this SeqCst load, are all in one total order. If our
-        // load misses the registration, the registration comes later in
-        // that order, so the waiter's re-check sees our push. No fence
-        // needed: it measured a third of the release cost.
+        // re-check (SeqCst swap/loads of the caches, SeqCst load of the idle
+        // head), and our release (a SeqCst swap into our cache, then maybe
+        // a SeqCst push CAS) and this SeqCst load, are all in one total
+        // order. If our load misses the registration, the registration
+        // comes later in that order, so the waiter's re-check, which looks
+        // at every cache and the stack, sees the slot we made idle (or a
+        // later state, in which some other thread owns it and will release
+        // it in turn). No fence needed: it measured a third of the release
+        // cost.
         if self.waiters.load(Ordering::SeqCst) > 0 {
             drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
             self.released_cv.notify_all();
@@ -483,7 +667,16 @@ impl<T: Send> ObjectPool<T> {
 impl<T> Drop for ObjectPool<T> {
     fn drop(&mut self) {
         // `&mut self`: nothing is lent (lenders borrow the pool or hold an
-        // `Arc` to it). Idle slots hold objects; drop them once each.
+        // `Arc` to it). Idle slots (cached or stacked) hold objects; drop
+        // them once each.
+        for cache in self.caches.iter() {
+            let index = cache.slot.load(Ordering::Relaxed);
+            if index != NIL {
+                let slot = &self.slots[index as usize];
+                // SAFETY: a cached slot is idle: initialised, owned by the pool.
+                unsafe { slot.value.with_mut(|p| (*p).assume_init_drop()) };
+            }
+        }
         let mut index = self.idle.head.load(Ordering::Relaxed).index();
         while index != NIL {
             let slot = &self.slots[index as usize];
@@ -492,6 +685,15 @@ impl<T> Drop for ObjectPool<T> {
             index = slot.next.load(Ordering::Relaxed);
         }
     }
+}
+
+/// Swaps the cached slot out of `cache` (`NIL` if there was none).
+#[inline]
+fn take_cached(cache: &LocalCache) -> u32 {
+    // Acquire pairs with the Release in `make_idle`'s swap: the releaser's
+    // reset writes are visible once we own the slot. SeqCst (an `xchg`
+    // either way on x86) for the waiter's re-check; see `wake_waiter`.
+    cache.slot.swap(NIL, Ordering::SeqCst)
 }
 
 /// Where a lent object lives.

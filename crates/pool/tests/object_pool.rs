@@ -171,6 +171,30 @@ fn try_acquire_never_builds() {
     assert_eq!(pool.stats().created, 3);
 }
 
+/// A released object goes to the releasing thread's cache; another thread
+/// must still find it (try_acquire steals it rather than report empty, and
+/// acquire_timeout takes it rather than wait).
+#[test]
+fn objects_cached_by_another_thread_are_still_lent() {
+    let pool = ObjectPool::new(2, || 7u32);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let a = pool.acquire();
+            let b = pool.acquire();
+            drop((a, b)); // one in this thread's cache, one on the stack
+        });
+    });
+    let a = pool.try_acquire().expect("an idle object");
+    let b = pool
+        .acquire_timeout(Duration::from_secs(5))
+        .expect("the other idle object, without waiting");
+    assert_eq!((*a, *b), (7, 7));
+    assert!(pool.try_acquire().is_none());
+    let s = pool.stats();
+    assert_eq!((s.created, s.acquired, s.released), (2, 4, 2));
+    assert_eq!((s.waited, s.timeouts), (0, 0));
+}
+
 #[test]
 fn acquire_timeout_times_out_when_everything_is_lent() {
     let pool = ObjectPool::new(1, || 0u32);

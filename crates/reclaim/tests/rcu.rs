@@ -14,7 +14,9 @@ use std::sync::{Mutex, MutexGuard};
 static GLOBAL_EPOCH: Mutex<()> = Mutex::new(());
 
 fn global_epoch_alone() -> MutexGuard<'static, ()> {
-    GLOBAL_EPOCH.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    GLOBAL_EPOCH
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn read_write_roundtrip<R: Reclaim + Clone>(reclaim: R, flush: fn()) {
