@@ -595,8 +595,10 @@ impl<T: Send> ObjectPool<T> {
             }
         }
         let (cache, owner) = self.local();
-        cache.count_released(owner);
         self.make_idle(cache, index);
+        // Counted after the swap: a store still in the store buffer would
+        // have to drain before the `xchg` could complete.
+        cache.count_released(owner);
         self.wake_waiter();
     }
 
