@@ -1,0 +1,327 @@
+//! CRC-32C on x86-64: the SSE4.2 `crc32` instruction over three
+//! interleaved streams, and carry-less-multiply folding (`pclmulqdq` on
+//! 128-bit registers, `vpclmulqdq` on 256-bit ones where the CPU has it).
+//!
+//! All functions take and return *raw* states (see `crate::crc_math`).
+//!
+//! Three streams: `crc32` has a latency of 3 cycles and a throughput of 1
+//! per cycle, so one dependent chain runs at a third of the instruction's
+//! rate. Three equal blocks are checksummed side by side from states `s`,
+//! 0 and 0 and combined with two multiplications by x^(8·block) (the
+//! constant is computed at compile time).
+//!
+//! Folding (Gopal et al., "Fast CRC Computation for Generic Polynomials
+//! Using PCLMULQDQ Instruction", Intel, 2009): a 128-bit chunk `X` that
+//! sits `D` bits before chunk `Y` contributes `X · x^D` to the CRC, and
+//! `X · x^D` is congruent to two carry-less products of X's halves with
+//! the constants of `crc_math::fold_constants(D)` — a 128-bit value that
+//! can be XORed into `Y`. Several accumulators are folded forward by the
+//! width of the loop, then into one another, and the last 128-bit residue
+//! is reduced by feeding it to the `crc32` instruction from state 0
+//! (CRC32C is the one CRC with a reduction instruction, so no Barrett step
+//! is needed). The initial state is XORed into the first four bytes.
+
+use core::arch::x86_64::*;
+
+use crate::crc_math::{fold_constants, x_pow};
+
+/// Below this many bytes the folding paths use the `crc32` loop.
+pub(crate) const FOLD_MIN: usize = 256;
+
+/// Bytes per stream in the three-stream loop (large and small rounds).
+const BLOCK_LARGE: usize = 4096;
+const BLOCK_SMALL: usize = 256;
+/// x^(8·block) mod P, to shift a stream's state over the next block.
+const SHIFT_LARGE: u32 = x_pow(8 * BLOCK_LARGE as u64);
+const SHIFT_SMALL: u32 = x_pow(8 * BLOCK_SMALL as u64);
+
+/// `crc32` over 8-byte words, then single bytes.
+///
+/// # Safety
+/// SSE4.2 is available.
+#[inline]
+#[target_feature(enable = "sse4.2")]
+unsafe fn crc_serial(mut state: u32, data: &[u8]) -> u32 {
+    let mut words = data.chunks_exact(8);
+    let mut s = u64::from(state);
+    for w in &mut words {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(w);
+        s = _mm_crc32_u64(s, u64::from_le_bytes(b));
+    }
+    state = s as u32;
+    for &b in words.remainder() {
+        state = _mm_crc32_u8(state, b);
+    }
+    state
+}
+
+/// Three streams of `block` bytes each from `data` (which has at least
+/// `3 * block`), combined into the state after `3 * block` bytes.
+///
+/// # Safety
+/// SSE4.2 is available.
+#[inline(always)]
+unsafe fn three_streams(state: u32, data: &[u8], block: usize, shift_by_block: u32) -> u32 {
+    let (a, rest) = data.split_at(block);
+    let (b, c) = rest.split_at(block);
+    let (mut sa, mut sb, mut sc) = (u64::from(state), 0u64, 0u64);
+    for ((wa, wb), wc) in a
+        .chunks_exact(8)
+        .zip(b.chunks_exact(8))
+        .zip(c[..block].chunks_exact(8))
+    {
+        let word = |w: &[u8]| {
+            let mut x = [0u8; 8];
+            x.copy_from_slice(w);
+            u64::from_le_bytes(x)
+        };
+        // SAFETY: SSE4.2 is available (this function's contract).
+        unsafe {
+            sa = _mm_crc32_u64(sa, word(wa));
+            sb = _mm_crc32_u64(sb, word(wb));
+            sc = _mm_crc32_u64(sc, word(wc));
+        }
+    }
+    let ab = crate::crc_math::multiply(sa as u32, shift_by_block) ^ sb as u32;
+    crate::crc_math::multiply(ab, shift_by_block) ^ sc as u32
+}
+
+/// `Level::Sse42`: three interleaved `crc32` streams.
+///
+/// # Safety
+/// SSE4.2 is available.
+#[target_feature(enable = "sse4.2")]
+pub(crate) unsafe fn crc_sse42(mut state: u32, mut data: &[u8]) -> u32 {
+    while data.len() >= 3 * BLOCK_LARGE {
+        // SAFETY: SSE4.2 is available (this function's contract).
+        state = unsafe { three_streams(state, data, BLOCK_LARGE, SHIFT_LARGE) };
+        data = &data[3 * BLOCK_LARGE..];
+    }
+    while data.len() >= 3 * BLOCK_SMALL {
+        // SAFETY: as above.
+        state = unsafe { three_streams(state, data, BLOCK_SMALL, SHIFT_SMALL) };
+        data = &data[3 * BLOCK_SMALL..];
+    }
+    // SAFETY: as above.
+    unsafe { crc_serial(state, data) }
+}
+
+/// Folding constants as a 128-bit register: (low-half constant, high-half
+/// constant) for a move of `bits` bits.
+macro_rules! k128 {
+    ($bits:expr) => {{
+        const K: (u64, u64) = fold_constants($bits);
+        _mm_set_epi64x(K.1 as i64, K.0 as i64)
+    }};
+}
+
+/// `x · x^D` as a 128-bit value congruent mod P (`k` from `k128!(D)`).
+#[inline(always)]
+unsafe fn fold128(x: __m128i, k: __m128i) -> __m128i {
+    // SAFETY: PCLMULQDQ is available (callers are compiled with it).
+    unsafe {
+        _mm_xor_si128(
+            _mm_clmulepi64_si128::<0x00>(x, k),
+            _mm_clmulepi64_si128::<0x11>(x, k),
+        )
+    }
+}
+
+/// The raw state of a 128-bit residue (from state 0) via `crc32`.
+#[inline(always)]
+unsafe fn reduce128(x: __m128i) -> u32 {
+    // SAFETY: SSE4.1/4.2 are available (callers are compiled with them).
+    unsafe {
+        let lo = _mm_cvtsi128_si64(x) as u64;
+        let hi = _mm_extract_epi64::<1>(x) as u64;
+        _mm_crc32_u64(_mm_crc32_u64(0, lo), hi) as u32
+    }
+}
+
+/// Loads 16 bytes at `p`.
+#[inline(always)]
+unsafe fn load128(p: *const u8) -> __m128i {
+    // SAFETY: the caller guarantees 16 readable bytes.
+    unsafe { _mm_loadu_si128(p.cast()) }
+}
+
+/// Folds 16-byte chunks from `data[*at..]` into `x` while they last, then
+/// finishes with `crc32`.
+#[inline(always)]
+unsafe fn finish128(mut x: __m128i, data: &[u8], mut at: usize) -> u32 {
+    // SAFETY: PCLMULQDQ and SSE4.2 are available (callers are compiled
+    // with them); each load reads 16 bytes ending at or before data.len().
+    unsafe {
+        let k = k128!(128);
+        while at + 16 <= data.len() {
+            x = _mm_xor_si128(fold128(x, k), load128(data.as_ptr().add(at)));
+            at += 16;
+        }
+        crc_serial(reduce128(x), &data[at..])
+    }
+}
+
+/// `Level::Avx2` without `vpclmulqdq`: four 128-bit accumulators folded
+/// by 512 bits, 64 bytes per iteration.
+///
+/// # Safety
+/// SSE4.2 and PCLMULQDQ are available.
+#[target_feature(enable = "sse4.2,pclmulqdq")]
+pub(crate) unsafe fn crc_pclmul(state: u32, data: &[u8]) -> u32 {
+    if data.len() < FOLD_MIN {
+        // SAFETY: SSE4.2 is available.
+        return unsafe { crc_sse42(state, data) };
+    }
+    let p = data.as_ptr();
+    // SAFETY: `data.len() >= 256`; every load reads 16 bytes ending at or
+    // before `data.len()` (loop conditions).
+    unsafe {
+        let mut x = [
+            load128(p),
+            load128(p.add(16)),
+            load128(p.add(32)),
+            load128(p.add(48)),
+        ];
+        x[0] = _mm_xor_si128(x[0], _mm_cvtsi32_si128(state as i32));
+        let k = k128!(512);
+        let mut at = 64;
+        while at + 64 <= data.len() {
+            for (i, xi) in x.iter_mut().enumerate() {
+                *xi = _mm_xor_si128(fold128(*xi, k), load128(p.add(at + 16 * i)));
+            }
+            at += 64;
+        }
+        let folded = _mm_xor_si128(
+            _mm_xor_si128(fold128(x[0], k128!(384)), fold128(x[1], k128!(256))),
+            _mm_xor_si128(fold128(x[2], k128!(128)), x[3]),
+        );
+        finish128(folded, data, at)
+    }
+}
+
+/// `Level::Avx2` (and `Level::Avx512`) with `vpclmulqdq`: four 256-bit
+/// accumulators (eight 128-bit lanes) folded by 1024 bits, 128 bytes per
+/// iteration.
+///
+/// # Safety
+/// AVX2, SSE4.2, PCLMULQDQ and VPCLMULQDQ are available.
+#[target_feature(enable = "avx2,sse4.2,pclmulqdq,vpclmulqdq")]
+pub(crate) unsafe fn crc_vpclmul256(state: u32, data: &[u8]) -> u32 {
+    if data.len() < FOLD_MIN {
+        // SAFETY: SSE4.2 is available.
+        return unsafe { crc_sse42(state, data) };
+    }
+    let p = data.as_ptr();
+    /// Both lanes hold the constants for a move of `bits` bits.
+    macro_rules! k256 {
+        ($bits:expr) => {{
+            const K: (u64, u64) = fold_constants($bits);
+            _mm256_set_epi64x(K.1 as i64, K.0 as i64, K.1 as i64, K.0 as i64)
+        }};
+    }
+    #[inline(always)]
+    unsafe fn fold256(x: __m256i, k: __m256i) -> __m256i {
+        // SAFETY: VPCLMULQDQ and AVX2 are available (the caller's features).
+        unsafe {
+            _mm256_xor_si256(
+                _mm256_clmulepi64_epi128::<0x00>(x, k),
+                _mm256_clmulepi64_epi128::<0x11>(x, k),
+            )
+        }
+    }
+    #[inline(always)]
+    unsafe fn load256(p: *const u8) -> __m256i {
+        // SAFETY: the caller guarantees 32 readable bytes.
+        unsafe { _mm256_loadu_si256(p.cast()) }
+    }
+    // SAFETY: `data.len() >= 256`; every load reads 32 (or 16) bytes ending
+    // at or before `data.len()` (loop conditions).
+    unsafe {
+        let mut y = [
+            load256(p),
+            load256(p.add(32)),
+            load256(p.add(64)),
+            load256(p.add(96)),
+        ];
+        y[0] = _mm256_xor_si256(
+            y[0],
+            _mm256_zextsi128_si256(_mm_cvtsi32_si128(state as i32)),
+        );
+        let k = k256!(1024);
+        let mut at = 128;
+        while at + 128 <= data.len() {
+            for (i, yi) in y.iter_mut().enumerate() {
+                *yi = _mm256_xor_si256(fold256(*yi, k), load256(p.add(at + 32 * i)));
+            }
+            at += 128;
+        }
+        let one = _mm256_xor_si256(
+            _mm256_xor_si256(fold256(y[0], k256!(768)), fold256(y[1], k256!(512))),
+            _mm256_xor_si256(fold256(y[2], k256!(256)), y[3]),
+        );
+        // Lane 0 sits 128 bits before lane 1.
+        let lo = _mm256_castsi256_si128(one);
+        let hi = _mm256_extracti128_si256::<1>(one);
+        finish128(_mm_xor_si128(fold128(lo, k128!(128)), hi), data, at)
+    }
+}
+
+/// Whether the CPU has 256-bit carry-less multiplication.
+pub(crate) fn has_vpclmulqdq() -> bool {
+    #[cfg(feature = "std")]
+    return std::is_x86_feature_detected!("vpclmulqdq");
+    #[cfg(not(feature = "std"))]
+    return cfg!(target_feature = "vpclmulqdq");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference;
+
+    fn raw_reference(state: u32, data: &[u8]) -> u32 {
+        !reference::crc32c(!state, data)
+    }
+
+    fn data(len: usize) -> Vec<u8> {
+        (0..len as u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect()
+    }
+
+    /// Every path at lengths around its thresholds and loop widths.
+    #[test]
+    fn every_x86_path_matches_the_reference() {
+        if cfg!(miri) || !std::is_x86_feature_detected!("sse4.2") {
+            return;
+        }
+        let input = data(3 * BLOCK_LARGE + 3 * BLOCK_SMALL + 600);
+        let lens = (0..700).chain([
+            3 * BLOCK_SMALL - 1,
+            3 * BLOCK_SMALL,
+            3 * BLOCK_LARGE + 5,
+            input.len(),
+        ]);
+        for len in lens {
+            let d = &input[..len];
+            let want = raw_reference(0x1357_9BDF, d);
+            // SAFETY: SSE4.2 checked above.
+            let got = unsafe { crc_sse42(0x1357_9BDF, d) };
+            assert_eq!(got, want, "sse4.2, {len} bytes");
+            if std::is_x86_feature_detected!("pclmulqdq") {
+                // SAFETY: SSE4.2 and PCLMULQDQ checked.
+                let got = unsafe { crc_pclmul(0x1357_9BDF, d) };
+                assert_eq!(got, want, "pclmul, {len} bytes");
+            }
+            if std::is_x86_feature_detected!("pclmulqdq")
+                && std::is_x86_feature_detected!("avx2")
+                && has_vpclmulqdq()
+            {
+                // SAFETY: all four features checked.
+                let got = unsafe { crc_vpclmul256(0x1357_9BDF, d) };
+                assert_eq!(got, want, "vpclmul, {len} bytes");
+            }
+        }
+    }
+}
