@@ -1,7 +1,7 @@
 //! `cargo xtask verify`: the project's one test command (README, `.ci/run`).
 //!
 //! Steps, in order (see docs/verification.md for what each proves):
-//! fmt, clippy, test, bench-test, doc, loom, miri. Each prints one summary
+//! fmt, clippy, cross, test, bench-test, doc, loom, miri. Each prints one summary
 //! line; the command exits non-zero if any step failed.
 
 use crate::util::{cargo, display, target_dir, workspace_root};
@@ -12,6 +12,7 @@ use std::time::Instant;
 enum Step {
     Fmt,
     Clippy,
+    Cross,
     Test,
     BenchTest,
     Doc,
@@ -19,9 +20,10 @@ enum Step {
     Miri,
 }
 
-const STEPS: [Step; 7] = [
+const STEPS: [Step; 8] = [
     Step::Fmt,
     Step::Clippy,
+    Step::Cross,
     Step::Test,
     Step::BenchTest,
     Step::Doc,
@@ -34,6 +36,7 @@ impl Step {
         match self {
             Step::Fmt => "fmt",
             Step::Clippy => "clippy",
+            Step::Cross => "cross",
             Step::Test => "test",
             Step::BenchTest => "bench-test",
             Step::Doc => "doc",
@@ -162,9 +165,46 @@ fn run_step(step: Step) -> Outcome {
             doc.env("RUSTDOCFLAGS", "-D warnings");
             run_all(vec![doc, cmd(&["test", "--workspace", "--doc"])])
         }
+        Step::Cross => cross(),
         Step::Loom => loom(),
         Step::Miri => miri(),
     }
+}
+
+/// The aarch64 target the NEON code is checked for.
+const AARCH64: &str = "aarch64-unknown-linux-gnu";
+
+/// Clippy (so a full type check) of nanopath-simd for aarch64, whose NEON
+/// code is otherwise never compiled on an x86-64 machine. Needs the
+/// target's standard library (`rustup target add aarch64-unknown-linux-gnu`);
+/// skipped, and said so, when it is missing. Nothing runs: there is no
+/// aarch64 machine here.
+fn cross() -> Outcome {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .current_dir(workspace_root())
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == AARCH64)
+        })
+        .unwrap_or(false);
+    if !installed {
+        println!("cross: skipped ({AARCH64} not installed)");
+        return Outcome::Skipped(format!("not installed: `rustup target add {AARCH64}`"));
+    }
+    run_all(vec![cmd(&[
+        "clippy",
+        "-p",
+        "nanopath-simd",
+        "--target",
+        AARCH64,
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])])
 }
 
 fn cmd(args: &[&str]) -> Command {

@@ -83,14 +83,23 @@ impl Level {
     /// #[cfg(target_arch = "x86_64")]
     /// assert!(!Level::Neon.is_available());
     /// ```
+    #[inline]
     pub fn is_available(self) -> bool {
-        if self == Level::Scalar {
-            return true;
+        // Bit `1 + index in ALL` per available level, bit 0 = computed.
+        // Relaxed: any thread computes the same bits.
+        static AVAILABLE: AtomicU8 = AtomicU8::new(0);
+        let mut bits = AVAILABLE.load(Ordering::Relaxed);
+        if bits == 0 {
+            bits = 1;
+            for (i, level) in Level::ALL.into_iter().enumerate() {
+                let yes = level == Level::Scalar || (!cfg!(miri) && available(level));
+                if yes {
+                    bits |= 2 << i;
+                }
+            }
+            AVAILABLE.store(bits, Ordering::Relaxed);
         }
-        if cfg!(miri) {
-            return false;
-        }
-        available(self)
+        bits & (2 << self as u8) != 0
     }
 
     /// The best level this CPU supports (cached after the first call).
