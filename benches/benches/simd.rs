@@ -29,12 +29,11 @@ const SIZES: [(usize, &str); 4] = [
     (1024 * 1024, "1MiB"),
 ];
 
-/// Levels this CPU has, without duplicates of the same code for a kernel
-/// (`Sse42` runs the `Sse2` code everywhere except CRC32C).
-fn levels(include_sse42: bool) -> Vec<Level> {
+/// Levels this CPU has.
+fn levels() -> Vec<Level> {
     Level::ALL
         .into_iter()
-        .filter(|l| l.is_available() && (include_sse42 || *l != Level::Sse42))
+        .filter(|l| l.is_available())
         .collect()
 }
 
@@ -80,7 +79,7 @@ fn crc(c: &mut Criterion) {
         run(&mut g, "nanopath", size, || {
             black_box(nanopath_simd::crc32c(black_box(d)));
         });
-        for level in levels(true) {
+        for level in levels() {
             assert_eq!(
                 nanopath_simd::crc32c::crc32c_append_with(level, 0, d),
                 Ok(want)
@@ -115,7 +114,7 @@ fn find_count(c: &mut Criterion) {
         run(&mut g, "nanopath", size, || {
             black_box(bytes::find(black_box(d), black_box(0xFF)));
         });
-        for level in levels(false) {
+        for level in levels() {
             run(&mut g, &level_id(level), size, || {
                 black_box(bytes::find_with(level, black_box(d), black_box(0xFF)).ok());
             });
@@ -139,7 +138,7 @@ fn find_count(c: &mut Criterion) {
         run(&mut g, "nanopath", size, || {
             black_box(bytes::count(black_box(d), black_box(7)));
         });
-        for level in levels(false) {
+        for level in levels() {
             run(&mut g, &level_id(level), size, || {
                 black_box(bytes::count_with(level, black_box(d), black_box(7)).ok());
             });
@@ -164,7 +163,7 @@ fn sum64_keep_above(c: &mut Criterion) {
         run(&mut g, "nanopath", size, || {
             black_box(checksum::sum64(black_box(d)));
         });
-        for level in levels(false) {
+        for level in levels() {
             run(&mut g, &level_id(level), size, || {
                 black_box(checksum::sum64_with(level, black_box(d)).ok());
             });
@@ -195,7 +194,7 @@ fn sum64_keep_above(c: &mut Criterion) {
             threshold::keep_above(black_box(d), black_box(100), &mut out).unwrap();
             black_box(&out);
         });
-        for level in levels(false) {
+        for level in levels() {
             run(&mut g, &level_id(level), size, || {
                 threshold::keep_above_with(level, black_box(d), black_box(100), &mut out).unwrap();
                 black_box(&out);
@@ -228,7 +227,7 @@ fn floats(c: &mut Criterion) {
                         f32s::add(black_box(a), black_box(b), &mut out).unwrap();
                         black_box(&out);
                     });
-                    for level in levels(false) {
+                    for level in levels() {
                         run(&mut g, &level_id(level), size, || {
                             f32s::add_with(level, black_box(a), black_box(b), &mut out).unwrap();
                             black_box(&out);
@@ -244,7 +243,7 @@ fn floats(c: &mut Criterion) {
                         f32s::scale(black_box(a), black_box(1.5), &mut out).unwrap();
                         black_box(&out);
                     });
-                    for level in levels(false) {
+                    for level in levels() {
                         run(&mut g, &level_id(level), size, || {
                             f32s::scale_with(level, black_box(a), black_box(1.5), &mut out)
                                 .unwrap();
@@ -264,7 +263,7 @@ fn floats(c: &mut Criterion) {
                     run(&mut g, "nanopath", size, || {
                         black_box(f32s::sum(black_box(a)));
                     });
-                    for level in levels(false) {
+                    for level in levels() {
                         run(&mut g, &level_id(level), size, || {
                             black_box(f32s::sum_with(level, black_box(a)).ok());
                         });

@@ -21,7 +21,9 @@ mod find_kernel {
             #[cfg(target_arch = "x86_64")]
             Level::Avx2 => crate::arch::x86_64::avx2::find,
             #[cfg(target_arch = "x86_64")]
-            Level::Sse2 | Level::Sse42 => crate::arch::x86_64::sse2::find,
+            Level::Sse42 => crate::arch::x86_64::sse42::find,
+            #[cfg(target_arch = "x86_64")]
+            Level::Sse2 => crate::arch::x86_64::sse2::find,
             #[cfg(target_arch = "aarch64")]
             Level::Neon => crate::arch::aarch64::neon::find,
             _ => scalar,
@@ -57,7 +59,9 @@ mod count_kernel {
             #[cfg(target_arch = "x86_64")]
             Level::Avx2 => crate::arch::x86_64::avx2::count,
             #[cfg(target_arch = "x86_64")]
-            Level::Sse2 | Level::Sse42 => crate::arch::x86_64::sse2::count,
+            Level::Sse42 => crate::arch::x86_64::sse42::count,
+            #[cfg(target_arch = "x86_64")]
+            Level::Sse2 => crate::arch::x86_64::sse2::count,
             #[cfg(target_arch = "aarch64")]
             Level::Neon => crate::arch::aarch64::neon::count,
             _ => scalar,

@@ -22,7 +22,9 @@ fn select(level: Level) -> Kernel {
         #[cfg(target_arch = "x86_64")]
         Level::Avx2 => crate::arch::x86_64::avx2::sum64,
         #[cfg(target_arch = "x86_64")]
-        Level::Sse2 | Level::Sse42 => crate::arch::x86_64::sse2::sum64,
+        Level::Sse42 => crate::arch::x86_64::sse42::sum64,
+        #[cfg(target_arch = "x86_64")]
+        Level::Sse2 => crate::arch::x86_64::sse2::sum64,
         #[cfg(target_arch = "aarch64")]
         Level::Neon => crate::arch::aarch64::neon::sum64,
         _ => scalar,

@@ -29,7 +29,9 @@ mod add_kernel {
             #[cfg(target_arch = "x86_64")]
             Level::Avx2 => crate::arch::x86_64::avx2::add,
             #[cfg(target_arch = "x86_64")]
-            Level::Sse2 | Level::Sse42 => crate::arch::x86_64::sse2::add,
+            Level::Sse42 => crate::arch::x86_64::sse42::add,
+            #[cfg(target_arch = "x86_64")]
+            Level::Sse2 => crate::arch::x86_64::sse2::add,
             #[cfg(target_arch = "aarch64")]
             Level::Neon => crate::arch::aarch64::neon::add,
             _ => scalar,
@@ -72,7 +74,9 @@ mod scale_kernel {
             #[cfg(target_arch = "x86_64")]
             Level::Avx2 => crate::arch::x86_64::avx2::scale,
             #[cfg(target_arch = "x86_64")]
-            Level::Sse2 | Level::Sse42 => crate::arch::x86_64::sse2::scale,
+            Level::Sse42 => crate::arch::x86_64::sse42::scale,
+            #[cfg(target_arch = "x86_64")]
+            Level::Sse2 => crate::arch::x86_64::sse2::scale,
             #[cfg(target_arch = "aarch64")]
             Level::Neon => crate::arch::aarch64::neon::scale,
             _ => scalar,
@@ -114,7 +118,9 @@ mod sum_kernel {
             #[cfg(target_arch = "x86_64")]
             Level::Avx2 => crate::arch::x86_64::avx2::sum,
             #[cfg(target_arch = "x86_64")]
-            Level::Sse2 | Level::Sse42 => crate::arch::x86_64::sse2::sum,
+            Level::Sse42 => crate::arch::x86_64::sse42::sum,
+            #[cfg(target_arch = "x86_64")]
+            Level::Sse2 => crate::arch::x86_64::sse2::sum,
             #[cfg(target_arch = "aarch64")]
             Level::Neon => crate::arch::aarch64::neon::sum,
             _ => scalar,

@@ -17,7 +17,9 @@ fn select(level: Level) -> Kernel {
         #[cfg(target_arch = "x86_64")]
         Level::Avx2 => crate::arch::x86_64::avx2::keep_above,
         #[cfg(target_arch = "x86_64")]
-        Level::Sse2 | Level::Sse42 => crate::arch::x86_64::sse2::keep_above,
+        Level::Sse42 => crate::arch::x86_64::sse42::keep_above,
+        #[cfg(target_arch = "x86_64")]
+        Level::Sse2 => crate::arch::x86_64::sse2::keep_above,
         #[cfg(target_arch = "aarch64")]
         Level::Neon => crate::arch::aarch64::neon::keep_above,
         _ => scalar,

@@ -5,6 +5,7 @@ pub(crate) mod avx2;
 pub(crate) mod avx512;
 pub(crate) mod crc;
 pub(crate) mod sse2;
+pub(crate) mod sse42;
 
 /// Instantiates the generic byte and f32 kernels for one vector type inside
 /// functions compiled with `$features`.
