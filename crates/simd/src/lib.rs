@@ -19,7 +19,7 @@
 //! are checked: a mismatch is [`Error::LengthMismatch`], never undefined
 //! behaviour and never a panic.
 //!
-//! Layout (after memchr): [`reference`] holds the naive definitions;
+//! Layout (after memchr): [`reference`](mod@reference) holds the naive definitions;
 //! `generic` writes each byte and `f32` algorithm once against a small
 //! vector trait; `arch::x86_64::{sse2, avx2, avx512}` and
 //! `arch::aarch64::neon` implement the trait and instantiate the
