@@ -5,7 +5,7 @@
 //! is not a multiple of 8, the last word holds the remaining bytes in its
 //! low bytes and zeros above. The checksum is the wrapping (mod 2^64) sum of
 //! the words. It is cheap and detects any single-word change, but not
-//! reordered words; use [`crc32c`](crate::crc32c) to detect those.
+//! reordered words; use [`crc32c`](fn@crate::crc32c) to detect those.
 //!
 //! Levels: `Sse2`/`Sse42` add 2 words per instruction, `Avx2` 4,
 //! `Avx512` 8, `Neon` 2, each with four independent accumulators;
