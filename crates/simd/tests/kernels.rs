@@ -246,3 +246,61 @@ fn detect_picks_the_best_available_level() {
         assert_eq!(best, Level::Scalar, "Miri runs the portable code");
     }
 }
+
+/// Every alignment 0..64 and every length 0..=192 (so every tail length
+/// 0..64 after whole vectors of 16, 32 and 64 bytes), every kernel, every
+/// level: exhaustive where proptest samples.
+#[test]
+fn every_alignment_and_tail_length() {
+    let (offsets, max_len) = if cfg!(miri) { (4, 40) } else { (64, 192) };
+    let backing: Vec<u8> = (0..offsets + max_len + 64)
+        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[2])
+        .collect();
+    let floats: Vec<f32> = backing.iter().map(|&b| f32::from(b) - 100.0).collect();
+    for level in levels() {
+        for offset in 0..offsets {
+            for len in 0..=max_len {
+                let d = &backing[offset..offset + len];
+                // A needle that occurs (the last byte) and the byte count.
+                let needle = d.last().copied().unwrap_or(0);
+                assert_eq!(
+                    bytes::find_with(level, d, needle).unwrap(),
+                    reference::find(d, needle),
+                    "{level} find {offset}+{len}"
+                );
+                assert_eq!(
+                    bytes::count_with(level, d, needle).unwrap(),
+                    reference::count(d, needle),
+                    "{level} count {offset}+{len}"
+                );
+                assert_eq!(
+                    checksum::sum64_with(level, d).unwrap(),
+                    reference::sum64(d),
+                    "{level} sum64 {offset}+{len}"
+                );
+                assert_eq!(
+                    nanopath_simd::crc32c::crc32c_append_with(level, 1, d).unwrap(),
+                    reference::crc32c(1, d),
+                    "{level} crc {offset}+{len}"
+                );
+                let mut out = vec![0u8; len];
+                let mut want = vec![0u8; len];
+                reference::keep_above(d, 0x80, &mut want);
+                threshold::keep_above_with(level, d, 0x80, &mut out).unwrap();
+                assert_eq!(out, want, "{level} keep_above {offset}+{len}");
+                let f = &floats[offset..offset + len];
+                let mut fout = vec![0f32; len];
+                let mut fwant = vec![0f32; len];
+                reference::add(f, f, &mut fwant);
+                f32s::add_with(level, f, f, &mut fout).unwrap();
+                assert_eq!(fout, fwant, "{level} add {offset}+{len}");
+                // Small integers: every summation order is exact.
+                assert_eq!(
+                    f32s::sum_with(level, f).unwrap(),
+                    reference::sum(f),
+                    "{level} sum {offset}+{len}"
+                );
+            }
+        }
+    }
+}
