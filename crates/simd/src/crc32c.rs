@@ -9,8 +9,11 @@
 //! * `Avx2`, `Avx512`: carry-less-multiply folding for inputs of 256
 //!   bytes or more — 256-bit `vpclmulqdq` (128 bytes per iteration) where
 //!   the CPU has it, else 128-bit `pclmulqdq` (64 bytes per iteration) —
-//!   and the `Sse42` code below that. There is no 512-bit folding yet; the
-//!   `Avx512` level runs the 256-bit code.
+//!   and the `Sse42` code below that. With `vpclmulqdq`, inputs of 8704
+//!   bytes or more go through a fused loop: each block folds 4 KiB while
+//!   three `crc32` streams cover the next 4.5 KiB, so both units work at
+//!   once where the CPU runs them on different ports. There is no 512-bit
+//!   folding yet; the `Avx512` level runs the 256-bit code.
 //! * `Neon`: the ARMv8 CRC instructions where the CPU has them, else tables.
 
 use crate::{Error, Level, crc_math};
@@ -22,7 +25,7 @@ fn select(level: Level) -> Kernel {
         #[cfg(target_arch = "x86_64")]
         Level::Avx2 | Level::Avx512 => {
             if crate::arch::x86_64::crc::has_vpclmulqdq() {
-                crate::arch::x86_64::crc::crc_vpclmul256
+                crate::arch::x86_64::crc::crc_fused256
             } else {
                 crate::arch::x86_64::crc::crc_pclmul
             }
