@@ -138,24 +138,53 @@ fn run_step(step: Step) -> Outcome {
         Step::Fmt => run_all(vec![cmd(&["fmt", "--all", "--", "--check"])]),
         // All targets (tests, benches, examples) with warnings as errors, so
         // lint debt cannot accumulate in code that is only compiled here.
-        Step::Clippy => run_all(vec![cmd(&[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ])]),
+        Step::Clippy => run_all(vec![
+            cmd(&[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+            // Optional features with code of their own (frame's tokio codec
+            // and its echo example) are linted with the feature on.
+            cmd(&[
+                "clippy",
+                "-p",
+                "nanopath-frame",
+                "--features",
+                "tokio",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        ]),
         // Unit, integration and example tests in debug (overflow checks and
         // debug assertions on). Doctests run in the doc step.
-        Step::Test => run_all(vec![cmd(&[
-            "test",
-            "--workspace",
-            "--lib",
-            "--bins",
-            "--tests",
-            "--examples",
-        ])]),
+        Step::Test => run_all(vec![
+            cmd(&[
+                "test",
+                "--workspace",
+                "--lib",
+                "--bins",
+                "--tests",
+                "--examples",
+            ]),
+            // The tokio codec: frame's tests with the feature on, and the
+            // loopback echo example run end to end (it asserts every echo).
+            cmd(&["test", "-p", "nanopath-frame", "--features", "tokio"]),
+            cmd(&[
+                "run",
+                "-p",
+                "nanopath-frame",
+                "--features",
+                "tokio",
+                "--example",
+                "echo",
+            ]),
+        ]),
         // Each criterion bench run once in test mode, with its sanity checks,
         // so the benches never rot between `cargo xtask bench` runs.
         Step::BenchTest => run_all(vec![cmd(&["test", "--workspace", "--benches"])]),

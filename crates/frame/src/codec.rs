@@ -1,0 +1,509 @@
+//! Parsing, streaming decode and encode.
+//!
+//! Checks, in this order, each with its own [`FrameError`]: enough bytes
+//! for a header; magic; version; header checksum; announced length against
+//! the maximum; enough bytes for the payload; payload checksum (if
+//! enabled). The header checksum is always verified: it is 22 bytes of
+//! CRC32C, and it is what makes the length trustworthy before anything is
+//! reserved for it.
+
+use bytes::{BufMut, Bytes, BytesMut};
+use std::io::IoSlice;
+use zerocopy::{FromBytes, IntoBytes};
+
+use crate::error::FrameError;
+use crate::header::{FrameHeader, HEADER_LEN, MAGIC, VERSION};
+
+/// Options for parsing and decoding.
+///
+/// ```
+/// use nanopath_frame::Config;
+///
+/// let c = Config::default();
+/// assert_eq!(c.max_frame_len, 16 << 20);
+/// assert!(c.verify_checksums);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// The largest payload accepted, in bytes (checked before anything is
+    /// reserved for it). Default 16 MiB.
+    pub max_frame_len: u32,
+    /// Verify each payload's CRC32C (the header checksum is always
+    /// verified). Default on.
+    pub verify_checksums: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_frame_len: 16 << 20,
+            verify_checksums: true,
+        }
+    }
+}
+
+/// The application's header fields of a frame to send.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FrameFields {
+    /// Carried unchanged to the receiver ([`Frame::sequence`]).
+    pub sequence: u64,
+    /// Carried unchanged to the receiver ([`Frame::flags`]).
+    pub flags: u8,
+}
+
+/// Validates a header (magic, version, header checksum, length); returns
+/// the payload length.
+fn check_header(header: &FrameHeader, config: &Config) -> Result<usize, FrameError> {
+    let magic = header.magic.get();
+    if magic != MAGIC {
+        return Err(FrameError::BadMagic { actual: magic });
+    }
+    if header.version != VERSION {
+        return Err(FrameError::UnsupportedVersion {
+            actual: header.version,
+        });
+    }
+    if header.computed_header_crc() != header.header_crc.get() {
+        return Err(FrameError::HeaderChecksum);
+    }
+    let len = header.length.get();
+    if len > config.max_frame_len {
+        return Err(FrameError::TooLarge {
+            len,
+            max: config.max_frame_len,
+        });
+    }
+    Ok(len as usize)
+}
+
+/// Verifies the payload checksum if the config asks for it.
+fn check_payload(header: &FrameHeader, payload: &[u8], config: &Config) -> Result<(), FrameError> {
+    if config.verify_checksums {
+        let actual = nanopath_simd::crc32c(payload);
+        let expected = header.payload_crc.get();
+        if actual != expected {
+            return Err(FrameError::PayloadChecksum { expected, actual });
+        }
+    }
+    Ok(())
+}
+
+/// A frame viewed in place inside a byte slice (see [`Frame::parse`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameRef<'a> {
+    header: &'a FrameHeader,
+    payload: &'a [u8],
+}
+
+impl<'a> FrameRef<'a> {
+    /// The header, in place.
+    pub fn header(&self) -> &'a FrameHeader {
+        self.header
+    }
+    /// The sequence number.
+    pub fn sequence(&self) -> u64 {
+        self.header.sequence.get()
+    }
+    /// The flags byte.
+    pub fn flags(&self) -> u8 {
+        self.header.flags
+    }
+    /// The payload, in place.
+    pub fn payload(&self) -> &'a [u8] {
+        self.payload
+    }
+}
+
+/// A decoded frame that owns its payload as `Bytes` (sharing the decoder's
+/// input memory: no copy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    header: FrameHeader,
+    payload: Bytes,
+}
+
+impl Frame {
+    /// Views the first frame in `buf` with the default [`Config`]: returns
+    /// it and the bytes after it. No copy, no allocation.
+    ///
+    /// # Errors
+    /// Any [`FrameError`]; `TooShort` when `buf` holds less than a whole
+    /// frame.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use nanopath_frame::{Encoder, Frame, FrameFields};
+    ///
+    /// let mut wire = BytesMut::new();
+    /// Encoder::default().encode(FrameFields { sequence: 9, flags: 1 }, b"ping", &mut wire).unwrap();
+    /// wire.extend_from_slice(b"rest");
+    /// let (frame, rest) = Frame::parse(&wire).unwrap();
+    /// assert_eq!((frame.sequence(), frame.flags(), frame.payload()), (9, 1, &b"ping"[..]));
+    /// assert_eq!(rest, b"rest");
+    /// ```
+    pub fn parse(buf: &[u8]) -> Result<(FrameRef<'_>, &[u8]), FrameError> {
+        Self::parse_with(buf, &Config::default())
+    }
+
+    /// [`parse`](Self::parse) with a given [`Config`].
+    ///
+    /// # Errors
+    /// Any [`FrameError`].
+    pub fn parse_with<'a>(
+        buf: &'a [u8],
+        config: &Config,
+    ) -> Result<(FrameRef<'a>, &'a [u8]), FrameError> {
+        let (header, rest) =
+            FrameHeader::ref_from_prefix(buf).map_err(|_| FrameError::TooShort {
+                actual: buf.len(),
+                expected: HEADER_LEN,
+            })?;
+        let len = check_header(header, config)?;
+        if rest.len() < len {
+            return Err(FrameError::TooShort {
+                actual: buf.len(),
+                expected: HEADER_LEN + len,
+            });
+        }
+        let (payload, rest) = rest.split_at(len);
+        check_payload(header, payload, config)?;
+        Ok((FrameRef { header, payload }, rest))
+    }
+
+    /// A frame to send: the header is built (with both checksums) from
+    /// `fields` and `payload`.
+    ///
+    /// # Errors
+    /// [`FrameError::TooLarge`] if the payload does not fit the 32-bit
+    /// length field.
+    ///
+    /// ```
+    /// use nanopath_frame::{Frame, FrameFields};
+    ///
+    /// let f = Frame::new(FrameFields { sequence: 3, flags: 0 }, bytes::Bytes::from_static(b"x")).unwrap();
+    /// assert_eq!(f.header().payload_crc.get(), nanopath_simd::crc32c(b"x"));
+    /// ```
+    pub fn new(fields: FrameFields, payload: Bytes) -> Result<Frame, FrameError> {
+        let len = u32::try_from(payload.len()).map_err(|_| FrameError::TooLarge {
+            len: u32::MAX,
+            max: u32::MAX,
+        })?;
+        let header = FrameHeader::new(
+            fields.sequence,
+            fields.flags,
+            len,
+            nanopath_simd::crc32c(&payload),
+        );
+        Ok(Frame { header, payload })
+    }
+
+    /// The header.
+    pub fn header(&self) -> &FrameHeader {
+        &self.header
+    }
+    /// The sequence number.
+    pub fn sequence(&self) -> u64 {
+        self.header.sequence.get()
+    }
+    /// The flags byte.
+    pub fn flags(&self) -> u8 {
+        self.header.flags
+    }
+    /// The payload.
+    pub fn payload(&self) -> &Bytes {
+        &self.payload
+    }
+    /// The payload, owned.
+    pub fn into_payload(self) -> Bytes {
+        self.payload
+    }
+}
+
+/// Splits frames off a byte stream.
+///
+/// After an error the decoder has consumed nothing of the bad frame: the
+/// input still starts with it, every frame returned before is the
+/// caller's, and calling `decode` again returns the same error. The
+/// stream cannot be resynchronised (the format has no sync marker beyond
+/// the magic); close it.
+#[derive(Debug, Clone, Default)]
+pub struct Decoder {
+    config: Config,
+}
+
+impl Decoder {
+    /// A decoder with the given options.
+    pub fn new(config: Config) -> Self {
+        Decoder { config }
+    }
+
+    /// The options.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The next whole frame at the front of `src`, split off `src` (the
+    /// payload shares `src`'s memory), or `Ok(None)` when `src` holds less
+    /// than a whole frame. Then it reserves room for the rest of that
+    /// frame (at most header + the announced length, which is checked
+    /// against the maximum first), never more.
+    ///
+    /// # Errors
+    /// Any [`FrameError`] except `TooShort`; `src` is left as it was.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use nanopath_frame::{Config, Decoder, Encoder, FrameError, FrameFields};
+    ///
+    /// let mut wire = BytesMut::new();
+    /// Encoder::default().encode(FrameFields::default(), &[7u8; 100], &mut wire).unwrap();
+    /// let mut small = Decoder::new(Config { max_frame_len: 64, ..Config::default() });
+    /// assert_eq!(small.decode(&mut wire), Err(FrameError::TooLarge { len: 100, max: 64 }));
+    /// assert_eq!(wire.len(), 126, "nothing consumed");
+    ///
+    /// let mut half = wire.split_to(60);
+    /// let mut dec = Decoder::default();
+    /// assert_eq!(dec.decode(&mut half), Ok(None));
+    /// assert!(half.capacity() >= 126, "room reserved for the whole frame");
+    /// half.unsplit(wire);
+    /// assert_eq!(dec.decode(&mut half).unwrap().unwrap().payload().len(), 100);
+    /// ```
+    pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, FrameError> {
+        let Ok((header, _)) = FrameHeader::read_from_prefix(&src[..]) else {
+            src.reserve(HEADER_LEN - src.len());
+            return Ok(None);
+        };
+        let len = check_header(&header, &self.config)?;
+        let total = HEADER_LEN + len;
+        if src.len() < total {
+            src.reserve(total - src.len());
+            return Ok(None);
+        }
+        check_payload(&header, &src[HEADER_LEN..total], &self.config)?;
+        let mut frame = src.split_to(total);
+        let payload = frame.split_off(HEADER_LEN).freeze();
+        Ok(Some(Frame { header, payload }))
+    }
+}
+
+/// Writes frames.
+///
+/// ```
+/// use nanopath_frame::{Encoder, FrameError, FrameFields};
+///
+/// let enc = Encoder::new(8);
+/// let mut out = bytes::BytesMut::new();
+/// assert_eq!(
+///     enc.encode(FrameFields::default(), b"too long!", &mut out),
+///     Err(FrameError::TooLarge { len: 9, max: 8 })
+/// );
+/// assert!(out.is_empty());
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Encoder {
+    max_frame_len: u32,
+}
+
+impl Default for Encoder {
+    /// The same maximum as [`Config::default`].
+    fn default() -> Self {
+        Encoder {
+            max_frame_len: Config::default().max_frame_len,
+        }
+    }
+}
+
+/// A frame ready for `write_vectored`: the encoded header and the borrowed
+/// payload (see [`Encoder::encode_vectored`]).
+#[derive(Debug, Clone, Copy)]
+pub struct VectoredFrame<'a> {
+    header: [u8; HEADER_LEN],
+    payload: &'a [u8],
+}
+
+impl<'a> VectoredFrame<'a> {
+    /// The header bytes.
+    pub fn header(&self) -> &[u8; HEADER_LEN] {
+        &self.header
+    }
+    /// The payload (the caller's memory, not copied).
+    pub fn payload(&self) -> &'a [u8] {
+        self.payload
+    }
+    /// Header and payload as two `IoSlice`s for `Write::write_vectored`.
+    pub fn io_slices(&self) -> [IoSlice<'_>; 2] {
+        [IoSlice::new(&self.header), IoSlice::new(self.payload)]
+    }
+    /// Total bytes on the wire.
+    pub fn len(&self) -> usize {
+        HEADER_LEN + self.payload.len()
+    }
+    /// Never true: a frame has at least its header.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+impl Encoder {
+    /// An encoder that refuses payloads over `max_frame_len` bytes.
+    pub fn new(max_frame_len: u32) -> Self {
+        Encoder { max_frame_len }
+    }
+
+    fn header(&self, fields: FrameFields, payload: &[u8]) -> Result<FrameHeader, FrameError> {
+        let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
+        if payload.len() > self.max_frame_len as usize {
+            return Err(FrameError::TooLarge {
+                len,
+                max: self.max_frame_len,
+            });
+        }
+        Ok(FrameHeader::new(
+            fields.sequence,
+            fields.flags,
+            len,
+            nanopath_simd::crc32c(payload),
+        ))
+    }
+
+    /// Appends one frame (header, then a copy of `payload`) to `dst`,
+    /// reserving exactly what it needs.
+    ///
+    /// # Errors
+    /// [`FrameError::TooLarge`] if `payload` exceeds the maximum (nothing
+    /// is written).
+    pub fn encode(
+        &self,
+        fields: FrameFields,
+        payload: &[u8],
+        dst: &mut BytesMut,
+    ) -> Result<(), FrameError> {
+        let header = self.header(fields, payload)?;
+        dst.reserve(HEADER_LEN + payload.len());
+        dst.put_slice(header.as_bytes());
+        dst.put_slice(payload);
+        Ok(())
+    }
+
+    /// The frame as its header bytes and the borrowed payload, for one
+    /// `write_vectored` with no payload copy.
+    ///
+    /// # Errors
+    /// [`FrameError::TooLarge`] if `payload` exceeds the maximum.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use nanopath_frame::{Encoder, Frame, FrameFields};
+    ///
+    /// let payload = vec![42u8; 16 * 1024];
+    /// let frame = Encoder::default().encode_vectored(FrameFields { sequence: 1, flags: 0 }, &payload).unwrap();
+    /// let mut socket = Vec::new(); // any `Write`
+    /// let written = socket.write_vectored(&frame.io_slices()).unwrap();
+    /// assert_eq!(written, frame.len());
+    /// assert_eq!(Frame::parse(&socket).unwrap().0.payload(), &payload[..]);
+    /// ```
+    pub fn encode_vectored<'a>(
+        &self,
+        fields: FrameFields,
+        payload: &'a [u8],
+    ) -> Result<VectoredFrame<'a>, FrameError> {
+        let header = self.header(fields, payload)?;
+        let mut bytes = [0u8; HEADER_LEN];
+        bytes.copy_from_slice(header.as_bytes());
+        Ok(VectoredFrame {
+            header: bytes,
+            payload,
+        })
+    }
+
+    /// Appends an already-built [`Frame`] to `dst`.
+    ///
+    /// # Errors
+    /// [`FrameError::TooLarge`] if its payload exceeds the maximum.
+    pub fn encode_frame(&self, frame: &Frame, dst: &mut BytesMut) -> Result<(), FrameError> {
+        let len = frame.header.length.get();
+        if len > self.max_frame_len {
+            return Err(FrameError::TooLarge {
+                len,
+                max: self.max_frame_len,
+            });
+        }
+        dst.reserve(HEADER_LEN + frame.payload.len());
+        dst.put_slice(frame.header.as_bytes());
+        dst.put_slice(&frame.payload);
+        Ok(())
+    }
+}
+
+#[cfg(feature = "tokio")]
+mod tokio_codec {
+    use super::*;
+
+    /// A `tokio_util::codec` codec: [`Decoder`] and [`Encoder`] together,
+    /// for `Framed` over a byte stream (see `examples/echo.rs`).
+    #[derive(Debug, Clone, Default)]
+    pub struct Codec {
+        /// Decodes incoming frames.
+        pub decoder: Decoder,
+        /// Encodes outgoing frames.
+        pub encoder: Encoder,
+    }
+
+    /// A frame error or an I/O error from the stream under the codec.
+    #[derive(Debug)]
+    pub enum CodecError {
+        /// The peer sent a bad frame.
+        Frame(FrameError),
+        /// The stream failed.
+        Io(std::io::Error),
+    }
+
+    impl core::fmt::Display for CodecError {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            match self {
+                CodecError::Frame(e) => e.fmt(f),
+                CodecError::Io(e) => e.fmt(f),
+            }
+        }
+    }
+
+    impl std::error::Error for CodecError {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            match self {
+                CodecError::Frame(e) => Some(e),
+                CodecError::Io(e) => Some(e),
+            }
+        }
+    }
+
+    impl From<std::io::Error> for CodecError {
+        fn from(e: std::io::Error) -> Self {
+            CodecError::Io(e)
+        }
+    }
+
+    impl From<FrameError> for CodecError {
+        fn from(e: FrameError) -> Self {
+            CodecError::Frame(e)
+        }
+    }
+
+    impl tokio_util::codec::Decoder for Codec {
+        type Item = Frame;
+        type Error = CodecError;
+
+        fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, CodecError> {
+            Ok(self.decoder.decode(src)?)
+        }
+    }
+
+    impl tokio_util::codec::Encoder<Frame> for Codec {
+        type Error = CodecError;
+
+        fn encode(&mut self, frame: Frame, dst: &mut BytesMut) -> Result<(), CodecError> {
+            Ok(self.encoder.encode_frame(&frame, dst)?)
+        }
+    }
+}
+#[cfg(feature = "tokio")]
+pub use tokio_codec::{Codec, CodecError};
