@@ -7,7 +7,7 @@
 //! CRC32C, and it is what makes the length trustworthy before anything is
 //! reserved for it.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use std::io::IoSlice;
 use zerocopy::{FromBytes, IntoBytes};
 
@@ -280,8 +280,10 @@ impl Decoder {
             return Ok(None);
         }
         check_payload(&header, &src[HEADER_LEN..total], &self.config)?;
-        let mut frame = src.split_to(total);
-        let payload = frame.split_off(HEADER_LEN).freeze();
+        // Skip the header (no reference-count traffic), then split the
+        // payload off: one shared-buffer split per frame.
+        src.advance(HEADER_LEN);
+        let payload = src.split_to(len).freeze();
         Ok(Some(Frame { header, payload }))
     }
 }

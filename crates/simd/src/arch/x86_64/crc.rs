@@ -50,7 +50,17 @@ unsafe fn crc_serial(mut state: u32, data: &[u8]) -> u32 {
         s = _mm_crc32_u64(s, u64::from_le_bytes(b));
     }
     state = s as u32;
-    for &b in words.remainder() {
+    // The 0-7 byte tail: one 4-, one 2- and one 1-byte step at most.
+    let mut tail = words.remainder();
+    if let Some((four, rest)) = tail.split_first_chunk::<4>() {
+        state = _mm_crc32_u32(state, u32::from_le_bytes(*four));
+        tail = rest;
+    }
+    if let Some((two, rest)) = tail.split_first_chunk::<2>() {
+        state = _mm_crc32_u16(state, u16::from_le_bytes(*two));
+        tail = rest;
+    }
+    if let Some(&b) = tail.first() {
         state = _mm_crc32_u8(state, b);
     }
     state
@@ -91,6 +101,7 @@ unsafe fn three_streams(state: u32, data: &[u8], block: usize, shift_by_block: u
 ///
 /// # Safety
 /// SSE4.2 is available.
+#[inline]
 #[target_feature(enable = "sse4.2")]
 pub(crate) unsafe fn crc_sse42(mut state: u32, mut data: &[u8]) -> u32 {
     while data.len() >= 3 * BLOCK_LARGE {
@@ -252,6 +263,7 @@ unsafe fn reduce4x256(y: [__m256i; 4]) -> __m128i {
 ///
 /// # Safety
 /// AVX2, SSE4.2, PCLMULQDQ and VPCLMULQDQ are available.
+#[inline]
 #[target_feature(enable = "avx2,sse4.2,pclmulqdq,vpclmulqdq")]
 pub(crate) unsafe fn crc_vpclmul256(state: u32, data: &[u8]) -> u32 {
     if data.len() < FOLD_MIN {
