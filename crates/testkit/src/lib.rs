@@ -76,3 +76,48 @@ impl Drop for Counted {
         self.drops.fetch_add(1, Ordering::Relaxed);
     }
 }
+
+/// A global allocator that forwards to the system allocator and counts, per
+/// thread, the allocations (and reallocations) the calling thread makes;
+/// for tests that prove a path does not allocate. Install it in a test
+/// binary with
+/// `#[global_allocator] static A: CountingAllocator = CountingAllocator;`
+/// and read [`thread_allocations`] around the code under test. Per-thread
+/// counts keep other tests running in parallel out of the measurement.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CountingAllocator;
+
+std::thread_local! {
+    static ALLOCATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Allocations made so far by the calling thread through
+/// [`CountingAllocator`] (0 if it is not the global allocator).
+pub fn thread_allocations() -> u64 {
+    ALLOCATIONS.with(std::cell::Cell::get)
+}
+
+fn count_allocation() {
+    // `try_with`: allocations during thread-local teardown go uncounted.
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+}
+
+// SAFETY: every method forwards to the system allocator with the caller's
+// arguments unchanged; counting touches only a thread-local `Cell` whose
+// initialiser does not allocate.
+unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        count_allocation();
+        // SAFETY: the caller's contract, forwarded.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: the caller's contract, forwarded.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        count_allocation();
+        // SAFETY: the caller's contract, forwarded.
+        unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+    }
+}
