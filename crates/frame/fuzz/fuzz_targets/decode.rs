@@ -27,15 +27,19 @@ fuzz_target!(|data: &[u8]| {
     let mut decoder = Decoder::new(config);
     let mut buf = BytesMut::new();
     let chunk = usize::from(knobs % 17) + 1;
+    // The largest capacity so far: BytesMut may hand back its original
+    // allocation, or double, when asked to grow.
+    let mut peak = 0;
     for piece in data.chunks(chunk) {
         buf.extend_from_slice(piece);
+        peak = peak.max(buf.capacity());
         loop {
-            let before = buf.capacity().max(buf.len());
             match decoder.decode(&mut buf) {
                 Ok(Some(_)) => {}
                 Ok(None) => {
-                    let bound = 2 * before.max(HEADER_LEN + config.max_frame_len as usize);
+                    let bound = 2 * peak.max(HEADER_LEN + config.max_frame_len as usize);
                     assert!(buf.capacity() <= bound);
+                    peak = peak.max(buf.capacity());
                     break;
                 }
                 Err(_) => return,
