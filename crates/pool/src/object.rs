@@ -655,6 +655,53 @@ impl<T: Send> ObjectPool<T> {
         value
     }
 
+    /// The lent object's value.
+    ///
+    /// # Safety
+    /// `object` was lent by this pool and is still out (its slot, if any,
+    /// is owned by the caller).
+    #[inline]
+    unsafe fn get<'a>(&'a self, object: &'a Object<T>) -> &'a T {
+        match object {
+            // SAFETY: the caller owns the slot and it is initialised; the
+            // borrow is tied to `object`.
+            Object::Slot(index) => unsafe { &*self.slot_ptr(*index) },
+            Object::Heap(b) => b,
+        }
+    }
+
+    /// [`get`](Self::get), mutably.
+    ///
+    /// # Safety
+    /// As `get`; `&mut object` makes the access exclusive.
+    #[inline]
+    unsafe fn get_mut<'a>(&'a self, object: &'a mut Object<T>) -> &'a mut T {
+        match object {
+            // SAFETY: as in `get`, exclusive through `&mut object`.
+            Object::Slot(index) => unsafe { &mut *self.slot_ptr(*index) },
+            Object::Heap(b) => b,
+        }
+    }
+
+    /// Takes back a lent object (reset, then idle; or dropped if it lived
+    /// on the heap and the pool is full).
+    #[inline]
+    fn give_back(&self, object: Object<T>) {
+        match object {
+            Object::Slot(index) => self.give_back_slot(index),
+            Object::Heap(b) => self.give_back_heap(b),
+        }
+    }
+
+    /// Takes a lent object out of the pool for good (its slot, if any,
+    /// becomes vacant).
+    fn detach_object(&self, object: Object<T>) -> T {
+        match object {
+            Object::Slot(index) => self.detach_slot(index),
+            Object::Heap(b) => *b,
+        }
+    }
+
     #[inline]
     fn slot_ptr(&self, index: u32) -> *mut T {
         // SAFETY: only the owner of the slot calls this; see `Pooled`.
@@ -721,10 +768,7 @@ impl<T: Send> Pooled<'_, T> {
         // SAFETY: `this` is never used or dropped again; `object` is moved
         // out once.
         let object = unsafe { core::ptr::read(&this.object) };
-        match object {
-            Object::Slot(index) => this.pool.detach_slot(index),
-            Object::Heap(b) => *b,
-        }
+        this.pool.detach_object(object)
     }
 }
 
@@ -732,33 +776,24 @@ impl<T: Send> Deref for Pooled<'_, T> {
     type Target = T;
     #[inline]
     fn deref(&self) -> &T {
-        match &self.object {
-            // SAFETY: we own the slot and it is initialised; the borrow is
-            // tied to `self`.
-            Object::Slot(index) => unsafe { &*self.pool.slot_ptr(*index) },
-            Object::Heap(b) => b,
-        }
+        // SAFETY: `object` is lent by `pool` and out until we drop.
+        unsafe { self.pool.get(&self.object) }
     }
 }
 
 impl<T: Send> DerefMut for Pooled<'_, T> {
     #[inline]
     fn deref_mut(&mut self) -> &mut T {
-        match &mut self.object {
-            // SAFETY: as in `deref`, and `&mut self` makes it exclusive.
-            Object::Slot(index) => unsafe { &mut *self.pool.slot_ptr(*index) },
-            Object::Heap(b) => b,
-        }
+        // SAFETY: as in `deref`.
+        unsafe { self.pool.get_mut(&mut self.object) }
     }
 }
 
 impl<T: Send> Drop for Pooled<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        match core::mem::replace(&mut self.object, Object::Slot(NIL)) {
-            Object::Slot(index) => self.pool.give_back_slot(index),
-            Object::Heap(b) => self.pool.give_back_heap(b),
-        }
+        self.pool
+            .give_back(core::mem::replace(&mut self.object, Object::Slot(NIL)));
     }
 }
 
@@ -788,10 +823,7 @@ impl<T: Send> OwnedPooled<T> {
         // moved out once.
         let (pool, object) =
             unsafe { (core::ptr::read(&this.pool), core::ptr::read(&this.object)) };
-        match object {
-            Object::Slot(index) => pool.detach_slot(index),
-            Object::Heap(b) => *b,
-        }
+        pool.detach_object(object)
     }
 }
 
@@ -799,31 +831,23 @@ impl<T: Send> Deref for OwnedPooled<T> {
     type Target = T;
     #[inline]
     fn deref(&self) -> &T {
-        match &self.object {
-            // SAFETY: as in `Pooled::deref`.
-            Object::Slot(index) => unsafe { &*self.pool.slot_ptr(*index) },
-            Object::Heap(b) => b,
-        }
+        // SAFETY: `object` is lent by `pool` and out until we drop.
+        unsafe { self.pool.get(&self.object) }
     }
 }
 
 impl<T: Send> DerefMut for OwnedPooled<T> {
     #[inline]
     fn deref_mut(&mut self) -> &mut T {
-        match &mut self.object {
-            // SAFETY: as in `Pooled::deref_mut`.
-            Object::Slot(index) => unsafe { &mut *self.pool.slot_ptr(*index) },
-            Object::Heap(b) => b,
-        }
+        // SAFETY: as in `deref`.
+        unsafe { self.pool.get_mut(&mut self.object) }
     }
 }
 
 impl<T: Send> Drop for OwnedPooled<T> {
     fn drop(&mut self) {
-        match core::mem::replace(&mut self.object, Object::Slot(NIL)) {
-            Object::Slot(index) => self.pool.give_back_slot(index),
-            Object::Heap(b) => self.pool.give_back_heap(b),
-        }
+        self.pool
+            .give_back(core::mem::replace(&mut self.object, Object::Slot(NIL)));
     }
 }
 

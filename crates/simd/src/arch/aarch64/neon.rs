@@ -107,75 +107,7 @@ unsafe impl F32Vector for float32x4_t {
     }
 }
 
-/// Instantiations for NEON (same shape as the x86 ones).
-macro_rules! neon_fns {
-    () => {
-        /// `generic::find` on NEON.
-        ///
-        /// # Safety
-        /// NEON is available.
-        #[target_feature(enable = "neon")]
-        pub(crate) unsafe fn find(hay: &[u8], byte: u8) -> Option<usize> {
-            // SAFETY: the caller guarantees NEON.
-            unsafe { crate::generic::find::<uint8x16_t>(hay, byte) }
-        }
-        /// `generic::count` on NEON.
-        ///
-        /// # Safety
-        /// NEON is available.
-        #[target_feature(enable = "neon")]
-        pub(crate) unsafe fn count(hay: &[u8], byte: u8) -> usize {
-            // SAFETY: the caller guarantees NEON.
-            unsafe { crate::generic::count::<uint8x16_t>(hay, byte) }
-        }
-        /// `generic::sum64` on NEON.
-        ///
-        /// # Safety
-        /// NEON is available.
-        #[target_feature(enable = "neon")]
-        pub(crate) unsafe fn sum64(data: &[u8]) -> u64 {
-            // SAFETY: the caller guarantees NEON.
-            unsafe { crate::generic::sum64::<uint8x16_t>(data) }
-        }
-        /// `generic::keep_above` on NEON.
-        ///
-        /// # Safety
-        /// NEON is available; pointers as `generic::keep_above`.
-        #[target_feature(enable = "neon")]
-        pub(crate) unsafe fn keep_above(input: *const u8, out: *mut u8, len: usize, t: u8) {
-            // SAFETY: the caller guarantees NEON and the pointers.
-            unsafe { crate::generic::keep_above::<uint8x16_t>(input, out, len, t) }
-        }
-        /// `generic::add` on NEON.
-        ///
-        /// # Safety
-        /// NEON is available; equal lengths.
-        #[target_feature(enable = "neon")]
-        pub(crate) unsafe fn add(a: &[f32], b: &[f32], out: &mut [f32]) {
-            // SAFETY: the caller guarantees NEON and the lengths.
-            unsafe { crate::generic::add::<float32x4_t>(a, b, out) }
-        }
-        /// `generic::scale` on NEON.
-        ///
-        /// # Safety
-        /// NEON is available; equal lengths.
-        #[target_feature(enable = "neon")]
-        pub(crate) unsafe fn scale(a: &[f32], k: f32, out: &mut [f32]) {
-            // SAFETY: the caller guarantees NEON and the lengths.
-            unsafe { crate::generic::scale::<float32x4_t>(a, k, out) }
-        }
-        /// `generic::sum` on NEON.
-        ///
-        /// # Safety
-        /// NEON is available.
-        #[target_feature(enable = "neon")]
-        pub(crate) unsafe fn sum(a: &[f32]) -> f32 {
-            // SAFETY: the caller guarantees NEON.
-            unsafe { crate::generic::sum::<float32x4_t>(a) }
-        }
-    };
-}
-neon_fns!();
+crate::arch::instantiate!("neon", uint8x16_t, float32x4_t);
 
 /// Raw-state CRC-32C with the ARMv8 `crc32cx`/`crc32cb` instructions.
 ///

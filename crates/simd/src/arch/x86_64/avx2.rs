@@ -115,4 +115,4 @@ unsafe impl F32Vector for __m256 {
     }
 }
 
-super::instantiate!("avx2,bmi1,bmi2,popcnt", __m256i, __m256);
+crate::arch::instantiate!("avx2,bmi1,bmi2,popcnt", __m256i, __m256);

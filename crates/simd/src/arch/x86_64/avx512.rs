@@ -105,7 +105,7 @@ unsafe impl F32Vector for __m512 {
     }
 }
 
-super::instantiate!(
+crate::arch::instantiate!(
     "avx512f,avx512bw,avx512vl,avx2,bmi1,bmi2,popcnt",
     __m512i,
     __m512

@@ -239,6 +239,23 @@ unsafe fn load256(p: *const u8) -> __m256i {
     unsafe { _mm256_loadu_si256(p.cast()) }
 }
 
+/// The first 128 bytes at `p` as four 256-bit accumulators, with the raw
+/// `state` XORed into the first four bytes (which starts the fold from it).
+#[inline(always)]
+unsafe fn first_128(state: u32, p: *const u8) -> [__m256i; 4] {
+    // SAFETY: the caller guarantees 128 readable bytes and AVX2 (callers
+    // are compiled with it).
+    unsafe {
+        let state = _mm256_zextsi128_si256(_mm_cvtsi32_si128(state as i32));
+        [
+            _mm256_xor_si256(load256(p), state),
+            load256(p.add(32)),
+            load256(p.add(64)),
+            load256(p.add(96)),
+        ]
+    }
+}
+
 /// Four 256-bit accumulators (in stream order) reduced to the raw state
 /// of the 128 bytes they stand for, from state 0.
 #[inline(always)]
@@ -274,16 +291,7 @@ pub(crate) unsafe fn crc_vpclmul256(state: u32, data: &[u8]) -> u32 {
     // SAFETY: `data.len() >= 256`; every load reads 32 (or 16) bytes ending
     // at or before `data.len()` (loop conditions).
     unsafe {
-        let mut y = [
-            load256(p),
-            load256(p.add(32)),
-            load256(p.add(64)),
-            load256(p.add(96)),
-        ];
-        y[0] = _mm256_xor_si256(
-            y[0],
-            _mm256_zextsi128_si256(_mm_cvtsi32_si128(state as i32)),
-        );
+        let mut y = first_128(state, p);
         let k = k256!(1024);
         let mut at = 128;
         while at + 128 <= data.len() {
@@ -349,16 +357,7 @@ pub(crate) unsafe fn crc_fused256(mut state: u32, mut data: &[u8]) -> u32 {
         // [FUSED_FOLD + j·FUSED_STREAM, +FUSED_STREAM) for j = 0, 1, 2.
         unsafe {
             let streams = fold.add(FUSED_FOLD);
-            let mut y = [
-                load256(fold),
-                load256(fold.add(32)),
-                load256(fold.add(64)),
-                load256(fold.add(96)),
-            ];
-            y[0] = _mm256_xor_si256(
-                y[0],
-                _mm256_zextsi128_si256(_mm_cvtsi32_si128(state as i32)),
-            );
+            let mut y = first_128(state, fold);
             let (mut c0, mut c1, mut c2) = (0u64, 0u64, 0u64);
             for it in 0..FUSED_FOLD / 128 {
                 let at = it * 8 * FUSED_WORDS;

@@ -105,4 +105,4 @@ unsafe impl F32Vector for __m128 {
     }
 }
 
-super::instantiate!("sse2", __m128i, __m128);
+crate::arch::instantiate!("sse2", __m128i, __m128);

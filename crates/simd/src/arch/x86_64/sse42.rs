@@ -4,4 +4,4 @@
 
 use core::arch::x86_64::{__m128, __m128i};
 
-super::instantiate!("sse2,sse4.2,popcnt", __m128i, __m128);
+crate::arch::instantiate!("sse2,sse4.2,popcnt", __m128i, __m128);
