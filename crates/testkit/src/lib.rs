@@ -1,5 +1,6 @@
 //! Test helpers shared by nanopath's crates: sizes that shrink under Miri,
-//! and a drop-counting value. A dev-dependency only; never published.
+//! a drop-counting value, a fault-injecting value whose `Drop`, `Clone` or
+//! closure panics on the k-th call, and a counting allocator. A dev-dependency only; never published.
 
 use proptest::test_runner::Config;
 use std::sync::Arc;
@@ -119,5 +120,183 @@ unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
         count_allocation();
         // SAFETY: the caller's contract, forwarded.
         unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
+    }
+}
+
+/// A fault plan shared by [`Faulty`] values: counts every drop and clone per
+/// value id, and makes the k-th drop, the k-th clone or the k-th call of
+/// [`Faults::tick`] (a stand-in for a user closure) panic. It lives for the
+/// whole test binary (leaked), so a value dropped twice by a defect is
+/// counted twice instead of corrupting the counters.
+///
+/// ```
+/// use nanopath_testkit::Faults;
+/// let faults = Faults::new();
+/// faults.panic_on_drop(2);
+/// let (a, b, c) = (faults.item(0), faults.item(1), faults.item(2));
+/// drop(a);
+/// assert!(std::panic::catch_unwind(move || drop(b)).is_err());
+/// drop(c);
+/// assert_eq!(faults.drops_of(1), 1); // a panicking drop still counts
+/// faults.assert_all_dropped_once(3);
+/// ```
+#[derive(Debug)]
+pub struct Faults {
+    /// Drops per id (index = id), including drops that then panicked.
+    drops: std::sync::Mutex<Vec<u32>>,
+    /// Clones made so far.
+    clones: AtomicUsize,
+    /// Drops so far, over every id.
+    total_drops: AtomicUsize,
+    /// `tick` calls so far.
+    ticks: AtomicUsize,
+    /// The drop (1-based count over the plan's life) that panics; 0: none.
+    panic_drop_at: AtomicUsize,
+    /// The clone that panics; 0: none.
+    panic_clone_at: AtomicUsize,
+    /// The tick that panics; 0: none.
+    panic_tick_at: AtomicUsize,
+}
+
+impl Faults {
+    /// A new plan with no fault armed, leaked for the binary's lifetime.
+    pub fn new() -> &'static Faults {
+        Box::leak(Box::new(Faults {
+            drops: std::sync::Mutex::new(Vec::new()),
+            clones: AtomicUsize::new(0),
+            total_drops: AtomicUsize::new(0),
+            ticks: AtomicUsize::new(0),
+            panic_drop_at: AtomicUsize::new(0),
+            panic_clone_at: AtomicUsize::new(0),
+            panic_tick_at: AtomicUsize::new(0),
+        }))
+    }
+
+    /// Arms the `k`-th drop from now (1 = the next one) to panic after it
+    /// is counted; 0 disarms.
+    pub fn panic_on_drop(&self, k: usize) {
+        let at = if k == 0 {
+            0
+        } else {
+            self.total_drops.load(Ordering::SeqCst) + k
+        };
+        self.panic_drop_at.store(at, Ordering::SeqCst);
+    }
+
+    /// Arms the `k`-th clone from now to panic (before it makes a copy);
+    /// 0 disarms.
+    pub fn panic_on_clone(&self, k: usize) {
+        let at = if k == 0 {
+            0
+        } else {
+            self.clones.load(Ordering::SeqCst) + k
+        };
+        self.panic_clone_at.store(at, Ordering::SeqCst);
+    }
+
+    /// Arms the `k`-th [`tick`](Self::tick) from now to panic; 0 disarms.
+    pub fn panic_on_tick(&self, k: usize) {
+        let at = if k == 0 {
+            0
+        } else {
+            self.ticks.load(Ordering::SeqCst) + k
+        };
+        self.panic_tick_at.store(at, Ordering::SeqCst);
+    }
+
+    /// Call from inside a user closure (factory, reset hook, update
+    /// function): panics when it is the armed call.
+    pub fn tick(&self) {
+        let n = self.ticks.fetch_add(1, Ordering::SeqCst) + 1;
+        if n == self.panic_tick_at.load(Ordering::SeqCst) {
+            panic!("nanopath-testkit: injected panic in call {n}");
+        }
+    }
+
+    /// A value with id `id` tied to this plan.
+    pub fn item(&'static self, id: u32) -> Faulty {
+        let mut drops = self.drops.lock().unwrap_or_else(|e| e.into_inner());
+        let index = id as usize;
+        if drops.len() <= index {
+            drops.resize(index + 1, 0);
+        }
+        Faulty { id, faults: self }
+    }
+
+    /// How many times the value `id` has been dropped.
+    pub fn drops_of(&self, id: u32) -> u32 {
+        let drops = self.drops.lock().unwrap_or_else(|e| e.into_inner());
+        drops.get(id as usize).copied().unwrap_or(0)
+    }
+
+    /// Drops so far over every id.
+    pub fn total_drops(&self) -> usize {
+        self.total_drops.load(Ordering::SeqCst)
+    }
+
+    /// Clones so far.
+    pub fn clones(&self) -> usize {
+        self.clones.load(Ordering::SeqCst)
+    }
+
+    /// Panics unless no value was dropped more than once.
+    pub fn assert_no_double_drop(&self) {
+        let drops = self.drops.lock().unwrap_or_else(|e| e.into_inner());
+        for (id, &n) in drops.iter().enumerate() {
+            assert!(n <= 1, "value {id} dropped {n} times");
+        }
+    }
+
+    /// Panics unless each of the ids `0..n` was dropped exactly once.
+    pub fn assert_all_dropped_once(&self, n: u32) {
+        for id in 0..n {
+            assert_eq!(self.drops_of(id), 1, "value {id}: drop count");
+        }
+        self.assert_no_double_drop();
+    }
+
+    fn count_drop(&self, id: u32) {
+        {
+            let mut drops = self.drops.lock().unwrap_or_else(|e| e.into_inner());
+            let index = id as usize;
+            if drops.len() <= index {
+                drops.resize(index + 1, 0);
+            }
+            drops[index] += 1;
+        }
+        let n = self.total_drops.fetch_add(1, Ordering::SeqCst) + 1;
+        if n == self.panic_drop_at.load(Ordering::SeqCst) && !std::thread::panicking() {
+            panic!("nanopath-testkit: injected panic in drop {n} (value {id})");
+        }
+    }
+}
+
+/// A value whose drops and clones are counted by its [`Faults`] plan, and
+/// which panics when the plan says so. Clones share the id (so a clone and
+/// its original are two drops of one id): give clones their own id with
+/// [`Faults::item`] where a test needs exact counts.
+#[derive(Debug)]
+pub struct Faulty {
+    /// The value's identity, for order and exactly-once checks.
+    pub id: u32,
+    faults: &'static Faults,
+}
+
+impl Clone for Faulty {
+    fn clone(&self) -> Self {
+        let n = self.faults.clones.fetch_add(1, Ordering::SeqCst) + 1;
+        if n == self.faults.panic_clone_at.load(Ordering::SeqCst) {
+            panic!("nanopath-testkit: injected panic in clone {n}");
+        }
+        Faulty {
+            id: self.id,
+            faults: self.faults,
+        }
+    }
+}
+
+impl Drop for Faulty {
+    fn drop(&mut self) {
+        self.faults.count_drop(self.id);
     }
 }
