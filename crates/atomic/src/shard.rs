@@ -30,9 +30,20 @@ pub(crate) fn shard_count(requested: usize) -> usize {
 
 /// The default shard count: available parallelism rounded up to a power of
 /// two (1 when it cannot be queried).
+///
+/// Computed once per process and cached: on Linux `available_parallelism`
+/// reads the cgroup quota files on every call, and every sharded structure
+/// asks for it when it is built.
 #[cfg(feature = "std")]
 pub(crate) fn default_shard_count() -> usize {
-    shard_count(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    // Not routed through the loom shim: a process-wide constant, not part of
+    // an algorithm a loom model explores (std's `OnceLock` works under loom).
+    static SHARDS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *SHARDS.get_or_init(|| {
+        #[cfg(test)]
+        tests::COMPUTED.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        shard_count(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    })
 }
 
 /// The cell layout shared by the sharded structures: `2 * shards` padded
@@ -266,6 +277,31 @@ pub(crate) fn thread_index() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// How many times [`default_shard_count`] computed its value.
+    #[cfg(feature = "std")]
+    pub(super) static COMPUTED: core::sync::atomic::AtomicUsize =
+        core::sync::atomic::AtomicUsize::new(0);
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn the_default_shard_count_is_computed_once_per_process() {
+        let first = default_shards();
+        // Racing first calls from several threads still compute it once.
+        let others: Vec<usize> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4).map(|_| s.spawn(default_shards)).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let _counter = crate::ShardedCounter::new();
+        assert!(others.iter().all(|&n| n == first));
+        assert_eq!(default_shards(), first);
+        assert!(first.is_power_of_two() && first <= MAX_SHARDS);
+        assert_eq!(
+            COMPUTED.load(core::sync::atomic::Ordering::Relaxed),
+            1,
+            "available_parallelism queried more than once"
+        );
+    }
 
     #[test]
     fn shard_counts_are_bounded_powers_of_two() {
