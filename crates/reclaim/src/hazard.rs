@@ -411,12 +411,22 @@ impl Domain {
         } else {
             self.unreclaimed.fetch_sub(freed - newly, Ordering::Relaxed);
         }
-        for r in to_free {
+        // If a destructor panics, the guard hands what is not yet freed (the
+        // rest of `to_free`) and the survivors in `list` to the shared list,
+        // so a later scan or the domain's drop frees each exactly once.
+        let mut pending = Unwinding {
+            domain: self,
+            to_free: to_free.into_iter(),
+            survivors: list,
+        };
+        for r in pending.to_free.by_ref() {
             // SAFETY: no hazard slot announced `r.ptr` after the heavy
             // fence, and it was unlinked before it: no reader holds it or
-            // can obtain it. Each entry is freed once (moved out of `list`).
+            // can obtain it. Each entry is freed once (moved out of `list`,
+            // then out of the iterator before its destructor runs).
             unsafe { r.free() };
         }
+        core::mem::forget(pending);
         freed
     }
 
@@ -497,21 +507,66 @@ impl Domain {
     }
 }
 
+/// A scan's state while it runs destructors; dropped only if one of them
+/// panics (the scan forgets it otherwise).
+struct Unwinding<'a> {
+    domain: &'a Domain,
+    /// Unprotected entries not yet freed.
+    to_free: alloc::vec::IntoIter<Retired>,
+    /// Entries still protected at the scan.
+    survivors: &'a mut Vec<Retired>,
+}
+
+impl Drop for Unwinding<'_> {
+    fn drop(&mut self) {
+        // Unwinding from a destructor: run no more of them here (a second
+        // panic would abort); hand everything still owned to the shared
+        // list, counted again, for a later scan or the domain's drop.
+        let rest: Vec<Retired> = self.to_free.by_ref().collect();
+        self.domain
+            .unreclaimed
+            .fetch_add(rest.len(), Ordering::Relaxed);
+        let mut shared = lock(&self.domain.shared);
+        shared.extend(rest);
+        shared.append(self.survivors);
+    }
+}
+
 impl Drop for Domain {
     fn drop(&mut self) {
         // `&mut self`: no hazard pointer of this domain exists (they borrow
-        // it), so every retired object is unprotected.
-        let list = core::mem::take(self.shared.get_mut().unwrap_or_else(|e| e.into_inner()));
-        for r in list {
-            // SAFETY: no reader exists; each entry is freed once.
-            unsafe { r.free() };
+        // it), so every retired object is unprotected. If a destructor
+        // panics, the guards free the remaining objects and the records
+        // while unwinding (a second panic aborts, as for `Vec`'s elements).
+        struct FreeRecords<'a>(&'a AtomicPtr<CachePadded<Record>>);
+        impl Drop for FreeRecords<'_> {
+            fn drop(&mut self) {
+                let mut record = self.0.swap(ptr::null_mut(), Ordering::Relaxed);
+                while !record.is_null() {
+                    // SAFETY: records came from Box::into_raw and are freed
+                    // once (the head was taken above), after the last borrow
+                    // of the domain ended.
+                    let b = unsafe { Box::from_raw(record) };
+                    record = b.next.cast_mut();
+                }
+            }
         }
-        let mut record = self.records.load(Ordering::Relaxed);
-        while !record.is_null() {
-            // SAFETY: records came from Box::into_raw and are freed once,
-            // here, after the last borrow of the domain ended.
-            let b = unsafe { Box::from_raw(record) };
-            record = b.next.cast_mut();
+        struct FreeRest(alloc::vec::IntoIter<Retired>);
+        impl Drop for FreeRest {
+            fn drop(&mut self) {
+                for r in self.0.by_ref() {
+                    // SAFETY: as below.
+                    unsafe { r.free() };
+                }
+            }
+        }
+        let _records = FreeRecords(&self.records);
+        let list = core::mem::take(self.shared.get_mut().unwrap_or_else(|e| e.into_inner()));
+        let mut rest = FreeRest(list.into_iter());
+        for r in rest.0.by_ref() {
+            // SAFETY: no reader exists; each entry is freed once (moved out
+            // of the iterator before its destructor runs).
+            unsafe { r.free() };
         }
     }
 }

@@ -206,17 +206,39 @@ impl<T, R: Reclaim> Drop for MsQueue<T, R> {
     fn drop(&mut self) {
         // `&mut self`: no operation is in flight. The first node is the
         // dummy (no value); every later node owns one.
-        let mut node = self.head.load(Ordering::Relaxed);
-        let mut first = true;
-        while !node.is_null() {
-            // SAFETY: linked nodes came from Box::into_raw; freed once.
-            let mut b = unsafe { Box::from_raw(node) };
-            if !first {
-                // SAFETY: non-dummy nodes hold an initialised value.
-                unsafe { b.value.assume_init_drop() };
+        // As in `TreiberStack`'s drop, the walk's place is kept in a guard,
+        // so a panicking `Drop` of one value does not leak the later ones.
+        struct Walk<T>(*mut Node<T>);
+        impl<T> Walk<T> {
+            /// Drops the values of the nodes from `self.0` on (none of
+            /// them is the dummy) and frees the nodes.
+            fn drop_all(&mut self) {
+                while !self.0.is_null() {
+                    // SAFETY: linked nodes came from Box::into_raw; freed
+                    // once: the walk moves past a node before its value is
+                    // dropped.
+                    let mut b = unsafe { Box::from_raw(self.0) };
+                    self.0 = b.next.load(Ordering::Relaxed);
+                    // SAFETY: non-dummy nodes hold an initialised value;
+                    // `b` frees the node even if this panics.
+                    unsafe { b.value.assume_init_drop() };
+                }
             }
-            first = false;
-            node = b.next.load(Ordering::Relaxed);
         }
+        impl<T> Drop for Walk<T> {
+            fn drop(&mut self) {
+                self.drop_all();
+            }
+        }
+        let dummy = self.head.swap(ptr::null_mut(), Ordering::Relaxed);
+        if dummy.is_null() {
+            return;
+        }
+        // SAFETY: the first node is the dummy, from Box::into_raw, freed
+        // once here; it holds no value.
+        let dummy = unsafe { Box::from_raw(dummy) };
+        let mut walk = Walk(dummy.next.load(Ordering::Relaxed));
+        drop(dummy);
+        walk.drop_all();
     }
 }

@@ -27,12 +27,48 @@ pub enum Slot {
 
 /// A memory-reclamation scheme.
 ///
-/// Implementations must make [`Guard::protect`] sound: a pointer it returns
-/// stays allocated while the guard protects it, provided every pointer
-/// stored in the source is freed only through [`Guard::retire_box`] /
-/// [`Guard::retire_with`] of the same scheme instance after it was
-/// unlinked.
-pub trait Reclaim: Send + Sync {
+/// The data structures of this crate dereference the pointers that
+/// [`protect_one`](Self::protect_one) and the guards' [`Guard::protect`]
+/// return, so the trait is `unsafe` to implement: a scheme that does not
+/// protect would let safe code read freed memory. [`Hazard`] and [`Epoch`]
+/// are the implementations; a new one takes on the contract below.
+///
+/// # Safety
+///
+/// Implementors guarantee, for every instance `r` and every clone of it:
+///
+/// * every guard returned by [`guard`](Self::guard) upholds the [`Guard`]
+///   contract, and retirements through any guard of `r` are held back by
+///   the protection of every guard and read guard of `r` (not only of the
+///   guard that retires);
+/// * a non-null pointer returned by [`protect_one`](Self::protect_one) was
+///   the value of `src` at some instant during the call, and it is not freed
+///   by a retirement through `r` until the returned read guard is dropped,
+///   provided every pointer stored in `src` is retired through `r` only
+///   after it was unlinked;
+/// * the guards synchronise like the implementations here: whatever the
+///   retiring thread wrote before unlinking an object happens-before the
+///   protected reads of it, and those reads happen-before its free.
+///
+/// A scheme that protects nothing cannot be written without `unsafe`:
+///
+/// ```compile_fail
+/// use nanopath_reclaim::{AtomicPtr, EpochGuard, Reclaim};
+///
+/// struct Careless;
+///
+/// impl Reclaim for Careless {
+///     type Guard<'r> = EpochGuard;
+///     type ReadGuard<'r> = ();
+///     fn guard(&self) -> EpochGuard {
+///         nanopath_reclaim::Epoch.guard()
+///     }
+///     fn protect_one<T>(&self, src: &AtomicPtr<T>) -> ((), *mut T) {
+///         ((), src.load(core::sync::atomic::Ordering::Acquire))
+///     }
+/// }
+/// ```
+pub unsafe trait Reclaim: Send + Sync {
     /// The per-operation protection context.
     type Guard<'r>: Guard
     where
@@ -214,7 +250,13 @@ impl Drop for HazardReadGuard<'_> {
     }
 }
 
-impl Reclaim for Hazard {
+// SAFETY: every guard and read guard of a `Hazard` claims its records from
+// `self.domain()`, which clones share; retirements go to that domain, whose
+// scans free nothing a record of it announces (`protect` validates the
+// announcement with a re-load, so the pointer was the source's value while
+// announced); the light/heavy fence pair and the Release reset / Acquire
+// scan give the required happens-before edges (see `crate::fence`).
+unsafe impl Reclaim for Hazard {
     type Guard<'r> = HazardGuard<'r>;
     type ReadGuard<'r> = HazardReadGuard<'r>;
 
@@ -297,7 +339,12 @@ impl EpochGuard {
     }
 }
 
-impl Reclaim for Epoch {
+// SAFETY: guards and read guards are pins of crossbeam-epoch's default
+// collector, shared by every `Epoch`; retirements are deferred on it, and it
+// runs no deferred function while a pin that began before the deferral is
+// alive. The Acquire loads pair with the Release stores that published each
+// object, and crossbeam orders the end of a pin before its deferred frees.
+unsafe impl Reclaim for Epoch {
     type Guard<'r> = EpochGuard;
     type ReadGuard<'r> = EpochGuard;
 

@@ -165,13 +165,31 @@ impl<T, R: Reclaim> Drop for TreiberStack<T, R> {
         // `&mut self`: no operation is in flight; every node still linked is
         // owned by the stack and holds a value. Popped nodes were retired
         // and are the scheme's to free.
-        let mut node = self.head.load(Ordering::Relaxed);
-        while !node.is_null() {
-            // SAFETY: linked nodes came from Box::into_raw and are freed once.
-            let mut b = unsafe { Box::from_raw(node) };
-            // SAFETY: a linked node still owns its value.
-            unsafe { ManuallyDrop::drop(&mut b.value) };
-            node = b.next;
+        // The walk keeps its place in a guard: if a value's `Drop` panics,
+        // the guard drops the values below it while unwinding (a second
+        // panic aborts, as for `Vec`'s elements), so none is leaked and
+        // none dropped twice.
+        struct Walk<T>(*mut Node<T>);
+        impl<T> Walk<T> {
+            fn drop_all(&mut self) {
+                while !self.0.is_null() {
+                    // SAFETY: linked nodes came from Box::into_raw and are
+                    // freed once: the walk moves past a node before its value
+                    // is dropped.
+                    let mut b = unsafe { Box::from_raw(self.0) };
+                    self.0 = b.next;
+                    // SAFETY: a linked node still owns its value; `b` frees
+                    // the node (not the value) even if this panics.
+                    unsafe { ManuallyDrop::drop(&mut b.value) };
+                }
+            }
         }
+        impl<T> Drop for Walk<T> {
+            fn drop(&mut self) {
+                self.drop_all();
+            }
+        }
+        let mut walk = Walk(self.head.swap(ptr::null_mut(), Ordering::Relaxed));
+        walk.drop_all();
     }
 }
