@@ -161,7 +161,10 @@ pub struct Faults {
 impl Faults {
     /// A new plan with no fault armed, leaked for the binary's lifetime.
     pub fn new() -> &'static Faults {
-        Box::leak(Box::new(Faults {
+        // Kept reachable from a static, so Miri's leak check (which runs on
+        // every test binary) does not report the plans.
+        static PLANS: std::sync::Mutex<Vec<&'static Faults>> = std::sync::Mutex::new(Vec::new());
+        let plan = Box::leak(Box::new(Faults {
             drops: std::sync::Mutex::new(Vec::new()),
             clones: AtomicUsize::new(0),
             total_drops: AtomicUsize::new(0),
@@ -169,7 +172,9 @@ impl Faults {
             panic_drop_at: AtomicUsize::new(0),
             panic_clone_at: AtomicUsize::new(0),
             panic_tick_at: AtomicUsize::new(0),
-        }))
+        }));
+        PLANS.lock().unwrap_or_else(|e| e.into_inner()).push(plan);
+        plan
     }
 
     /// Arms the `k`-th drop from now (1 = the next one) to panic after it
