@@ -1,6 +1,7 @@
 //! nanopath's automation, run as `cargo xtask <command>`.
 //!
-//! * `cargo xtask verify [--only STEP] [--quick]`: every check CI runs.
+//! * `cargo xtask verify [--only STEP] [--quick] [--strict]`: every check CI
+//!   runs (CI passes `--strict`: a skipped step fails).
 //! * `cargo xtask bench [FILTER] [--full]`: the head-to-head benchmarks and
 //!   the report under `target/nanopath-report/`.
 //!
@@ -19,9 +20,11 @@ const HELP: &str = "\
 cargo xtask <command>
 
 commands:
-  verify [--only STEP] [--quick]   fmt, clippy, tests, bench tests, docs, loom, miri
-                                   (STEP is one of: fmt clippy test bench-test doc loom miri;
-                                    --quick skips the slow steps: doc, loom, miri)
+  verify [--only STEP] [--quick] [--strict]
+                                   fmt, clippy, cross, tests, bench tests, docs, loom, miri
+                                   (STEP is one of: fmt clippy cross test bench-test doc loom miri;
+                                    --quick skips the slow steps: doc, loom, miri;
+                                    --strict fails if any step is skipped, as CI runs it)
   bench [FILTER] [--full]          run the criterion benches in benches/ (quick settings
                                    unless --full), then write target/nanopath-report/report.md
                                    and one SVG chart per scenario

@@ -2,7 +2,9 @@
 //!
 //! Steps, in order (see docs/verification.md for what each proves):
 //! fmt, clippy, cross, test, bench-test, doc, loom, miri. Each prints one summary
-//! line; the command exits non-zero if any step failed.
+//! line; the command exits non-zero if any step failed, and with `--strict`
+//! (CI) also if any step was skipped (a missing toolchain component, or
+//! `--quick`).
 
 use crate::util::{cargo, display, target_dir, workspace_root};
 use std::process::Command;
@@ -60,10 +62,12 @@ enum Outcome {
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut only = None;
     let mut quick = false;
+    let mut strict = false;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
             "--quick" => quick = true,
+            "--strict" => strict = true,
             "--only" => {
                 let name = iter.next().ok_or("--only needs a step name")?;
                 let step = STEPS
@@ -118,6 +122,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     println!("verify: {passed} passed, {failed} failed, {skipped} skipped");
     if failed > 0 {
         Err(format!("{failed} step(s) failed"))
+    } else if strict && skipped > 0 {
+        Err(format!(
+            "--strict: {skipped} step(s) skipped; every step must run (see the skip reasons above)"
+        ))
     } else {
         Ok(())
     }
@@ -420,8 +428,66 @@ fn miri() -> Outcome {
             .env("CARGO_TARGET_DIR", &miri_target);
         commands.push(epoch);
     }
+    // Weak memory: the concurrent hand-off tests (publication, abandonment,
+    // disconnection, wake-up; named `handoff_*`) once per seed. Each seed
+    // is a different schedule and a different choice among the stores a
+    // Relaxed or Acquire load may see, which is what exposes a missing
+    // happens-before edge that one run (or loom, which models some std
+    // operations as stronger than they are) passes.
+    let mut seeds = Command::new("cargo");
+    seeds
+        .args(["+nightly", "miri", "test", "--lib", "--tests"])
+        .current_dir(workspace_root());
+    for k in &crates {
+        seeds.args(["-p", &k.package]);
+    }
+    seeds
+        .args(["--", "handoff_"])
+        .env(
+            "MIRIFLAGS",
+            format!("-Zmiri-strict-provenance -Zmiri-many-seeds=0..{MIRI_SEEDS}"),
+        )
+        .env("CARGO_TARGET_DIR", &miri_target);
+    commands.push(seeds);
+    // 32-bit: the frame decoder's length arithmetic (and the queues' and
+    // pools' capacity checks) on i686, where `usize` is 32 bits. Needs no
+    // installed target: Miri builds the sysroot from rust-src.
+    let mut i686 = Command::new("cargo");
+    i686.args([
+        "+nightly",
+        "miri",
+        "test",
+        "--target",
+        I686,
+        "--tests",
+        "-p",
+        "nanopath-frame",
+    ])
+    .current_dir(workspace_root())
+    .env("MIRIFLAGS", "-Zmiri-strict-provenance")
+    .env("CARGO_TARGET_DIR", &miri_target);
+    commands.push(i686);
+    let mut i686_edges = Command::new("cargo");
+    i686_edges
+        .args(["+nightly", "miri", "test", "--target", I686, "--lib", "--tests"])
+        .current_dir(workspace_root());
+    for k in crates.iter().filter(|k| k.package != "nanopath-frame") {
+        i686_edges.args(["-p", &k.package]);
+    }
+    i686_edges
+        .args(["--", "edge_"])
+        .env("MIRIFLAGS", "-Zmiri-strict-provenance")
+        .env("CARGO_TARGET_DIR", &miri_target);
+    commands.push(i686_edges);
     run_all(commands)
 }
+
+/// Seeds for Miri's weak-memory pass over the `handoff_*` tests.
+const MIRI_SEEDS: u32 = 16;
+
+/// The 32-bit target Miri interprets for the `edge_*` tests and the frame
+/// decoder.
+const I686: &str = "i686-unknown-linux-gnu";
 
 /// Whether any `.rs` file under `dir` contains the `unsafe` keyword.
 fn has_unsafe(dir: &std::path::Path) -> bool {

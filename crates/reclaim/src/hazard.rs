@@ -418,6 +418,7 @@ impl Domain {
             domain: self,
             to_free: to_free.into_iter(),
             survivors: list,
+            finished: false,
         };
         for r in pending.to_free.by_ref() {
             // SAFETY: no hazard slot announced `r.ptr` after the heavy
@@ -426,7 +427,7 @@ impl Domain {
             // then out of the iterator before its destructor runs).
             unsafe { r.free() };
         }
-        core::mem::forget(pending);
+        pending.finished = true;
         freed
     }
 
@@ -507,18 +508,23 @@ impl Domain {
     }
 }
 
-/// A scan's state while it runs destructors; dropped only if one of them
-/// panics (the scan forgets it otherwise).
+/// A scan's state while it runs destructors.
 struct Unwinding<'a> {
     domain: &'a Domain,
     /// Unprotected entries not yet freed.
     to_free: alloc::vec::IntoIter<Retired>,
     /// Entries still protected at the scan.
     survivors: &'a mut Vec<Retired>,
+    /// Set once every destructor has run; until then a drop of this value
+    /// means one of them panicked.
+    finished: bool,
 }
 
 impl Drop for Unwinding<'_> {
     fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
         // Unwinding from a destructor: run no more of them here (a second
         // panic would abort); hand everything still owned to the shared
         // list, counted again, for a later scan or the domain's drop.
