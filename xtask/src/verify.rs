@@ -469,7 +469,9 @@ fn miri() -> Outcome {
     commands.push(i686);
     let mut i686_edges = Command::new("cargo");
     i686_edges
-        .args(["+nightly", "miri", "test", "--target", I686, "--lib", "--tests"])
+        .args([
+            "+nightly", "miri", "test", "--target", I686, "--lib", "--tests",
+        ])
         .current_dir(workspace_root());
     for k in crates.iter().filter(|k| k.package != "nanopath-frame") {
         i686_edges.args(["-p", &k.package]);
