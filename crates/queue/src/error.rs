@@ -74,13 +74,17 @@ impl fmt::Display for ChunkError {
 #[cfg(feature = "std")]
 impl std::error::Error for ChunkError {}
 
-/// A capacity outside what a queue supports (zero slots where a queue needs
-/// at least one, or too many for its position arithmetic).
+/// A capacity outside what a queue supports: zero slots where a queue needs
+/// at least one, too many for its position arithmetic, or a buffer larger
+/// than `isize::MAX` bytes (the most any allocation can hold). The limit
+/// therefore depends on the item type: `maximum` is computed for it.
 ///
 /// ```
 /// let err = nanopath_queue::spsc::try_channel::<()>(usize::MAX).unwrap_err();
 /// assert_eq!(err.requested, usize::MAX);
 /// assert_eq!(err.maximum, usize::MAX / 2);
+/// let err = nanopath_queue::spsc::try_channel::<[u8; 1024]>(usize::MAX / 2).unwrap_err();
+/// assert_eq!(err.maximum, isize::MAX as usize / 1024);
 /// let err = nanopath_queue::mpmc::Queue::<u8>::try_new(0).unwrap_err();
 /// assert_eq!((err.requested, err.minimum), (0, 1));
 /// ```
@@ -90,7 +94,7 @@ pub struct CapacityError {
     pub requested: usize,
     /// The smallest capacity this queue supports.
     pub minimum: usize,
-    /// The largest capacity this queue supports.
+    /// The largest capacity this queue supports for this item type.
     pub maximum: usize,
 }
 

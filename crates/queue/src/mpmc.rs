@@ -7,11 +7,18 @@
 //! one CAS on the shared index. The details, orderings and the full
 //! argument are in the crate's `ring` module documentation.
 //!
-//! Progress guarantee: **lock-free**. `push` and `pop` never wait for
-//! another thread; they retry only after losing a CAS to a thread that made
-//! progress. A thread suspended between claiming a slot and publishing it
-//! delays only that slot: `pop` returns `None` until it finishes, even if
-//! later pushes have completed.
+//! `pop` returns `None` only if the queue was empty at some instant during
+//! the call, and `push` returns [`Full`] only if it was full: a pop that
+//! reaches a slot whose producer has claimed it but not finished writing
+//! waits for that producer (spinning, then yielding) instead of reporting
+//! empty, and a push waits in the same way for a pop that is moving a value
+//! out. This is crossbeam's `ArrayQueue` behaviour.
+//!
+//! Progress guarantee: lock-free among threads that are not suspended in
+//! the middle of an operation: `push` and `pop` retry only after losing a
+//! CAS to a thread that made progress. A thread suspended between claiming
+//! a slot and publishing it holds up the operations that reach that slot
+//! until it resumes (so, strictly, the queue is blocking).
 
 use crate::error::{CapacityError, Full};
 use crate::ring::Ring;
@@ -43,7 +50,8 @@ impl<T> Queue<T> {
     ///
     /// # Panics
     ///
-    /// If `capacity` is 0 or over `usize::MAX / 4` (see [`Queue::try_new`]).
+    /// If `capacity` is 0 or too large (see [`Queue::try_new`]), or if the
+    /// allocation fails.
     ///
     /// ```
     /// let q = nanopath_queue::mpmc::Queue::<u8>::new(3);
@@ -60,12 +68,19 @@ impl<T> Queue<T> {
     ///
     /// # Errors
     ///
-    /// [`CapacityError`] if `capacity` is 0 or over `usize::MAX / 4`.
+    /// [`CapacityError`] if `capacity` is 0, over `usize::MAX / 4`, or so
+    /// large that the slots (a `T` and a `usize` stamp each) would not fit
+    /// in `isize::MAX` bytes; the error's `maximum` is the largest capacity
+    /// accepted for this `T`. Allocation failure for an accepted capacity
+    /// aborts, as for `Vec`.
     ///
     /// ```
     /// use nanopath_queue::mpmc::Queue;
     /// assert!(Queue::<u8>::try_new(0).is_err());
     /// assert_eq!(Queue::<u8>::try_new(5).unwrap().capacity(), 5);
+    /// let err = Queue::<u64>::try_new(usize::MAX / 8).unwrap_err();
+    /// assert_eq!(err.requested, usize::MAX / 8);
+    /// assert!(err.maximum < usize::MAX / 8); // slots of 16 bytes would not fit
     /// ```
     pub fn try_new(capacity: usize) -> Result<Self, CapacityError> {
         Ok(Queue {

@@ -29,19 +29,34 @@
 //! `head`/`tail` CASes only arbitrate among threads on the same side; the
 //! slot's stamp carries the data dependency, so they are **Relaxed**.
 //!
-//! Progress: a push or pop never waits for another thread. It retries only
-//! when its CAS lost to another thread that claimed the same position, so
-//! the queue is lock-free. A thread stalled between its claim and its stamp
-//! store holds up only that slot: consumers see it as not yet written and
-//! return `None` (a push that completed after the stalled one stays
-//! invisible until it finishes), and producers a lap later see it as full.
+//! Empty and full (after crossbeam's `ArrayQueue`): a pop that finds the
+//! slot at `head` not yet written reloads `tail`, and reports empty only if
+//! `tail == head`, that is, if no push had even claimed a slot at that
+//! load; otherwise a producer is between its claim and its stamp store, and
+//! the pop backs off and tries again. Symmetrically a push that finds the
+//! slot at `tail` still taken reports full only if `head` is exactly one lap
+//! behind (`capacity` items claimed and not yet claimed by a pop), and
+//! otherwise waits for the pop that is moving the old value out. So "empty"
+//! and "full" are each true at some instant during the call: a pop never
+//! misses a completed push because an earlier slot is still being written.
+//! A batch returns 0 under the same rule, but may stop early at a slot that
+//! is still being handed over.
+//!
+//! Progress: a push or pop that finds its slot ready retries only when its
+//! CAS lost to another thread that claimed the same position. A thread
+//! stalled between its claim and its stamp store, however, holds up the
+//! others: pops that reach its slot wait for it (spinning, then yielding
+//! the time slice), and so do pushes a lap later. The queue is therefore
+//! not lock-free in the strict sense, exactly like crossbeam's
+//! `ArrayQueue`: the price of reporting empty and full only when true.
 
 use crate::error::{CapacityError, Full};
-use crate::sync::{AtomicUsize, Ordering, Shadow};
+use crate::sync::{AtomicUsize, Backoff, Ordering, Shadow, drop_each};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use core::alloc::Layout;
 use core::cell::UnsafeCell;
-use core::mem::MaybeUninit;
+use core::mem::{MaybeUninit, align_of, size_of};
 use core::ptr;
 use nanopath_atomic::CachePadded;
 
@@ -76,7 +91,7 @@ pub(crate) struct Ring<T> {
     tail: CachePadded<AtomicUsize>,
     /// `capacity` slots; slot `i` starts with stamp `i` (free, lap 0).
     slots: Box<[Slot<T>]>,
-    /// Exact capacity, `1..=usize::MAX / 4`.
+    /// Exact capacity, `1..=Ring::<T>::max_capacity()`.
     capacity: usize,
     /// `(capacity + 1).next_power_of_two()`: the distance between a
     /// position and the same slot's position one lap later.
@@ -92,13 +107,29 @@ unsafe impl<T: Send> Send for Ring<T> {}
 unsafe impl<T: Send> Sync for Ring<T> {}
 
 impl<T> Ring<T> {
-    /// A ring of exactly `capacity` slots (at least one).
+    /// The largest capacity a ring of `T` supports: positions need two
+    /// spare bits (`usize::MAX / 4`), and the slots (a stamp and a `T`
+    /// each) must fit in one allocation of at most `isize::MAX` bytes.
+    pub(crate) const fn max_capacity() -> usize {
+        // `Layout::array`'s own limit; a slot is never zero-sized (its
+        // stamp is a `usize`).
+        let fits = (isize::MAX as usize - (align_of::<Slot<T>>() - 1)) / size_of::<Slot<T>>();
+        if fits < usize::MAX / 4 {
+            fits
+        } else {
+            usize::MAX / 4
+        }
+    }
+
+    /// A ring of exactly `capacity` slots (at least one). Allocation
+    /// failure for an accepted capacity aborts, as for `Vec`.
     pub(crate) fn new(capacity: usize) -> Result<Self, CapacityError> {
-        if capacity == 0 || capacity > usize::MAX / 4 {
+        let maximum = Self::max_capacity();
+        if capacity == 0 || capacity > maximum || Layout::array::<Slot<T>>(capacity).is_err() {
             return Err(CapacityError {
                 requested: capacity,
                 minimum: 1,
-                maximum: usize::MAX / 4,
+                maximum,
             });
         }
         let slots = (0..capacity)
@@ -213,6 +244,7 @@ impl<T> Ring<T> {
     /// Pushes `value`, or gives it back when the queue is full.
     #[inline]
     pub(crate) fn try_push(&self, value: T) -> Result<(), Full<T>> {
+        let mut backoff = Backoff::default();
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
             // Acquire: pairs with the consumer's Release in `read`.
@@ -236,8 +268,13 @@ impl<T> Ring<T> {
                     Err(current) => tail = current,
                 }
             } else if turn < 0 {
-                // The slot still holds last lap's value: full.
-                return Err(Full(value));
+                // The slot still holds last lap's value: full, or a pop is
+                // moving that value out right now.
+                if self.full_at(tail) {
+                    return Err(Full(value));
+                }
+                backoff.snooze();
+                tail = self.tail.load(Ordering::Relaxed);
             } else {
                 // Another producer claimed `tail` already.
                 tail = self.tail.load(Ordering::Relaxed);
@@ -245,14 +282,40 @@ impl<T> Ring<T> {
         }
     }
 
+    /// `true` if the ring is full now: called by a push that saw the slot
+    /// at its `tail` still taken, it tells a full ring from a pop that is
+    /// still moving the old value out (see the module docs).
+    #[inline]
+    fn full_at(&self, tail: usize) -> bool {
+        // Relaxed: `head` is only compared here, no data is read through
+        // it, and coherence alone makes the answer true at this load: it
+        // sees every `head` claim that happened-before it (this thread's own
+        // pops included), and `head` is never more than a lap behind
+        // `tail`, so exactly a lap means `capacity` claimed, unpopped items.
+        let head = self.head.load(Ordering::Relaxed);
+        head.wrapping_add(self.one_lap) == tail
+    }
+
+    /// `true` if the ring is empty now: called by a pop that saw the slot
+    /// at its `head` not yet written, it tells an empty ring from a push
+    /// that is still writing (see the module docs).
+    #[inline]
+    fn empty_at(&self, head: usize) -> bool {
+        // Relaxed: as in `full_at`, with the sides swapped; `tail` is never
+        // behind `head`, so equal means nothing is claimed.
+        self.tail.load(Ordering::Relaxed) == head
+    }
+
     /// Pushes the longest prefix of `items` that fits, claiming every slot
     /// with one CAS; removes what it pushed from `items` and returns how
-    /// many.
+    /// many (0 only if the ring was full). It may push fewer than fit when
+    /// a slot on the way is still being emptied by a pop.
     pub(crate) fn push_batch(&self, items: &mut Vec<T>) -> usize {
         let want = items.len().min(self.capacity);
         if want == 0 {
             return 0;
         }
+        let mut backoff = Backoff::default();
         let mut tail = self.tail.load(Ordering::Relaxed);
         let (n, start) = loop {
             let (n, end) = self.run(tail, 0, want);
@@ -260,7 +323,10 @@ impl<T> Ring<T> {
                 // Acquire: as in `try_push`.
                 let stamp = self.slot(tail).stamp.load(Ordering::Acquire);
                 if Self::turn(stamp, tail) < 0 {
-                    return 0;
+                    if self.full_at(tail) {
+                        return 0;
+                    }
+                    backoff.snooze();
                 }
                 tail = self.tail.load(Ordering::Relaxed);
                 continue;
@@ -298,6 +364,7 @@ impl<T> Ring<T> {
     /// Pops the oldest value when several consumers may compete.
     #[inline]
     pub(crate) fn try_pop_shared(&self) -> Option<T> {
+        let mut backoff = Backoff::default();
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
             // Acquire: pairs with the producer's Release in `write`.
@@ -317,9 +384,13 @@ impl<T> Ring<T> {
                     Err(current) => head = current,
                 }
             } else if turn < 0 {
-                // Not written for this lap yet: empty (or its producer is
-                // between claim and publication).
-                return None;
+                // Not written for this lap yet: empty, or its producer is
+                // between claim and publication.
+                if self.empty_at(head) {
+                    return None;
+                }
+                backoff.snooze();
+                head = self.head.load(Ordering::Relaxed);
             } else {
                 head = self.head.load(Ordering::Relaxed);
             }
@@ -327,8 +398,9 @@ impl<T> Ring<T> {
     }
 
     /// Moves up to `max` values into `out` (appended in FIFO order),
-    /// claiming them with one CAS; returns how many. Grows `out` by at most
-    /// `min(max, capacity)` values.
+    /// claiming them with one CAS; returns how many (0 only if the ring was
+    /// empty, or `max == 0`). Grows `out` by at most `min(max, capacity)`
+    /// values.
     pub(crate) fn pop_batch_shared(&self, out: &mut Vec<T>, max: usize) -> usize {
         let want = max.min(self.capacity);
         if want == 0 {
@@ -337,6 +409,7 @@ impl<T> Ring<T> {
         // Reserve before claiming: once positions are claimed nothing may
         // fail before their values are moved out.
         out.reserve(want);
+        let mut backoff = Backoff::default();
         let mut head = self.head.load(Ordering::Relaxed);
         let (n, start) = loop {
             let (n, end) = self.run(head, 1, want);
@@ -344,7 +417,10 @@ impl<T> Ring<T> {
                 // Acquire: as in `try_pop_shared`.
                 let stamp = self.slot(head).stamp.load(Ordering::Acquire);
                 if Self::turn(stamp, head.wrapping_add(1)) < 0 {
-                    return 0;
+                    if self.empty_at(head) {
+                        return 0;
+                    }
+                    backoff.snooze();
                 }
                 head = self.head.load(Ordering::Relaxed);
                 continue;
@@ -394,15 +470,29 @@ impl<T> Ring<T> {
     pub(crate) unsafe fn try_pop_single(&self) -> Option<T> {
         // Relaxed: only this thread writes `head`.
         let head = self.head.load(Ordering::Relaxed);
-        // Acquire: pairs with the producer's Release in `write`.
-        if self.slot(head).stamp.load(Ordering::Acquire) != head.wrapping_add(1) {
-            return None;
-        }
+        self.wait_written(head)?;
         // Relaxed: `head` is read by `len` only; the stamp store in `read`
         // is what hands the slot back to producers.
         self.head.store(self.advance(head, 1), Ordering::Relaxed);
         // SAFETY: `head` is written, and we are the only consumer.
         Some(unsafe { self.read(head) })
+    }
+
+    /// For the only consumer: waits until the slot at its `head` is written
+    /// and returns `Some`, or returns `None` if the ring is empty (no push
+    /// has claimed `head`).
+    #[inline]
+    fn wait_written(&self, head: usize) -> Option<()> {
+        let mut backoff = Backoff::default();
+        // Acquire: pairs with the producer's Release in `write`.
+        while self.slot(head).stamp.load(Ordering::Acquire) != head.wrapping_add(1) {
+            if self.empty_at(head) {
+                return None;
+            }
+            // A producer claimed `head` and is still writing it.
+            backoff.snooze();
+        }
+        Some(())
     }
 
     /// [`pop_batch_shared`](Self::pop_batch_shared) for the only consumer.
@@ -418,6 +508,9 @@ impl<T> Ring<T> {
         out.reserve(want);
         // Relaxed: only this thread writes `head`.
         let head = self.head.load(Ordering::Relaxed);
+        if self.wait_written(head).is_none() {
+            return 0;
+        }
         let (n, end) = self.run(head, 1, want);
         if n > 0 {
             // Relaxed: as in `try_pop_single`.
@@ -473,17 +566,26 @@ impl<T> Ring<T> {
 }
 
 impl<T> Drop for Ring<T> {
+    /// Drops the values still inside. If one's `Drop` panics, the others
+    /// are still dropped (a second panic aborts, as for `Vec`).
     fn drop(&mut self) {
         // Exclusive access: every handle is gone, so every claimed position
-        // was completed and exactly `head..tail` hold values.
+        // was completed and exactly `head..tail` hold values. Relaxed: the
+        // `&mut self` (the last `Arc`'s drop) already synchronised.
         let mut pos = self.head.load(Ordering::Relaxed);
         let tail = self.tail.load(Ordering::Relaxed);
-        while pos != tail {
+        drop_each(|| {
+            if pos == tail {
+                return false;
+            }
             let slot = self.slot(pos);
-            // SAFETY: positions in `head..tail` hold initialised values and
-            // nothing else can reach them.
-            unsafe { ptr::drop_in_place((*slot.value.get()).as_mut_ptr()) };
+            // Step past the value before dropping it, so a panic in its
+            // `Drop` cannot make us drop it again.
             pos = self.advance(pos, 1);
-        }
+            // SAFETY: positions in `head..tail` hold initialised values,
+            // nothing else can reach them, and each is visited once.
+            unsafe { ptr::drop_in_place((*slot.value.get()).as_mut_ptr()) };
+            true
+        });
     }
 }

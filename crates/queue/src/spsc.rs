@@ -28,11 +28,12 @@
 //! retry loop).
 
 use crate::error::{CapacityError, ChunkError, Full};
-use crate::sync::{Arc, AtomicUsize, Ordering, Shadow};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, Shadow, drop_each};
 use alloc::boxed::Box;
+use core::alloc::Layout;
 use core::cell::UnsafeCell;
 use core::fmt;
-use core::mem::MaybeUninit;
+use core::mem::{MaybeUninit, align_of, size_of};
 use core::ptr;
 use nanopath_atomic::CachePadded;
 
@@ -40,7 +41,7 @@ use nanopath_atomic::CachePadded;
 ///
 /// # Panics
 ///
-/// If `capacity > usize::MAX / 2` (see [`try_channel`] for an error
+/// If `capacity` is too large (see [`try_channel`] for an error
 /// instead), or if the allocation fails.
 ///
 /// ```
@@ -61,19 +62,28 @@ pub fn channel<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
 /// # Errors
 ///
 /// [`CapacityError`] if `capacity > usize::MAX / 2` (positions run over
-/// `0..2 * capacity`). Allocation failure still aborts, as for `Vec`.
+/// `0..2 * capacity`), or if `capacity` items of `T` would not fit in
+/// `isize::MAX` bytes; the error's `maximum` is the largest capacity
+/// accepted for this `T` (`usize::MAX / 2` for zero-sized items, which
+/// need no memory). Allocation failure for an accepted capacity still
+/// aborts, as for `Vec`.
 ///
 /// ```
 /// let (tx, _rx) = nanopath_queue::spsc::try_channel::<u8>(16).unwrap();
 /// assert_eq!(tx.capacity(), 16);
 /// assert!(nanopath_queue::spsc::try_channel::<u8>(usize::MAX).is_err());
+/// let err = nanopath_queue::spsc::try_channel::<u64>(usize::MAX / 2).unwrap_err();
+/// assert_eq!(err.maximum, isize::MAX as usize / 8);
+/// let (tx, _rx) = nanopath_queue::spsc::try_channel::<()>(usize::MAX / 2).unwrap();
+/// assert_eq!(tx.free_slots(), usize::MAX / 2);
 /// ```
 pub fn try_channel<T>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), CapacityError> {
-    if capacity > usize::MAX / 2 {
+    let maximum = max_capacity::<T>();
+    if capacity > maximum || Layout::array::<T>(capacity).is_err() {
         return Err(CapacityError {
             requested: capacity,
             minimum: 0,
-            maximum: usize::MAX / 2,
+            maximum,
         });
     }
     // One allocation, not initialised slot by slot: O(1) for any capacity
@@ -89,6 +99,7 @@ pub fn try_channel<T>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), Cap
         #[cfg(nanopath_loom)]
         shadows: (0..capacity).map(|_| Shadow::default()).collect(),
         capacity,
+        closed: AtomicBool::new(false),
     });
     let producer = Producer {
         _align: [],
@@ -103,6 +114,21 @@ pub fn try_channel<T>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), Cap
         cached_tail: 0,
     };
     Ok((producer, consumer))
+}
+
+/// The largest capacity for items of `T`: positions need a spare bit
+/// (`usize::MAX / 2`), and the buffer must fit in `isize::MAX` bytes.
+const fn max_capacity<T>() -> usize {
+    if size_of::<T>() == 0 {
+        return usize::MAX / 2;
+    }
+    // `Layout::array`'s own limit.
+    let fits = (isize::MAX as usize - (align_of::<T>() - 1)) / size_of::<T>();
+    if fits < usize::MAX / 2 {
+        fits
+    } else {
+        usize::MAX / 2
+    }
 }
 
 /// State shared by the two handles; freed with the last one.
@@ -121,6 +147,11 @@ struct Shared<T> {
     shadows: Box<[Shadow]>,
     /// Exact capacity, at most `usize::MAX / 2`.
     capacity: usize,
+    /// Set with Release by the first handle to be dropped (after its last
+    /// index store), read with Acquire by the other's `is_abandoned`: seeing
+    /// it set, the survivor also sees every index store the dropped handle
+    /// made, so a consumer that drains after it misses nothing.
+    closed: AtomicBool,
 }
 
 impl<T> Shared<T> {
@@ -209,17 +240,42 @@ impl<T> Shared<T> {
 }
 
 impl<T> Drop for Shared<T> {
+    /// Drops the items still inside. If one's `Drop` panics, the others are
+    /// still dropped (a second panic aborts, as for `Vec`).
     fn drop(&mut self) {
         // Last owner: both handles are gone, and `Arc`'s drop ordered their
-        // final index stores before this point.
+        // final index stores before this point, so Relaxed loads suffice.
         let mut pos = self.head.load(Ordering::Relaxed);
         let tail = self.tail.load(Ordering::Relaxed);
-        while pos != tail {
-            // SAFETY: positions in `head..tail` hold initialised values
-            // (struct invariant) and nobody else can reach them any more.
-            unsafe { ptr::drop_in_place(self.slot(pos)) };
+        drop_each(|| {
+            if pos == tail {
+                return false;
+            }
+            let slot = self.slot(pos);
+            // Step past the item first: a panic in its `Drop` must not make
+            // us drop it again.
             pos = self.advance(pos, 1);
-        }
+            // SAFETY: positions in `head..tail` hold initialised values
+            // (struct invariant), nobody else can reach them any more, and
+            // each is visited once.
+            unsafe { ptr::drop_in_place(slot) };
+            true
+        });
+    }
+}
+
+impl<T> Drop for Producer<T> {
+    fn drop(&mut self) {
+        // Release: our `tail` stores happen-before the consumer's Acquire
+        // load of the flag in `Consumer::is_abandoned`.
+        self.shared.closed.store(true, Ordering::Release);
+    }
+}
+
+impl<T> Drop for Consumer<T> {
+    fn drop(&mut self) {
+        // Release: pairs with the Acquire in `Producer::is_abandoned`.
+        self.shared.closed.store(true, Ordering::Release);
     }
 }
 
@@ -409,7 +465,9 @@ impl<T> Producer<T> {
     /// assert!(tx.is_abandoned());
     /// ```
     pub fn is_abandoned(&self) -> bool {
-        Arc::strong_count(&self.shared) < 2
+        // Acquire: pairs with the consumer's Release on drop. We are alive,
+        // so a set flag means the consumer is the one gone.
+        self.shared.closed.load(Ordering::Acquire)
     }
 }
 
@@ -618,7 +676,8 @@ impl<T> Consumer<T> {
     }
 
     /// `true` once the [`Producer`] has been dropped: after draining what is
-    /// left, nothing more will arrive.
+    /// left, nothing more will arrive. Every push happens-before a call
+    /// that returns `true`, so a drain after it sees every item.
     ///
     /// ```
     /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(1);
@@ -628,7 +687,10 @@ impl<T> Consumer<T> {
     /// assert_eq!(rx.pop(), Some(1)); // nothing already sent is lost
     /// ```
     pub fn is_abandoned(&self) -> bool {
-        Arc::strong_count(&self.shared) < 2
+        // Acquire: pairs with the producer's Release on drop, which came
+        // after its last `tail` store: the `tail` loads of a drain after
+        // this see every push.
+        self.shared.closed.load(Ordering::Acquire)
     }
 }
 
@@ -722,7 +784,8 @@ impl<T> WriteChunkUninit<'_, T> {
 
     /// Moves items from `iter` into the reserved slots until either runs out,
     /// then publishes them; returns how many. Safe: only written slots are
-    /// committed.
+    /// committed. If the iterator panics, the items it yielded before are
+    /// still published (as `Vec::extend` keeps them) and the panic goes on.
     ///
     /// ```
     /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(4);
@@ -730,23 +793,44 @@ impl<T> WriteChunkUninit<'_, T> {
     /// assert_eq!(n, 2);
     /// assert_eq!(rx.len(), 2);
     /// ```
-    pub fn fill_from_iter<I: IntoIterator<Item = T>>(mut self, iter: I) -> usize {
-        let mut written = 0;
-        let mut iter = iter.into_iter();
-        let (first, second) = self.as_mut_slices();
-        for slot in first.iter_mut().chain(second.iter_mut()) {
-            match iter.next() {
-                Some(value) => {
-                    slot.write(value);
-                    written += 1;
-                }
-                None => break,
+    pub fn fill_from_iter<I: IntoIterator<Item = T>>(self, iter: I) -> usize {
+        /// Publishes the slots written so far, on return and on unwinding.
+        struct Publish<'a, T> {
+            producer: &'a mut Producer<T>,
+            /// Slots written, in slice order, from `producer.tail`.
+            written: usize,
+        }
+        impl<T> Drop for Publish<'_, T> {
+            fn drop(&mut self) {
+                let n = self.written;
+                self.producer.shared.track_writes(self.producer.tail, n);
+                self.producer.publish(n);
             }
         }
-        // SAFETY: exactly the first `written` slots, in slice order, were
-        // initialised by the loop above.
-        unsafe { self.commit(written) };
-        written
+        let mut iter = iter.into_iter();
+        let len = self.len;
+        let shared = &*self.producer.shared;
+        let (start, first, _) = shared.runs(self.producer.tail, len);
+        let base = shared.slots.as_ptr().cast::<T>().cast_mut();
+        let mut guard = Publish {
+            producer: self.producer,
+            written: 0,
+        };
+        while guard.written < len {
+            let Some(value) = iter.next() else {
+                break;
+            };
+            let i = guard.written;
+            let index = if i < first { start + i } else { i - first };
+            // SAFETY: the `len` slots from `tail` are free and reserved for
+            // us (see `as_mut_slices`); slot `i` in slice order is `index`,
+            // inside the buffer, and is written once. The slots are
+            // `UnsafeCell`s, so writing through the buffer's pointer is
+            // allowed.
+            unsafe { base.add(index).write(value) };
+            guard.written += 1;
+        }
+        guard.written
     }
 }
 
@@ -807,6 +891,8 @@ impl<T> ReadChunk<'_, T> {
 
     /// Consumes (drops) the oldest `n` items of the chunk (capped at
     /// [`len`](Self::len)) and hands their slots back with one publication.
+    /// If an item's `Drop` panics, the other items are still dropped and
+    /// all `n` slots are handed back before the panic goes on.
     ///
     /// ```
     /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(3);
@@ -815,17 +901,41 @@ impl<T> ReadChunk<'_, T> {
     /// assert_eq!(rx.pop(), Some(3));
     /// ```
     pub fn commit(self, n: usize) {
-        let n = n.min(self.len);
-        let shared = &*self.consumer.shared;
-        for i in 0..n {
-            let pos = shared.advance(self.consumer.head, i);
-            shared.shadow(pos).write();
-            // SAFETY: the item at `pos` is initialised and ours (see
-            // `as_slices`); it is dropped exactly once, here, and its slot is
-            // released right after.
-            unsafe { ptr::drop_in_place(shared.slot(pos)) };
+        /// Hands the slots back, on return and on unwinding alike.
+        struct Release<'a, T> {
+            consumer: &'a mut Consumer<T>,
+            /// Items from `consumer.head` that are dropped (or being dropped).
+            n: usize,
         }
-        self.consumer.release(n);
+        impl<T> Drop for Release<'_, T> {
+            fn drop(&mut self) {
+                self.consumer.release(self.n);
+            }
+        }
+        let n = n.min(self.len);
+        let head = self.consumer.head;
+        let guard = Release {
+            consumer: self.consumer,
+            n,
+        };
+        let shared = &*guard.consumer.shared;
+        shared.track_writes(head, n);
+        let mut i = 0;
+        // If an item's `Drop` panics, `drop_each` still drops the rest and
+        // `guard` then releases all `n` slots: each item is dropped exactly
+        // once and none is left behind to be popped again.
+        drop_each(|| {
+            if i == n {
+                return false;
+            }
+            let pos = shared.advance(head, i);
+            i += 1;
+            // SAFETY: the item at `pos` is initialised and ours (see
+            // `as_slices`); each of the `n` is visited once, and its slot
+            // is released (by `guard`) only after this drop.
+            unsafe { ptr::drop_in_place(shared.slot(pos)) };
+            true
+        });
     }
 
     /// Consumes every item of the chunk.

@@ -8,6 +8,11 @@
 //! slot is written or read, so loom still reports a producer and a consumer
 //! that could access the same slot concurrently. Outside loom there are no
 //! shadows: one zero-sized no-op stands for all of them.
+//!
+//! Two small helpers every queue shares live here too: [`drop_each`], which
+//! keeps dropping the remaining items when one item's `Drop` panics, and
+//! [`Backoff`], the wait for a slot another thread has claimed but not yet
+//! finished with.
 
 #[cfg(not(nanopath_loom))]
 pub(crate) use alloc::sync::Arc;
@@ -93,4 +98,61 @@ pub(crate) fn yield_now() {
     std::thread::yield_now();
     #[cfg(nanopath_loom)]
     loom::thread::yield_now();
+}
+
+/// Calls `drop_next` until it returns `false`. Each call must first step
+/// past one item and then drop it, so that a panicking `Drop` leaves the
+/// position past the item it was dropping. If a call panics, the remaining
+/// items are still dropped while the panic unwinds (a second panic then
+/// aborts the process, as for `Vec`), so no item is leaked or dropped twice.
+pub(crate) fn drop_each(drop_next: impl FnMut() -> bool) {
+    /// Finishes the loop during unwinding.
+    struct Rest<F: FnMut() -> bool>(F);
+    impl<F: FnMut() -> bool> Drop for Rest<F> {
+        fn drop(&mut self) {
+            while (self.0)() {}
+        }
+    }
+    let mut rest = Rest(drop_next);
+    while (rest.0)() {}
+    // On the normal path `rest` is dropped here and its loop ends at once.
+}
+
+/// Waiting for another thread to finish with a slot it has claimed:
+/// spins with exponentially more `PAUSE`s, then (with `std`) yields the
+/// time slice, so a preempted thread gets the CPU back. Under loom every
+/// step is a single scheduling point.
+#[derive(Debug, Default)]
+pub(crate) struct Backoff {
+    /// Steps taken so far, capped at `SPIN_LIMIT + 1`.
+    step: u32,
+}
+
+impl Backoff {
+    /// Steps that spin (`2^step` hints each) before yielding starts.
+    const SPIN_LIMIT: u32 = 6;
+
+    /// Waits a little longer than last time.
+    #[inline]
+    pub(crate) fn snooze(&mut self) {
+        #[cfg(nanopath_loom)]
+        {
+            let _ = self.step;
+            spin_loop();
+        }
+        #[cfg(not(nanopath_loom))]
+        {
+            if self.step <= Self::SPIN_LIMIT {
+                for _ in 0..1u32 << self.step {
+                    spin_loop();
+                }
+                self.step += 1;
+            } else {
+                #[cfg(feature = "std")]
+                yield_now();
+                #[cfg(not(feature = "std"))]
+                spin_loop();
+            }
+        }
+    }
 }

@@ -60,7 +60,7 @@
 
 #[cfg(nanopath_loom)]
 use crate::sync::Shadow;
-use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, fetch_byte_add};
+use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, drop_each, fetch_byte_add};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::cell::{Cell, UnsafeCell};
@@ -217,8 +217,13 @@ struct Shared<T> {
     /// Touched only by the consumer (through `&mut UnboundedConsumer`) and by
     /// the final drop.
     cursor: CachePadded<UnsafeCell<Cursor<T>>>,
-    /// Live producer handles, at most `MAX_PRODUCERS`.
+    /// Live producer handles, at most `MAX_PRODUCERS`. Decremented with
+    /// Release by each producer's drop and read with Acquire by
+    /// `UnboundedConsumer::is_abandoned`.
     producers: AtomicUsize,
+    /// Set with Release when the consumer is dropped; read with Acquire by
+    /// `UnboundedProducer::is_abandoned`.
+    consumer_gone: AtomicBool,
     /// Reset segments kept for reuse, so a queue in steady state (and one
     /// whose consumer lags by a few segments) allocates nothing.
     spares: Spares<T>,
@@ -238,34 +243,53 @@ unsafe impl<T: Send> Send for Shared<T> {}
 unsafe impl<T: Send> Sync for Shared<T> {}
 
 impl<T> Drop for Shared<T> {
+    /// Drops the items still inside and frees every segment. If an item's
+    /// `Drop` panics, the other items are still dropped and the segments
+    /// still freed (a second panic aborts, as for `Vec`).
     fn drop(&mut self) {
-        // Every handle is gone, so every push finished: each segment before
-        // the cursor was freed by its last user, and the rest are ours.
-        let cursor = self.cursor.get_mut();
-        let mut segment = cursor.segment;
-        let mut first = cursor.slot;
-        while !segment.is_null() {
-            // SAFETY: segments from the cursor on are still allocated (the
-            // consumer has not released them) and nobody else can reach them.
-            let seg = unsafe { Box::from_raw(segment) };
-            for slot in seg.slots.iter().skip(first) {
-                if slot.ready.load(Ordering::Relaxed) {
-                    // SAFETY: `ready` means the value is initialised, and
-                    // the consumer never read it (it is at or after the
-                    // cursor).
-                    unsafe { (*slot.value.get()).assume_init_drop() };
-                }
-            }
-            segment = seg.next.load(Ordering::Relaxed);
-            first = 0;
-        }
+        // Spares first: they hold no value, so nothing here can panic.
         for spare in &self.spares.0 {
+            // Relaxed: `&mut self`, the last `Arc`'s drop, synchronised.
             let spare = spare.load(Ordering::Relaxed);
             if !spare.is_null() {
                 // SAFETY: spares are owned by the queue and hold no value.
                 drop(unsafe { Box::from_raw(spare) });
             }
         }
+        // Every handle is gone, so every push finished: each segment before
+        // the cursor was freed by its last user, and the rest are ours.
+        let cursor = self.cursor.get_mut();
+        let mut segment = cursor.segment;
+        let mut slot = cursor.slot;
+        drop_each(|| {
+            while !segment.is_null() {
+                if slot == SEGMENT_SLOTS {
+                    // Every value of this segment is dropped: free it.
+                    // SAFETY: segments from the cursor on are still
+                    // allocated (the consumer has not released them),
+                    // nobody else can reach them, and each is freed once.
+                    let seg = unsafe { Box::from_raw(segment) };
+                    // Relaxed: exclusive access, as above.
+                    segment = seg.next.load(Ordering::Relaxed);
+                    slot = 0;
+                    continue;
+                }
+                // SAFETY: `segment` is still allocated (see above).
+                let cell = &unsafe { &*segment }.slots[slot];
+                // Step past the slot before dropping its value, so a panic
+                // in that `Drop` cannot make us drop it again.
+                slot += 1;
+                // Relaxed: exclusive access, as above.
+                if cell.ready.load(Ordering::Relaxed) {
+                    // SAFETY: `ready` means the value is initialised, and
+                    // the consumer never read it (it is at or after the
+                    // cursor); each slot is visited once.
+                    unsafe { (*cell.value.get()).assume_init_drop() };
+                    return true;
+                }
+            }
+            false
+        });
     }
 }
 
@@ -317,6 +341,7 @@ pub fn unbounded<T>() -> (UnboundedProducer<T>, UnboundedConsumer<T>) {
             slot: 0,
         })),
         producers: AtomicUsize::new(1),
+        consumer_gone: AtomicBool::new(false),
         spares: Spares(core::array::from_fn(|_| AtomicPtr::new(ptr::null_mut()))),
     });
     (
@@ -434,6 +459,24 @@ impl<T> UnboundedProducer<T> {
         }
     }
 
+    /// `true` once the [`UnboundedConsumer`] has been dropped: nothing
+    /// pushed from now on will be read, and the items already inside are
+    /// only freed when the last producer goes. A producer that keeps
+    /// pushing should check this and stop, or the queue grows without
+    /// bound.
+    ///
+    /// ```
+    /// let (tx, rx) = nanopath_queue::mpsc::unbounded::<u8>();
+    /// assert!(!tx.is_abandoned());
+    /// drop(rx);
+    /// assert!(tx.is_abandoned());
+    /// ```
+    pub fn is_abandoned(&self) -> bool {
+        // Acquire: pairs with the consumer's Release on drop, so what the
+        // consumer did before it went happens-before a `true` here.
+        self.shared.consumer_gone.load(Ordering::Acquire)
+    }
+
     /// Another handle, or [`TooManyProducers`] at the limit.
     ///
     /// # Errors
@@ -481,6 +524,13 @@ impl<T> Clone for UnboundedProducer<T> {
             Ok(handle) => handle,
             Err(e) => panic!("{e}"),
         }
+    }
+}
+
+impl<T> Drop for UnboundedConsumer<T> {
+    fn drop(&mut self) {
+        // Release: pairs with the Acquire in `UnboundedProducer::is_abandoned`.
+        self.shared.consumer_gone.store(true, Ordering::Release);
     }
 }
 

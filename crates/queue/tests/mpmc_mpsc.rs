@@ -229,7 +229,9 @@ fn capacities_are_exact_and_validated() {
         assert_eq!(q.len(), capacity);
     }
     let err = mpmc::Queue::<u8>::try_new(0).unwrap_err();
-    assert_eq!((err.minimum, err.maximum), (1, usize::MAX / 4));
+    // A slot of `u8` is a `usize` stamp and the byte, padded: two words.
+    let slot = 2 * std::mem::size_of::<usize>();
+    assert_eq!((err.minimum, err.maximum), (1, isize::MAX as usize / slot));
     assert!(mpmc::Queue::<u8>::try_new(usize::MAX).is_err());
     assert!(mpsc::try_bounded::<u8>(0).is_err());
 }
