@@ -39,6 +39,10 @@ use core::ops::{Deref, DerefMut};
 /// assert_eq!(*TOTAL.lock(), 4000);
 /// ```
 ///
+/// Unlike `Mutex`, it does not poison: a thread that panics while holding
+/// the guard releases the lock as the guard is dropped during unwinding,
+/// and the next holder sees whatever the panicking one had written.
+///
 /// Like `Mutex`, it is `Sync` only for `T: Send`; an `Rc` cannot be shared
 /// through it:
 ///

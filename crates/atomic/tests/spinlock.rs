@@ -20,6 +20,27 @@ fn auto_traits_follow_mutex() {
     // `SpinLock`.
 }
 
+/// A holder that panics releases the lock (no poisoning) and keeps what it
+/// wrote; a value whose `Drop` panics is dropped once by the lock's drop.
+#[test]
+fn panicking_holder_releases_the_lock() {
+    let lock = SpinLock::new(vec![1]);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut guard = lock.lock();
+        guard.push(2);
+        panic!("holder failed");
+    }));
+    assert!(result.is_err());
+    assert!(!lock.is_locked());
+    assert_eq!(*lock.try_lock().expect("released on unwind"), [1, 2]);
+
+    let faults = nanopath_testkit::Faults::new();
+    let lock = SpinLock::new(faults.item(0));
+    faults.panic_on_drop(1);
+    assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(lock))).is_err());
+    faults.assert_all_dropped_once(1);
+}
+
 #[test]
 fn try_lock_fails_while_held_and_succeeds_after() {
     let lock = SpinLock::new(1);

@@ -26,11 +26,39 @@ use crate::header::{FrameHeader, HEADER_LEN, MAGIC, VERSION};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Config {
     /// The largest payload accepted, in bytes (checked before anything is
-    /// reserved for it). Default 16 MiB.
+    /// reserved for it). Default 16 MiB. On 32-bit targets the enforced
+    /// maximum is at most `isize::MAX - 26` (see
+    /// [`effective_max_frame_len`](Self::effective_max_frame_len)).
     pub max_frame_len: u32,
     /// Verify each payload's CRC32C (the header checksum is always
     /// verified). Default on.
     pub verify_checksums: bool,
+}
+
+impl Config {
+    /// The maximum actually enforced: [`max_frame_len`](Self::max_frame_len),
+    /// lowered on targets where a frame that long would not fit in one
+    /// buffer (on 32-bit targets a header plus payload must stay within
+    /// `isize::MAX` bytes, so lengths above `isize::MAX - 26` are
+    /// [`TooLarge`](FrameError::TooLarge) whatever the configured maximum).
+    /// `TooLarge` errors report this value as `max`.
+    ///
+    /// ```
+    /// use nanopath_frame::Config;
+    ///
+    /// let c = Config { max_frame_len: 1 << 20, ..Config::default() };
+    /// assert_eq!(c.effective_max_frame_len(), 1 << 20);
+    /// let huge = Config { max_frame_len: u32::MAX, ..Config::default() };
+    /// let expected = if cfg!(target_pointer_width = "64") { u32::MAX } else { i32::MAX as u32 - 26 };
+    /// assert_eq!(huge.effective_max_frame_len(), expected);
+    /// ```
+    pub fn effective_max_frame_len(&self) -> u32 {
+        if self.max_frame_len < ADDRESSABLE_MAX {
+            self.max_frame_len
+        } else {
+            ADDRESSABLE_MAX
+        }
+    }
 }
 
 impl Default for Config {
@@ -67,14 +95,25 @@ fn check_header(header: &FrameHeader, config: &Config) -> Result<usize, FrameErr
         return Err(FrameError::HeaderChecksum);
     }
     let len = header.length.get();
-    if len > config.max_frame_len {
-        return Err(FrameError::TooLarge {
-            len,
-            max: config.max_frame_len,
-        });
+    let max = config.effective_max_frame_len();
+    if len > max {
+        return Err(FrameError::TooLarge { len, max });
     }
+    // Cannot truncate: `len <= max <= isize::MAX - HEADER_LEN`.
     Ok(len as usize)
 }
+
+/// The largest payload whose whole frame (`HEADER_LEN` + payload) fits in
+/// one buffer on this target: `isize::MAX - HEADER_LEN`, capped at the
+/// 32-bit length field. On 64-bit targets this is `u32::MAX`.
+const ADDRESSABLE_MAX: u32 = {
+    let room = isize::MAX as usize - HEADER_LEN;
+    if room > u32::MAX as usize {
+        u32::MAX
+    } else {
+        room as u32
+    }
+};
 
 /// Verifies the payload checksum if the config asks for it.
 fn check_payload(header: &FrameHeader, payload: &[u8], config: &Config) -> Result<(), FrameError> {

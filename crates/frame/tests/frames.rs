@@ -257,6 +257,63 @@ fn oversized_length_is_refused_before_any_reservation() {
     assert_eq!(errors(&wire, small), (want, want));
 }
 
+/// A header alone (valid checksum) announcing `len` payload bytes.
+fn header_announcing(len: u32) -> Vec<u8> {
+    let mut wire = one_frame(b"");
+    wire[6..10].copy_from_slice(&len.to_be_bytes());
+    let crc = nanopath_simd::crc32c(&wire[..22]);
+    wire[22..26].copy_from_slice(&crc.to_be_bytes());
+    wire
+}
+
+/// Lengths near `u32::MAX` with the maximum configured as high as it goes:
+/// no arithmetic overflow (on 32-bit targets `HEADER_LEN + len` would
+/// wrap), and a frame that could not fit in one buffer on this target is
+/// `TooLarge`, refused before any reservation. Run under Miri on i686 by
+/// `cargo xtask verify`.
+#[test]
+fn lengths_near_u32_max_with_the_largest_maximum() {
+    let config = Config {
+        max_frame_len: u32::MAX,
+        ..Config::default()
+    };
+    let max = config.effective_max_frame_len();
+    if cfg!(target_pointer_width = "64") {
+        assert_eq!(max, u32::MAX);
+    } else {
+        assert_eq!(max as usize, isize::MAX as usize - HEADER_LEN);
+    }
+    for len in [
+        u32::MAX,
+        u32::MAX - 1,
+        u32::MAX - 26,
+        max,
+        max.saturating_add(1),
+    ] {
+        let wire = header_announcing(len);
+        let parsed = Frame::parse_with(&wire, &config);
+        if len > max {
+            let want = FrameError::TooLarge { len, max };
+            assert_eq!(parsed, Err(want));
+            let mut buf = BytesMut::from(&wire[..]);
+            let cap = buf.capacity();
+            assert_eq!(Decoder::new(config).decode(&mut buf), Err(want));
+            assert_eq!(buf.capacity(), cap, "nothing reserved");
+            assert_eq!(buf.len(), wire.len(), "nothing consumed");
+        } else {
+            // Acceptable: the whole frame is addressable, so its length is
+            // exact (the decoder would reserve it; not done here).
+            assert_eq!(
+                parsed,
+                Err(FrameError::TooShort {
+                    actual: HEADER_LEN,
+                    expected: HEADER_LEN + len as usize
+                })
+            );
+        }
+    }
+}
+
 #[test]
 fn flipped_payload_bit() {
     let payload = b"the quick brown fox";
