@@ -35,4 +35,6 @@ mod object;
 mod sync;
 
 pub use buffer::{BufferPool, PooledBuf};
-pub use object::{MAX_CAPACITY, ObjectPool, OwnedPooled, PoolStats, Pooled, Timeout};
+pub use object::{
+    CapacityError, MAX_CAPACITY, ObjectPool, OwnedPooled, PoolStats, Pooled, Timeout,
+};

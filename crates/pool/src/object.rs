@@ -8,6 +8,7 @@ use core::fmt;
 use core::mem::MaybeUninit;
 use core::ops::{Deref, DerefMut};
 use core::time::Duration;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use nanopath_atomic::{
     AtomicTaggedIndex, Backoff, CachePadded, ShardedCounter, TaggedIndex, default_shards,
@@ -189,6 +190,26 @@ impl fmt::Display for Timeout {
 
 impl std::error::Error for Timeout {}
 
+/// [`ObjectPool::try_new`] could not set up the pool: the capacity is above
+/// [`MAX_CAPACITY`], or the slot array could not be allocated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CapacityError {
+    /// The capacity asked for.
+    pub requested: usize,
+}
+
+impl fmt::Display for CapacityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot allocate an object pool of {} slots (at most {MAX_CAPACITY}, memory permitting)",
+            self.requested
+        )
+    }
+}
+
+impl std::error::Error for CapacityError {}
+
 type Factory<T> = Box<dyn Fn() -> T + Send + Sync>;
 type ResetHook<T> = Box<dyn Fn(&mut T) + Send + Sync>;
 
@@ -223,6 +244,20 @@ type ResetHook<T> = Box<dyn Fn(&mut T) + Send + Sync>;
 ///   parking) for a release.
 ///
 /// A returned object passes through the reset hook, then becomes idle.
+///
+/// # Panics in user code
+///
+/// The pool never loses a slot to a panic. If the factory panics, the slot
+/// it was to fill is vacant again (a waiter is woken to build there) and
+/// the panic propagates to the caller. If the reset hook panics, the object
+/// is dropped (exactly once), its slot becomes vacant, and the panic
+/// propagates out of the drop of the `Pooled`; should the object's `Drop`
+/// panic as well, that second panic propagates instead. The pool's
+/// capacity is unchanged either way: the next acquire builds a new object
+/// in the vacant slot.
+///
+/// If an idle object's `Drop` panics while the pool is dropped, the pool
+/// still drops every other idle object, then resumes the first panic.
 ///
 /// ```
 /// use nanopath_pool::ObjectPool;
@@ -302,8 +337,45 @@ impl<T: Send> ObjectPool<T> {
     /// A pool of at most `capacity` objects built by `factory` on demand
     /// (capacity is clamped to [`MAX_CAPACITY`]). Allocates the slot array
     /// once; builds nothing until asked.
+    ///
+    /// The slot array is allocated like a `Vec`'s (an allocation failure
+    /// aborts); use [`try_new`](Self::try_new) for a capacity that comes
+    /// from outside.
     pub fn new(capacity: usize, factory: impl Fn() -> T + Send + Sync + 'static) -> Self {
-        Self::build(capacity, Box::new(factory), None)
+        Self::build(capacity.min(MAX_CAPACITY), Box::new(factory), None)
+    }
+
+    /// Like [`new`](Self::new), without clamping and without aborting.
+    ///
+    /// # Errors
+    /// [`CapacityError`] if `capacity` is above [`MAX_CAPACITY`] or the
+    /// slot array cannot be allocated.
+    ///
+    /// ```
+    /// use nanopath_pool::ObjectPool;
+    ///
+    /// assert!(ObjectPool::try_new(usize::MAX, || 0u8).is_err());
+    /// let pool = ObjectPool::try_new(8, || 0u8).expect("8 slots");
+    /// assert_eq!(pool.capacity(), 8);
+    /// ```
+    pub fn try_new(
+        capacity: usize,
+        factory: impl Fn() -> T + Send + Sync + 'static,
+    ) -> Result<Self, CapacityError> {
+        Self::try_build(capacity, Box::new(factory), None)
+    }
+
+    /// Like [`with_reset`](Self::with_reset), without clamping and without
+    /// aborting.
+    ///
+    /// # Errors
+    /// As [`try_new`](Self::try_new).
+    pub fn try_with_reset(
+        capacity: usize,
+        factory: impl Fn() -> T + Send + Sync + 'static,
+        reset: impl Fn(&mut T) + Send + Sync + 'static,
+    ) -> Result<Self, CapacityError> {
+        Self::try_build(capacity, Box::new(factory), Some(Box::new(reset)))
     }
 
     /// Like [`new`](Self::new), with a hook that runs on every object as it
@@ -313,18 +385,47 @@ impl<T: Send> ObjectPool<T> {
         factory: impl Fn() -> T + Send + Sync + 'static,
         reset: impl Fn(&mut T) + Send + Sync + 'static,
     ) -> Self {
-        Self::build(capacity, Box::new(factory), Some(Box::new(reset)))
+        Self::build(
+            capacity.min(MAX_CAPACITY),
+            Box::new(factory),
+            Some(Box::new(reset)),
+        )
     }
 
+    fn try_build(
+        capacity: usize,
+        factory: Factory<T>,
+        reset: Option<ResetHook<T>>,
+    ) -> Result<Self, CapacityError> {
+        let error = CapacityError {
+            requested: capacity,
+        };
+        if capacity > MAX_CAPACITY {
+            return Err(error);
+        }
+        let mut slots = Vec::new();
+        slots.try_reserve_exact(capacity).map_err(|_| error)?;
+        Ok(Self::build_in(slots, capacity, factory, reset))
+    }
+
+    /// `capacity` is at most [`MAX_CAPACITY`].
     fn build(capacity: usize, factory: Factory<T>, reset: Option<ResetHook<T>>) -> Self {
-        let capacity = capacity.min(MAX_CAPACITY);
-        let slots: Vec<Slot<T>> = (0..capacity)
-            .map(|i| Slot {
-                value: Cell::new(MaybeUninit::uninit()),
-                // Every slot starts vacant, linked in index order.
-                next: AtomicU32::new(if i + 1 < capacity { i as u32 + 1 } else { NIL }),
-            })
-            .collect();
+        Self::build_in(Vec::with_capacity(capacity), capacity, factory, reset)
+    }
+
+    /// Builds the pool in `slots` (empty, with room for `capacity` slots;
+    /// `capacity` at most [`MAX_CAPACITY`]).
+    fn build_in(
+        mut slots: Vec<Slot<T>>,
+        capacity: usize,
+        factory: Factory<T>,
+        reset: Option<ResetHook<T>>,
+    ) -> Self {
+        slots.extend((0..capacity).map(|i| Slot {
+            value: Cell::new(MaybeUninit::uninit()),
+            // Every slot starts vacant, linked in index order.
+            next: AtomicU32::new(if i + 1 < capacity { i as u32 + 1 } else { NIL }),
+        }));
         // No caches for an empty pool: a cache only ever holds a slot.
         let shards = if capacity == 0 { 1 } else { default_shards() };
         let caches: Vec<_> = (0..shards)
@@ -356,6 +457,8 @@ impl<T: Send> ObjectPool<T> {
             };
             self.fill(index);
             self.idle.push(&self.slots, index);
+            // A waiter may have parked while the factory ran.
+            self.wake_waiter();
             built += 1;
         }
         built
@@ -384,7 +487,13 @@ impl<T: Send> ObjectPool<T> {
     }
 
     /// Lends an idle object or builds one in a vacant slot; when every slot
-    /// is lent, spins briefly and then parks until a release or `timeout`.
+    /// is lent, spins briefly and then parks until an object comes back or
+    /// a slot becomes vacant (a release, a `detach`, a failed build), or
+    /// `timeout` passes.
+    ///
+    /// `Duration::ZERO` looks once and never waits; a timeout too large to
+    /// add to the current `Instant` (such as `Duration::MAX`) waits with no
+    /// deadline.
     ///
     /// # Errors
     /// [`Timeout`] if no object came back in time.
@@ -430,65 +539,101 @@ impl<T: Send> ObjectPool<T> {
     #[cold]
     #[inline(never)]
     fn build_counted(&self) -> Object<T> {
-        self.count_acquired();
-        if let Some(index) = self.vacant.pop(&self.slots) {
+        let object = if let Some(index) = self.vacant.pop(&self.slots) {
             self.fill(index);
-            return Object::Slot(index);
+            Object::Slot(index)
+        } else {
+            let object = Object::Heap(Box::new((self.factory)()));
+            self.created.incr();
+            object
+        };
+        // Counted once built: a factory that panics lends nothing.
+        self.count_acquired();
+        object
+    }
+
+    /// Claims an idle slot (`Ok`) or a vacant one (`Err`, to be filled);
+    /// no factory call, so it may run under `lock`.
+    fn claim(&self) -> Option<Result<u32, u32>> {
+        match self.take_idle() {
+            Some(index) => Some(Ok(index)),
+            None => self.vacant.pop(&self.slots).map(Err),
         }
-        self.created.incr();
-        Object::Heap(Box::new((self.factory)()))
+    }
+
+    /// The slot of a [`claim`](Self::claim), filled if it was vacant.
+    fn claimed(&self, claim: Result<u32, u32>) -> u32 {
+        match claim {
+            Ok(index) => index,
+            Err(index) => {
+                self.fill(index);
+                index
+            }
+        }
     }
 
     fn wait_for_slot(&self, timeout: Duration) -> Result<u32, Timeout> {
-        let claim = || {
-            self.take_idle().or_else(|| {
-                let index = self.vacant.pop(&self.slots)?;
-                self.fill(index);
-                Some(index)
-            })
-        };
-        if let Some(index) = claim() {
-            return Ok(index);
+        if let Some(claim) = self.claim() {
+            return Ok(self.claimed(claim));
         }
+        if timeout.is_zero() {
+            self.timeouts.incr();
+            return Err(Timeout);
+        }
+        // `None`: too far off to represent, so no deadline at all.
+        let deadline = std::time::Instant::now().checked_add(timeout);
         self.waited.incr();
         let backoff = Backoff::new();
         while !backoff.is_completed() {
             backoff.snooze();
-            if let Some(index) = claim() {
-                return Ok(index);
+            if let Some(claim) = self.claim() {
+                return Ok(self.claimed(claim));
             }
         }
-        let deadline = std::time::Instant::now() + timeout;
         let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            // Register, fence, re-check: a releaser either sees us (and
-            // notifies under the lock we hold until `wait`) or we see its
-            // push. The SeqCst fences pair with the one in `give_back`.
+        let claim = loop {
+            // Register, re-check, park: whoever frees a slot either sees us
+            // (and notifies under the lock we hold until `wait`) or we see
+            // what it freed. See `wake_waiter` for the SeqCst argument.
             self.waiters.fetch_add(1, Ordering::SeqCst);
-            let got = claim();
+            let got = self.claim();
             if got.is_none() {
-                let now = std::time::Instant::now();
-                if now < deadline {
-                    guard = self
-                        .released_cv
-                        .wait_timeout(guard, deadline - now)
-                        .map(|(g, _)| g)
-                        .unwrap_or_else(|e| e.into_inner().0);
+                match deadline {
+                    None => {
+                        guard = self
+                            .released_cv
+                            .wait(guard)
+                            .unwrap_or_else(|e| e.into_inner());
+                    }
+                    Some(deadline) => {
+                        let now = std::time::Instant::now();
+                        if now < deadline {
+                            guard = self
+                                .released_cv
+                                .wait_timeout(guard, deadline - now)
+                                .map(|(g, _)| g)
+                                .unwrap_or_else(|e| e.into_inner().0);
+                        }
+                    }
                 }
             }
             self.waiters.fetch_sub(1, Ordering::Relaxed);
-            if let Some(index) = got {
-                return Ok(index);
+            if let Some(claim) = got {
+                break claim;
             }
-            if std::time::Instant::now() >= deadline {
+            if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
                 // One last look before giving up.
-                if let Some(index) = claim() {
-                    return Ok(index);
+                if let Some(claim) = self.claim() {
+                    break claim;
                 }
                 self.timeouts.incr();
                 return Err(Timeout);
             }
-        }
+        };
+        // The factory runs outside the lock: it may be slow, and if it
+        // panics, `fill` wakes the other waiters, which takes the lock.
+        drop(guard);
+        Ok(self.claimed(claim))
     }
 
     /// The calling thread's shard, and whether it is the shard's owner
@@ -570,9 +715,23 @@ impl<T: Send> ObjectPool<T> {
         }
     }
 
-    /// Builds an object with the factory into vacant slot `index`.
+    /// Builds an object with the factory into vacant slot `index` (owned by
+    /// the caller). If the factory panics, the slot is vacant again and a
+    /// waiter is woken to build there.
     fn fill(&self, index: u32) {
+        /// Puts the slot back on the vacant list unless forgotten.
+        struct Vacate<'a, T: Send> {
+            pool: &'a ObjectPool<T>,
+            index: u32,
+        }
+        impl<T: Send> Drop for Vacate<'_, T> {
+            fn drop(&mut self) {
+                self.pool.vacate(self.index);
+            }
+        }
+        let vacate = Vacate { pool: self, index };
         let value = (self.factory)();
+        core::mem::forget(vacate);
         self.created.incr();
         // SAFETY: we popped `index` off the vacant list, so we own the slot
         // and it is uninitialised.
@@ -585,13 +744,29 @@ impl<T: Send> ObjectPool<T> {
 
     /// Resets the object in slot `index` (owned by the caller) and makes it
     /// idle, waking a waiter if there is one.
+    ///
+    /// If the reset hook panics, the object is dropped, the slot becomes
+    /// vacant (waking a waiter), and the panic is resumed.
     fn give_back_slot(&self, index: u32) {
         if let Some(reset) = &self.reset {
-            // SAFETY: the caller owns the slot and it is initialised.
-            unsafe {
-                self.slots[index as usize]
-                    .value
-                    .with_mut(|p| reset((*p).assume_init_mut()));
+            // SAFETY: the caller owns the slot and it is initialised; the
+            // `&mut` lives only for the call, and nobody else can reach it.
+            let object = unsafe { &mut *self.slot_ptr_mut(index) };
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| reset(object))) {
+                // SAFETY: the caller owns the slot and it is initialised;
+                // after the read it is uninitialised, and `vacate` hands it
+                // on as such.
+                let value = unsafe {
+                    self.slots[index as usize]
+                        .value
+                        .with_mut(|p| (*p).assume_init_read())
+                };
+                self.count_released();
+                self.vacate(index);
+                // Not while unwinding: a panicking `Drop` propagates
+                // instead of aborting the process.
+                drop(value);
+                resume_unwind(panic);
             }
         }
         let (cache, owner) = self.local();
@@ -609,8 +784,14 @@ impl<T: Send> ObjectPool<T> {
         // Every slot was occupied when it was built; if a slot has become
         // vacant since (a `detach`), keep the object there.
         if let Some(index) = self.vacant.pop(&self.slots) {
-            if let Some(reset) = &self.reset {
-                reset(&mut object);
+            if let Some(reset) = &self.reset
+                && let Err(panic) = catch_unwind(AssertUnwindSafe(|| reset(&mut object)))
+            {
+                // The slot stays vacant; the object is dropped (not while
+                // unwinding, so a panicking `Drop` propagates).
+                self.vacate(index);
+                drop(object);
+                resume_unwind(panic);
             }
             // SAFETY: we own the vacant slot; it is uninitialised.
             unsafe {
@@ -624,12 +805,26 @@ impl<T: Send> ObjectPool<T> {
         // Otherwise the pool is full: `object` is dropped here.
     }
 
+    /// Makes slot `index` (owned by the caller, uninitialised) vacant and
+    /// wakes a waiter, which may build in it.
+    fn vacate(&self, index: u32) {
+        self.vacant.push(&self.slots, index);
+        self.wake_waiter();
+    }
+
+    /// Counts one release by the calling thread.
+    fn count_released(&self) {
+        let (cache, owner) = self.local();
+        cache.count_released(owner);
+    }
+
+    /// Wakes the parked waiters, if any, after a slot became idle or vacant.
     fn wake_waiter(&self) {
         // No lost wake-up: the waiter's registration (SeqCst RMW) and its
-        // re-check (SeqCst swap/loads of the caches, SeqCst load of the idle
-        // head), and our release (a SeqCst swap into our cache, then maybe
-        // a SeqCst push CAS) and this SeqCst load, are all in one total
-        // order. If our load misses the registration, the registration
+        // re-check (SeqCst swap/loads of the caches, SeqCst loads of the
+        // idle and vacant heads), and our release (a SeqCst swap into our
+        // cache, or a SeqCst push CAS on the idle or vacant stack) and this
+        // SeqCst load, are all in one total order. If our load misses the registration, the registration
         // comes later in that order, so the waiter's re-check, which looks
         // at every cache and the stack, sees the slot we made idle (or a
         // later state, in which some other thread owns it and will release
@@ -651,7 +846,8 @@ impl<T: Send> ObjectPool<T> {
                 .value
                 .with_mut(|p| (*p).assume_init_read())
         };
-        self.vacant.push(&self.slots, index);
+        // A waiter may build in the vacant slot.
+        self.vacate(index);
         value
     }
 
@@ -664,7 +860,8 @@ impl<T: Send> ObjectPool<T> {
     unsafe fn get<'a>(&'a self, object: &'a Object<T>) -> &'a T {
         match object {
             // SAFETY: the caller owns the slot and it is initialised; the
-            // borrow is tied to `object`.
+            // borrow is tied to `&object`, so the only other accesses while
+            // it lives are more shared ones (`slot_ptr` makes no `&mut`).
             Object::Slot(index) => unsafe { &*self.slot_ptr(*index) },
             Object::Heap(b) => b,
         }
@@ -678,7 +875,7 @@ impl<T: Send> ObjectPool<T> {
     unsafe fn get_mut<'a>(&'a self, object: &'a mut Object<T>) -> &'a mut T {
         match object {
             // SAFETY: as in `get`, exclusive through `&mut object`.
-            Object::Slot(index) => unsafe { &mut *self.slot_ptr(*index) },
+            Object::Slot(index) => unsafe { &mut *self.slot_ptr_mut(*index) },
             Object::Heap(b) => b,
         }
     }
@@ -702,14 +899,24 @@ impl<T: Send> ObjectPool<T> {
         }
     }
 
+    /// A pointer for shared access to slot `index`'s object, made without
+    /// a `&mut` (so two shared derefs of one `Pooled`, or of one `&Pooled`
+    /// on two threads, never conflict).
     #[inline]
-    fn slot_ptr(&self, index: u32) -> *mut T {
-        // SAFETY: only the owner of the slot calls this; see `Pooled`.
-        unsafe {
-            self.slots[index as usize]
-                .value
-                .with_mut(|p| (*p).as_mut_ptr())
-        }
+    fn slot_ptr(&self, index: u32) -> *const T {
+        // SAFETY: only the owner of the slot calls this (see `Pooled`), and
+        // it writes through the pointer only via `T`'s interior mutability.
+        // `MaybeUninit<T>` has `T`'s layout, so the cast is in bounds.
+        unsafe { self.slots[index as usize].value.with(|p| p.cast::<T>()) }
+    }
+
+    /// A pointer for exclusive access to slot `index`'s object.
+    #[inline]
+    fn slot_ptr_mut(&self, index: u32) -> *mut T {
+        // SAFETY: only the owner of the slot calls this, with exclusive
+        // access to the object (`&mut Pooled`, or the slot off every list).
+        // `MaybeUninit<T>` has `T`'s layout, so the cast is in bounds.
+        unsafe { self.slots[index as usize].value.with_mut(|p| p.cast::<T>()) }
     }
 }
 
@@ -717,21 +924,35 @@ impl<T> Drop for ObjectPool<T> {
     fn drop(&mut self) {
         // `&mut self`: nothing is lent (lenders borrow the pool or hold an
         // `Arc` to it). Idle slots (cached or stacked) hold objects; drop
-        // them once each.
+        // them once each. A panicking `Drop` does not stop the others: the
+        // first panic is resumed once every object is dropped.
+        let mut panic = None;
+        let mut drop_slot = |index: u32| {
+            let slot = &self.slots[index as usize];
+            // SAFETY: an idle slot (cached or stacked) is initialised and
+            // owned by the pool; each is visited once, and never again
+            // after this (the pool is going away).
+            let dropped = catch_unwind(AssertUnwindSafe(|| unsafe {
+                slot.value.with_mut(|p| (*p).assume_init_drop())
+            }));
+            if let Err(payload) = dropped {
+                panic.get_or_insert(payload);
+            }
+        };
         for cache in self.caches.iter() {
             let index = cache.slot.load(Ordering::Relaxed);
             if index != NIL {
-                let slot = &self.slots[index as usize];
-                // SAFETY: a cached slot is idle: initialised, owned by the pool.
-                unsafe { slot.value.with_mut(|p| (*p).assume_init_drop()) };
+                drop_slot(index);
             }
         }
         let mut index = self.idle.head.load(Ordering::Relaxed).index();
         while index != NIL {
-            let slot = &self.slots[index as usize];
-            // SAFETY: idle slots are initialised and owned by the pool.
-            unsafe { slot.value.with_mut(|p| (*p).assume_init_drop()) };
-            index = slot.next.load(Ordering::Relaxed);
+            let next = self.slots[index as usize].next.load(Ordering::Relaxed);
+            drop_slot(index);
+            index = next;
+        }
+        if let Some(payload) = panic {
+            resume_unwind(payload);
         }
     }
 }

@@ -32,6 +32,22 @@ impl<T> Cell<T> {
         }
     }
 
+    /// Runs `f` with a pointer to the contents for shared access: no
+    /// `&mut` is created, so several such pointers (and `&` references made
+    /// from them) may be live at once.
+    ///
+    /// # Safety
+    /// Nobody writes the contents while the pointer (or a reference made
+    /// from it) is in use, except through interior mutability of the
+    /// contents themselves.
+    #[inline(always)]
+    pub(crate) unsafe fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        #[cfg(not(nanopath_loom))]
+        return f(self.inner.get());
+        #[cfg(nanopath_loom)]
+        return self.inner.with(f);
+    }
+
     /// Runs `f` with a mutable pointer to the contents.
     ///
     /// # Safety
