@@ -1,29 +1,56 @@
 //! `BufferPool`: fixed-capacity `BytesMut` buffers whose memory is reused
 //! after the `Bytes` frozen from them are dropped.
 
+use alloc::boxed::Box;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::fmt;
 use core::ops::{Deref, DerefMut};
 
 use bytes::{Bytes, BytesMut};
+use nanopath_atomic::{CachePadded, ShardedCounter, default_shards, thread_slot_id};
 
-use crate::object::{ObjectPool, OwnedPooled, PoolStats};
+use crate::object::{CapacityError, MAX_CAPACITY, PoolStats};
+use crate::sync::{AtomicBool, AtomicUsize, Cell, Ordering};
 
 /// A pool of `BytesMut` buffers of one capacity.
 ///
 /// [`acquire`](Self::acquire) lends a writable, empty buffer;
 /// [`PooledBuf::freeze`] splits the written bytes off as a `Bytes` (no copy)
 /// and gives the buffer back. The `Bytes` and every clone or slice of it
-/// share the buffer's memory through its reference count; once the last of
-/// them is dropped, the next `acquire` of that buffer reclaims the whole
-/// allocation in place (`BytesMut::try_reclaim`) instead of allocating.
-/// The memory never goes back to the allocator while the pool keeps the
-/// buffer, so a steady acquire → write → freeze → clone → drop cycle makes
-/// no heap allocation (a test with a counting global allocator proves it).
+/// share the buffer's memory through its reference count; while any of
+/// them lives, the buffer is *in flight*: it is idle in the pool, but its
+/// memory cannot be written. Once the last of them is dropped, an `acquire`
+/// that comes to that buffer reclaims the whole allocation in place
+/// (`BytesMut::try_reclaim`) instead of allocating.
 ///
-/// If a buffer's `Bytes` are still alive when it comes up again, that
-/// buffer gets a fresh allocation (counted in [`fresh_allocations`](Self::fresh_allocations))
-/// and the old memory is freed when its last `Bytes` goes.
+/// # When an acquire allocates
+///
+/// The pool lends its buffers in turn (each thread goes round them from
+/// where it last stopped), skipping those that are lent or in flight, so
+/// the buffer it comes to is the one that went back longest ago: with
+/// responses released in the order they were made, that is the one whose
+/// `Bytes` are gone. Buffers are built on first need, up to `buffers`
+/// (or all at once by [`prefill`](Self::prefill)); each buffer's first
+/// `freeze` also allocates the reference count its `Bytes` share.
+///
+/// * **Fewer than `buffers` lent or in flight** (counting the one being
+///   acquired): once every buffer in use has been built and frozen once,
+///   an acquire never allocates, whatever the order in which the `Bytes`
+///   are dropped. Tests with a counting global allocator check it for
+///   1 to 63 responses in flight in a pool of 64.
+/// * **Every buffer lent or in flight:** if some buffer is idle but in
+///   flight, it gets fresh memory (its old memory is freed with its last
+///   `Bytes`; counted by [`fresh_allocations`](Self::fresh_allocations)),
+///   so every such acquire allocates until responses are dropped. If every
+///   buffer is being written (lent), the acquire returns a temporary
+///   buffer, not kept by the pool (dropped when it comes back; counted in
+///   [`stats`](Self::stats)`().created`). The pool never grows past
+///   `buffers`.
+///
+/// An acquire looks at each buffer at most once (a bounded scan); with
+/// fewer than `buffers` in use and responses released in the order they
+/// were made, the first buffer it looks at is free.
 ///
 /// ```
 /// use nanopath_pool::BufferPool;
@@ -37,86 +64,382 @@ use crate::object::{ObjectPool, OwnedPooled, PoolStats};
 /// drop((frame, header)); // the memory is the pool's again
 /// let again = pool.acquire();
 /// assert!(again.is_empty() && again.capacity() >= 4096);
+/// assert_eq!(pool.stats().created, 1);
 /// ```
 pub struct BufferPool {
-    pool: Arc<ObjectPool<BytesMut>>,
-    buffer_size: usize,
-    fresh: Arc<nanopath_atomic::ShardedCounter>,
+    shared: Arc<Shared>,
 }
+
+/// One buffer's place in the pool.
+///
+/// Invariant: while `lent` is false, `buf` belongs to the pool (`None`:
+/// never built); while it is true, `buf` belongs to the one thread that set
+/// it (a scanner looking at it, or the `PooledBuf` it went to).
+struct Slot {
+    lent: AtomicBool,
+    buf: Cell<Option<BytesMut>>,
+}
+
+/// The state shared by a pool and its lent buffers.
+struct Shared {
+    /// `slots[..built]` may hold buffers; the rest are unused (and `None`).
+    slots: Box<[CachePadded<Slot>]>,
+    /// How many slots are in the rotation: at most `slots.len()`, never
+    /// decreasing.
+    built: CachePadded<AtomicUsize>,
+    /// Per-thread positions in the rotation (where the next acquire starts),
+    /// indexed like the object pool's caches: a thread whose slot id is
+    /// below the count owns its cursor (a plain load and store); others
+    /// share one with `fetch_add`. A power-of-two count.
+    cursors: Box<[CachePadded<AtomicUsize>]>,
+    buffer_size: usize,
+    acquired: ShardedCounter,
+    released: ShardedCounter,
+    created: ShardedCounter,
+    fresh: ShardedCounter,
+}
+
+// SAFETY: a slot's buffer is touched only by the thread that set its `lent`
+// flag (Acquire on set, Release on clear order the hand-overs), and
+// `BytesMut` is `Send`.
+unsafe impl Sync for Shared {}
+// SAFETY: as above; every field is `Send` but the cells, which hold
+// `BytesMut` (`Send`).
+unsafe impl Send for Shared {}
+
+/// Marks a temporary buffer in [`PooledBuf::slot`].
+const TEMPORARY: usize = usize::MAX;
 
 impl fmt::Debug for BufferPool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BufferPool")
-            .field("buffers", &self.pool.capacity())
-            .field("buffer_size", &self.buffer_size)
-            .field("stats", &self.pool.stats())
+            .field("buffers", &self.capacity())
+            .field("buffer_size", &self.shared.buffer_size)
+            .field("stats", &self.stats())
             .finish()
     }
 }
 
 impl BufferPool {
-    /// A pool keeping up to `buffers` buffers of `buffer_size` bytes each.
-    /// Buffers are allocated on first use (or by [`prefill`](Self::prefill)).
+    /// A pool keeping up to `buffers` buffers of `buffer_size` bytes each
+    /// (`buffers` clamped to [`MAX_CAPACITY`]). Buffers are allocated on
+    /// first need (or by [`prefill`](Self::prefill)); the slot array is
+    /// allocated now, like a `Vec`'s (an allocation failure aborts): use
+    /// [`try_new`](Self::try_new) for a count that comes from outside.
     pub fn new(buffers: usize, buffer_size: usize) -> Self {
-        let pool = ObjectPool::with_reset(
-            buffers,
-            move || BytesMut::with_capacity(buffer_size),
-            BytesMut::clear,
-        );
+        Self::build(Vec::new(), buffers.min(MAX_CAPACITY), buffer_size)
+    }
+
+    /// Like [`new`](Self::new), without clamping and without aborting.
+    ///
+    /// # Errors
+    /// [`CapacityError`] if `buffers` is above [`MAX_CAPACITY`] or the slot
+    /// array cannot be allocated.
+    ///
+    /// ```
+    /// use nanopath_pool::BufferPool;
+    ///
+    /// assert!(BufferPool::try_new(usize::MAX, 4096).is_err());
+    /// assert!(BufferPool::try_new(64, 4096).is_ok());
+    /// ```
+    pub fn try_new(buffers: usize, buffer_size: usize) -> Result<Self, CapacityError> {
+        let error = CapacityError { requested: buffers };
+        if buffers > MAX_CAPACITY {
+            return Err(error);
+        }
+        let mut slots = Vec::new();
+        slots.try_reserve_exact(buffers).map_err(|_| error)?;
+        Ok(Self::build(slots, buffers, buffer_size))
+    }
+
+    /// `buffers` is at most [`MAX_CAPACITY`]; `slots` is empty.
+    fn build(mut slots: Vec<CachePadded<Slot>>, buffers: usize, buffer_size: usize) -> Self {
+        slots.extend((0..buffers).map(|_| {
+            CachePadded::new(Slot {
+                lent: AtomicBool::new(false),
+                buf: Cell::new(None),
+            })
+        }));
+        let shards = if buffers == 0 { 1 } else { default_shards() };
+        // Spread the threads' starting points over the pool, so threads
+        // going round it at the same pace do not meet.
+        let cursors: Vec<_> = (0..shards)
+            .map(|j| CachePadded::new(AtomicUsize::new(spread(j, shards, buffers))))
+            .collect();
         Self {
-            pool: Arc::new(pool),
-            buffer_size,
-            fresh: Arc::new(nanopath_atomic::ShardedCounter::new()),
+            shared: Arc::new(Shared {
+                slots: slots.into_boxed_slice(),
+                built: CachePadded::new(AtomicUsize::new(0)),
+                cursors: cursors.into_boxed_slice(),
+                buffer_size,
+                acquired: ShardedCounter::new(),
+                released: ShardedCounter::new(),
+                created: ShardedCounter::new(),
+                fresh: ShardedCounter::new(),
+            }),
         }
     }
 
-    /// Allocates up to `count` buffers now; returns how many were built.
+    /// Allocates up to `count` more buffers now; returns how many were
+    /// built.
     pub fn prefill(&self, count: usize) -> usize {
-        self.pool.prefill(count)
+        let shared = &*self.shared;
+        let mut made = 0;
+        while made < count {
+            let Some(index) = shared.grow() else {
+                break;
+            };
+            if let Some(mut buf) = shared.lock(index) {
+                if buf.is_none() {
+                    buf = Some(BytesMut::with_capacity(shared.buffer_size));
+                    shared.created.incr();
+                    made += 1;
+                }
+                shared.unlock(index, buf);
+            }
+        }
+        made
+    }
+
+    /// How many buffers the pool keeps at most.
+    pub fn capacity(&self) -> usize {
+        self.shared.slots.len()
     }
 
     /// The capacity every lent buffer has at least.
     pub fn buffer_size(&self) -> usize {
-        self.buffer_size
+        self.shared.buffer_size
     }
 
-    /// The underlying object pool's counters.
+    /// The pool's counters: `acquired` and `released` count lent and
+    /// returned buffers, `created` the buffers built (kept or temporary);
+    /// `waited` and `timeouts` are always 0 (an acquire never waits).
     pub fn stats(&self) -> PoolStats {
-        self.pool.stats()
+        let s = &*self.shared;
+        PoolStats {
+            acquired: s.acquired.sum(),
+            released: s.released.sum(),
+            created: s.created.sum(),
+            waited: 0,
+            timeouts: 0,
+        }
     }
 
-    /// Buffers that had to be reallocated because `Bytes` frozen from them
-    /// were still alive when they were lent again.
+    /// Buffers that got fresh memory because every idle buffer was still
+    /// in flight (its `Bytes` alive) when they were lent.
     pub fn fresh_allocations(&self) -> u64 {
-        self.fresh.sum()
+        self.shared.fresh.sum()
     }
 
     /// Lends an empty buffer with at least [`buffer_size`](Self::buffer_size)
-    /// bytes of capacity (built if no buffer is idle; see
-    /// [`ObjectPool::acquire`]).
+    /// bytes of capacity: the next idle buffer whose memory is free, else a
+    /// new one while the pool is below capacity, else fresh memory (see
+    /// the type's documentation).
     pub fn acquire(&self) -> PooledBuf {
-        let mut buf = self.pool.acquire_owned();
-        // Empty after the reset hook; reclaim the whole allocation if every
-        // `Bytes` split from it is gone (no allocation either way).
-        if !buf.try_reclaim(self.buffer_size) {
-            // Still shared: leave that memory to its `Bytes`.
-            *buf = BytesMut::with_capacity(self.buffer_size);
-            self.fresh.incr();
+        let shared = &*self.shared;
+        let (slot, buf) = shared.take();
+        shared.acquired.incr();
+        PooledBuf {
+            shared: Arc::clone(&self.shared),
+            slot,
+            buf,
         }
-        PooledBuf { buf }
+    }
+}
+
+/// Shard `j`'s starting point among `buffers` slots: `j * buffers / shards`.
+fn spread(j: usize, shards: usize, buffers: usize) -> usize {
+    // In u64: `j * buffers` may not fit a 32-bit usize; the quotient does.
+    (j as u64 * buffers as u64 / shards as u64) as usize
+}
+
+impl Shared {
+    /// Takes slot `index` if it is not lent, returning its buffer.
+    #[inline]
+    fn lock(&self, index: usize) -> Option<Option<BytesMut>> {
+        let slot = &self.slots[index];
+        // A look first: a scan past lent slots writes no shared line.
+        // Acquire on success pairs with the Release in `unlock`: the last
+        // owner's writes to the cell are visible before we read it.
+        if slot.lent.load(Ordering::Relaxed)
+            || slot
+                .lent
+                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+        {
+            return None;
+        }
+        // SAFETY: we set `lent`, so the cell is ours (see `Slot`).
+        Some(unsafe { slot.buf.with_mut(|p| (*p).take()) })
+    }
+
+    /// Puts `buf` back in slot `index` (locked by us) and unlocks it.
+    #[inline]
+    fn unlock(&self, index: usize, buf: Option<BytesMut>) {
+        let slot = &self.slots[index];
+        // SAFETY: we hold `lent`, so the cell is ours; it holds `None`
+        // since `lock` took its contents, so nothing is dropped here.
+        unsafe { slot.buf.with_mut(|p| *p = buf) };
+        // Release publishes the cell's new contents to the next `lock`.
+        slot.lent.store(false, Ordering::Release);
+    }
+
+    /// Adds one slot to the rotation, if the pool is below capacity;
+    /// returns its index.
+    fn grow(&self) -> Option<usize> {
+        // Relaxed: `built` only says which slots to look at; the slots'
+        // contents are handed over through their `lent` flags.
+        let mut built = self.built.load(Ordering::Relaxed);
+        loop {
+            if built >= self.slots.len() {
+                return None;
+            }
+            match self.built.compare_exchange_weak(
+                built,
+                built + 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Some(built),
+                Err(actual) => built = actual,
+            }
+        }
+    }
+
+    /// The calling thread's cursor, and whether the thread owns it.
+    #[inline]
+    fn cursor(&self) -> (&AtomicUsize, bool) {
+        let shards = self.cursors.len(); // a power of two
+        match thread_slot_id() {
+            Some(id) if id < shards => (&self.cursors[id], true),
+            Some(id) => (&self.cursors[id & (shards - 1)], false),
+            None => (&self.cursors[0], false),
+        }
+    }
+
+    /// Finds a buffer to lend: its slot (or [`TEMPORARY`]) and an empty
+    /// buffer of at least `buffer_size` bytes.
+    fn take(&self) -> (usize, BytesMut) {
+        let (cursor, owner) = self.cursor();
+        // Relaxed: the cursor is a hint; a stale or shared one only changes
+        // where the scan starts.
+        let position = if owner {
+            cursor.load(Ordering::Relaxed)
+        } else {
+            cursor.fetch_add(1, Ordering::Relaxed)
+        };
+        // An idle slot whose memory is still in flight, kept (locked) in
+        // case no better one turns up: at most one is held at a time.
+        let mut fallback: Option<(usize, BytesMut)> = None;
+        let found = loop {
+            let built = self.built.load(Ordering::Relaxed);
+            if let Some(found) = self.scan(position, built, &mut fallback) {
+                break Some(found);
+            }
+            // Nothing free among the built slots: bring in a new one.
+            let Some(index) = self.grow() else {
+                break None;
+            };
+            match self.lock(index) {
+                Some(None) => {
+                    self.created.incr();
+                    break Some((index, BytesMut::with_capacity(self.buffer_size)));
+                }
+                // Built meanwhile by a thread that then lent it on, or
+                // taken by another scan: look again.
+                Some(Some(buf)) => self.unlock(index, Some(buf)),
+                None => {}
+            }
+        };
+        let (index, buf) = match (found, fallback) {
+            (Some(found), fallback) => {
+                if let Some((index, buf)) = fallback {
+                    self.unlock(index, Some(buf));
+                }
+                found
+            }
+            (None, Some((index, in_flight))) => {
+                // Every buffer is lent or in flight: the memory stays with
+                // its `Bytes`, the slot gets fresh memory.
+                drop(in_flight);
+                self.fresh.incr();
+                (index, BytesMut::with_capacity(self.buffer_size))
+            }
+            (None, None) => {
+                // Every buffer is being written: a temporary one.
+                self.created.incr();
+                return (TEMPORARY, BytesMut::with_capacity(self.buffer_size));
+            }
+        };
+        if owner {
+            cursor.store(index + 1, Ordering::Relaxed);
+        }
+        (index, buf)
+    }
+
+    /// Looks at each of the first `built` slots once, from `position`
+    /// round, for an idle buffer whose memory is free (reclaimed and
+    /// returned, locked) or never built (built, returned, locked); keeps
+    /// the first idle one still in flight in `fallback` (locked).
+    #[inline]
+    fn scan(
+        &self,
+        position: usize,
+        built: usize,
+        fallback: &mut Option<(usize, BytesMut)>,
+    ) -> Option<(usize, BytesMut)> {
+        if built == 0 {
+            return None;
+        }
+        let mut index = position % built;
+        for _ in 0..built {
+            if fallback.as_ref().is_none_or(|(held, _)| *held != index)
+                && let Some(contents) = self.lock(index)
+            {
+                match contents {
+                    Some(mut buf) => {
+                        // Empty already (cleared on return); takes the whole
+                        // allocation back if every `Bytes` is gone.
+                        if buf.try_reclaim(self.buffer_size) {
+                            return Some((index, buf));
+                        }
+                        if fallback.is_none() {
+                            *fallback = Some((index, buf));
+                        } else {
+                            self.unlock(index, Some(buf));
+                        }
+                    }
+                    None => {
+                        // In the rotation but not built yet (its builder
+                        // lost the race to lock it): build it here.
+                        self.created.incr();
+                        return Some((index, BytesMut::with_capacity(self.buffer_size)));
+                    }
+                }
+            }
+            index += 1;
+            if index == built {
+                index = 0;
+            }
+        }
+        None
     }
 }
 
 /// A writable buffer lent by a [`BufferPool`]; derefs to `BytesMut`.
 /// Dropping it (or freezing it) gives the buffer back.
 pub struct PooledBuf {
-    buf: OwnedPooled<BytesMut>,
+    shared: Arc<Shared>,
+    /// The slot the buffer goes back to (locked by us), or [`TEMPORARY`].
+    slot: usize,
+    buf: BytesMut,
 }
 
 impl PooledBuf {
     /// The written bytes as a `Bytes` sharing the buffer's memory (no
-    /// copy); the buffer goes back to the pool and its memory is reused
-    /// once this `Bytes` and all its clones and slices are dropped.
+    /// copy); the buffer goes back to the pool, in flight until this
+    /// `Bytes` and all its clones and slices are dropped, and its memory
+    /// is reused after that.
     pub fn freeze(mut self) -> Bytes {
         self.buf.split().freeze()
     }
@@ -134,6 +457,18 @@ impl DerefMut for PooledBuf {
     #[inline]
     fn deref_mut(&mut self) -> &mut BytesMut {
         &mut self.buf
+    }
+}
+
+impl Drop for PooledBuf {
+    fn drop(&mut self) {
+        let mut buf = core::mem::take(&mut self.buf);
+        self.shared.released.incr();
+        if self.slot != TEMPORARY {
+            buf.clear();
+            self.shared.unlock(self.slot, Some(buf));
+        }
+        // A temporary buffer is dropped here.
     }
 }
 

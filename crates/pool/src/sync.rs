@@ -3,12 +3,12 @@
 //! `--cfg nanopath_loom`.
 
 #[cfg(not(nanopath_loom))]
-pub(crate) use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+pub(crate) use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 #[cfg(not(nanopath_loom))]
 pub(crate) use std::sync::{Condvar, Mutex};
 
 #[cfg(nanopath_loom)]
-pub(crate) use loom::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 #[cfg(nanopath_loom)]
 pub(crate) use loom::sync::{Condvar, Mutex};
 
