@@ -95,7 +95,7 @@ fn detach_and_release_race_leaves_every_slot_usable() {
         let pool = std::sync::Arc::new(ObjectPool::new(2, || 0u32));
         let a = pool.acquire_owned();
         let b = pool.acquire_owned();
-        let other = thread::spawn(move || drop(a.detach()));
+        let other = thread::spawn(move || assert_eq!(a.detach(), 0));
         drop(b);
         other.join().unwrap();
         let all: Vec<_> = (0..2).map(|_| pool.acquire()).collect();
