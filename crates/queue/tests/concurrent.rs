@@ -235,9 +235,13 @@ fn both_ends_mpmc_every_accessor_while_others_push_and_pop() {
         s.spawn(|| (0..n).for_each(|i| push_spinning(i, |v| q.push(v))));
         s.spawn(|| {
             while popped.load(Ordering::Relaxed) < n {
-                if q.pop().is_some() {
-                    popped.fetch_add(1, Ordering::Relaxed);
-                }
+                match q.pop() {
+                    Some(_) => popped.fetch_add(1, Ordering::Relaxed),
+                    None => {
+                        std::thread::yield_now();
+                        0
+                    }
+                };
             }
         });
         while popped.load(Ordering::Relaxed) < n {
