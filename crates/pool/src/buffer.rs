@@ -122,7 +122,8 @@ impl fmt::Debug for BufferPool {
 
 impl BufferPool {
     /// A pool keeping up to `buffers` buffers of `buffer_size` bytes each
-    /// (`buffers` clamped to [`MAX_CAPACITY`]). Buffers are allocated on
+    /// (`buffers` clamped to [`MAX_CAPACITY`], `buffer_size` to
+    /// `isize::MAX`, the most a `BytesMut` can hold). Buffers are allocated on
     /// first need (or by [`prefill`](Self::prefill)); the slot array is
     /// allocated now, like a `Vec`'s (an allocation failure aborts): use
     /// [`try_new`](Self::try_new) for a count that comes from outside.
@@ -130,7 +131,8 @@ impl BufferPool {
         Self::build(Vec::new(), buffers.min(MAX_CAPACITY), buffer_size)
     }
 
-    /// Like [`new`](Self::new), without clamping and without aborting.
+    /// Like [`new`](Self::new), without clamping the count and without
+    /// aborting on the slot array (`buffer_size` is clamped as by `new`).
     ///
     /// # Errors
     /// [`CapacityError`] if `buffers` is above [`MAX_CAPACITY`] or the slot
@@ -171,7 +173,9 @@ impl BufferPool {
                 slots: slots.into_boxed_slice(),
                 built: CachePadded::new(AtomicUsize::new(0)),
                 cursors: cursors.into_boxed_slice(),
-                buffer_size,
+                // A `BytesMut` holds at most `isize::MAX` bytes; a larger
+                // request would panic in every acquire.
+                buffer_size: buffer_size.min(isize::MAX as usize),
                 acquired: ShardedCounter::new(),
                 released: ShardedCounter::new(),
                 created: ShardedCounter::new(),

@@ -259,6 +259,13 @@ type ResetHook<T> = Box<dyn Fn(&mut T) + Send + Sync>;
 /// If an idle object's `Drop` panics while the pool is dropped, the pool
 /// still drops every other idle object, then resumes the first panic.
 ///
+/// A `Pooled` (or the pool) dropped while its thread is already unwinding
+/// from another panic does the same clean-up but swallows the reset hook's
+/// (or the object's) panic, since a second panic escaping a destructor
+/// would abort the process; the first panic goes on. A `Drop` of the object
+/// that panics in that situation aborts, as any destructor panicking during
+/// unwinding does.
+///
 /// ```
 /// use nanopath_pool::ObjectPool;
 ///
@@ -576,7 +583,9 @@ impl<T: Send> ObjectPool<T> {
         if let Some(claim) = self.claim() {
             return Ok(self.claimed(claim));
         }
-        if timeout.is_zero() {
+        // No slot will ever free up in a pool of capacity 0: waiting (even
+        // for `Duration::MAX`) would never end.
+        if timeout.is_zero() || self.slots.is_empty() {
             self.timeouts.incr();
             return Err(Timeout);
         }
@@ -766,7 +775,8 @@ impl<T: Send> ObjectPool<T> {
                 // Not while unwinding: a panicking `Drop` propagates
                 // instead of aborting the process.
                 drop(value);
-                resume_unwind(panic);
+                resume_unless_unwinding(panic);
+                return;
             }
         }
         let (cache, owner) = self.local();
@@ -791,7 +801,8 @@ impl<T: Send> ObjectPool<T> {
                 // unwinding, so a panicking `Drop` propagates).
                 self.vacate(index);
                 drop(object);
-                resume_unwind(panic);
+                resume_unless_unwinding(panic);
+                return;
             }
             // SAFETY: we own the vacant slot; it is uninitialised.
             unsafe {
@@ -952,8 +963,18 @@ impl<T> Drop for ObjectPool<T> {
             index = next;
         }
         if let Some(payload) = panic {
-            resume_unwind(payload);
+            resume_unless_unwinding(payload);
         }
+    }
+}
+
+/// Resumes a panic caught from user code, unless the thread is already
+/// unwinding (a `Pooled` or the pool dropped during another panic): a
+/// second panic escaping a destructor would abort the process, so that one
+/// is dropped and the first goes on.
+fn resume_unless_unwinding(payload: Box<dyn core::any::Any + Send>) {
+    if !std::thread::panicking() {
+        resume_unwind(payload);
     }
 }
 

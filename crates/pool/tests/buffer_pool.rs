@@ -135,4 +135,13 @@ fn edge_sizes() {
     assert!(BufferPool::try_new(usize::MAX, 4096).is_err());
     assert!(BufferPool::try_new(nanopath_pool::MAX_CAPACITY + 1, 1).is_err());
     assert_eq!(BufferPool::try_new(5, 1).map(|p| p.capacity()), Ok(5));
+
+    // A buffer size no `BytesMut` can hold is clamped, not a panic in every
+    // later acquire.
+    let huge = BufferPool::try_new(1, usize::MAX).expect("one slot");
+    let shown = format!("{huge:?}");
+    assert!(
+        shown.contains(&format!("buffer_size: {}", isize::MAX)),
+        "{shown}"
+    );
 }

@@ -409,3 +409,60 @@ fn handoff_prefill_wakes_a_waiter() {
     });
     assert_eq!(pool.stats().created, 1);
 }
+
+/// A capacity-0 pool never frees a slot, so even `Duration::MAX` times out
+/// at once instead of parking forever. The wait runs on its own thread, so
+/// a regression fails the test instead of hanging it.
+#[test]
+fn edge_capacity_zero_with_no_deadline_times_out_at_once() {
+    let empty = Arc::new(ObjectPool::new(0, || 1u8));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let pool = Arc::clone(&empty);
+    std::thread::spawn(move || {
+        let got = pool.acquire_timeout(Duration::MAX).map(|p| *p);
+        let _ = tx.send(got);
+    });
+    let got = rx.recv_timeout(HANG_GUARD).expect("returned, not parked");
+    assert_eq!(got, Err(Timeout));
+    assert_eq!(empty.stats().timeouts, 1);
+}
+
+/// A handler panics while holding a pooled object and the reset hook
+/// panics too as the object goes back during unwinding: the process does
+/// not abort, the handler's panic is the one that arrives, the object is
+/// dropped once and the pool keeps its capacity.
+#[test]
+fn panicking_reset_during_unwinding_keeps_the_first_panic() {
+    let faults = Faults::new();
+    let pool = ObjectPool::with_reset(2, faulty_factory(faults), |_| faults.tick());
+    let mut id = None;
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let p = pool.acquire();
+        id = Some(p.id);
+        faults.panic_on_tick(1); // the reset as `p` goes back
+        panic!("handler failed");
+    }));
+    let payload = result.expect_err("the handler's panic arrives");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"handler failed"));
+    assert_eq!(faults.drops_of(id.expect("acquired")), 1);
+    lends_capacity_at_once(&pool);
+    drop(pool);
+    faults.assert_no_double_drop();
+}
+
+/// The same for a pool dropped during unwinding with an idle object whose
+/// `Drop` panics.
+#[test]
+fn panicking_object_drop_in_pool_drop_during_unwinding_keeps_the_first_panic() {
+    let faults = Faults::new();
+    let pool = ObjectPool::new(2, faulty_factory(faults));
+    assert_eq!(pool.prefill(2), 2);
+    let result = catch_unwind(AssertUnwindSafe(move || {
+        let _pool = pool;
+        faults.panic_on_drop(1);
+        panic!("handler failed");
+    }));
+    let payload = result.expect_err("the handler's panic arrives");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"handler failed"));
+    faults.assert_all_dropped_once(2);
+}
