@@ -298,6 +298,12 @@ impl Domain {
     ///   from any thread at any later time (what it points to is `Send` and
     ///   outlives the domain, or at least the scan that frees it).
     /// * Readers of `ptr` protect it through this domain.
+    ///
+    /// `free` runs inside a later scan, which any retirement or
+    /// [`reclaim`](Self::reclaim) on this domain may trigger (for the global
+    /// domain, on any thread of the process). If it panics, the panic comes
+    /// out of that operation; the scan's other objects stay retired and are
+    /// freed by a later scan or the domain's drop, each once.
     pub unsafe fn retire(&self, ptr: *mut (), free: unsafe fn(*mut ())) {
         let retired = Retired { ptr, free };
         #[cfg(not(nanopath_loom))]

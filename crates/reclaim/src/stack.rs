@@ -138,13 +138,16 @@ impl<T: Send, R: Reclaim> TreiberStack<T, R> {
                 .is_ok()
             {
                 // SAFETY: our CAS unlinked `head`, so we alone move its
-                // value out; the node never drops it.
-                let value = unsafe { ptr::read(&(*head).value) };
+                // value out; the node never drops it. Owned (out of its
+                // `ManuallyDrop`) before the retire: a retire may scan and
+                // run other objects' destructors, and if one panics the
+                // value is dropped while unwinding instead of leaked.
+                let value = ManuallyDrop::into_inner(unsafe { ptr::read(&(*head).value) });
                 // Done reading the node: our own scan may free it.
                 guard.reset(Slot::A);
                 // SAFETY: unlinked, boxed, retired once (by the unlinker).
                 unsafe { guard.retire_box(head) };
-                return Some(ManuallyDrop::into_inner(value));
+                return Some(value);
             }
         }
     }

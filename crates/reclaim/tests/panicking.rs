@@ -140,3 +140,33 @@ fn panicking_drop_of_domain() {
         faults.assert_all_dropped_once(N);
     }
 }
+
+/// A retirement's scan runs other objects' destructors: one that panics
+/// comes out of whichever operation triggered the scan - here a pop from a
+/// stack sharing the domain with an `RcuCell`. The popped value is lost to
+/// the caller but dropped, not leaked.
+#[test]
+fn panicking_drop_of_another_object_during_pop() {
+    let faults = Faults::new();
+    // Scans at the fourth retirement (the threshold is at least 4).
+    let hazard = Hazard::local(4);
+    {
+        let cell = RcuCell::from_arc_with(Arc::new(faults.item(0)), hazard.clone());
+        let stack = TreiberStack::with_reclaim(hazard.clone());
+        for id in 1..=3 {
+            cell.store(faults.item(id)); // retires 0, 1, 2
+        }
+        stack.push(faults.item(10));
+        faults.panic_on_drop(1);
+        let popped = catch_unwind(AssertUnwindSafe(|| stack.pop()));
+        assert!(popped.is_err(), "the scan at the pop's retire panics");
+        assert_eq!(faults.drops_of(10), 1, "the popped value is dropped");
+        faults.assert_no_double_drop();
+        assert_eq!(cell.read().id, 3);
+    }
+    drop(hazard);
+    for id in [0, 1, 2, 3, 10] {
+        assert_eq!(faults.drops_of(id), 1, "value {id} dropped once");
+    }
+    faults.assert_no_double_drop();
+}
