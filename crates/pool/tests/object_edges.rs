@@ -66,20 +66,21 @@ fn handoff_pooled_atomic_shared_by_two_threads() {
 
 #[test]
 fn handoff_release_wakes_a_waiter_with_no_deadline() {
-    let pool = ObjectPool::new(1, || 5u32);
-    let held = pool.acquire();
-    std::thread::scope(|s| {
-        let waiter = s.spawn(|| {
-            let start = Instant::now();
-            let got = pool.acquire_timeout(Duration::MAX).map(|o| *o);
-            (got, start.elapsed())
-        });
-        let_waiter_park();
-        drop(held);
-        let (got, elapsed) = waiter.join().unwrap();
-        assert_eq!(got, Ok(5));
-        assert!(elapsed < HANG_GUARD, "woken by the release");
+    let pool = Arc::new(ObjectPool::new(1, || 5u32));
+    let held = pool.acquire_owned();
+    // The waiter reports through a channel, so a lost wake-up (the waiter
+    // would sleep forever) fails the test at the guard instead of hanging.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiter_pool = Arc::clone(&pool);
+    let waiter = std::thread::spawn(move || {
+        let got = waiter_pool.acquire_timeout(Duration::MAX).map(|o| *o);
+        let _ = tx.send(got);
     });
+    let_waiter_park();
+    drop(held);
+    let got = rx.recv_timeout(HANG_GUARD).expect("woken by the release");
+    waiter.join().unwrap();
+    assert_eq!(got, Ok(5));
     assert_eq!(pool.stats().timeouts, 0);
 }
 
@@ -418,11 +419,12 @@ fn edge_capacity_zero_with_no_deadline_times_out_at_once() {
     let empty = Arc::new(ObjectPool::new(0, || 1u8));
     let (tx, rx) = std::sync::mpsc::channel();
     let pool = Arc::clone(&empty);
-    std::thread::spawn(move || {
+    let waiter = std::thread::spawn(move || {
         let got = pool.acquire_timeout(Duration::MAX).map(|p| *p);
         let _ = tx.send(got);
     });
     let got = rx.recv_timeout(HANG_GUARD).expect("returned, not parked");
+    waiter.join().unwrap();
     assert_eq!(got, Err(Timeout));
     assert_eq!(empty.stats().timeouts, 1);
 }
