@@ -25,9 +25,23 @@
 //! # Disconnection
 //!
 //! When the last sender goes, receivers drain what is left and then get
-//! [`RecvError`]; when the last receiver goes, sends fail and return the
-//! value ([`SendError`]). Items still inside when the last handle goes are
-//! dropped with the channel.
+//! [`RecvError`]. When the last receiver goes, its drop drops every item
+//! still inside at once (the senders may live on), and from then on sends
+//! fail and return the value ([`SendError`]). A send that races that drop
+//! either fails with its value or succeeds, and then its item is dropped
+//! with the rest before the send returns or by the receiver's drop: no
+//! item outlives the receivers, and none is dropped twice. If an item's
+//! `Drop` panics there, the remaining items are still dropped while the
+//! panic unwinds (a second panic aborts, as for `Vec`), and the panic
+//! comes out of the receiver's drop (or of the racing send).
+//!
+//! # Capacity
+//!
+//! Capacity is exact and at least 1: capacity 0 is an error
+//! ([`CapacityError`]), not a rendezvous channel as in crossbeam-channel,
+//! where `bounded(0)` makes every send wait for a receiver. Capacity 1 is
+//! the closest hand-off here; a send then returns once the item is in the
+//! channel, not once it has been received.
 //!
 //! ```
 //! use nanopath_queue::channel;
@@ -47,12 +61,13 @@
 
 use crate::error::CapacityError;
 use crate::sync::{
-    Arc, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering, fence, spin_loop, yield_now,
+    Arc, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering, drop_each, fence, spin_loop, yield_now,
 };
 use crate::{mpmc, ring::Ring, spsc};
 use core::cell::UnsafeCell;
 use core::fmt;
 use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
 use nanopath_atomic::{Backoff, CachePadded};
 use std::time::{Duration, Instant};
 use std::vec::Vec;
@@ -132,7 +147,8 @@ impl Default for WaitStrategy {
 pub struct Stats {
     /// Items sent.
     pub sent: u64,
-    /// Items received.
+    /// Items taken out of the channel: received, or dropped by the last
+    /// receiver's drop.
     pub received: u64,
     /// Sends that found the channel full (a failed `try_send`, or a `send`
     /// that had to wait).
@@ -188,6 +204,12 @@ pub enum RecvTimeoutError {
 
 impl<T> SendError<T> {
     /// The value that was not sent.
+    ///
+    /// ```
+    /// let (tx, rx) = nanopath_queue::channel::mpsc(1);
+    /// drop(rx);
+    /// assert_eq!(tx.send("a").unwrap_err().into_inner(), "a");
+    /// ```
     pub fn into_inner(self) -> T {
         self.0
     }
@@ -195,19 +217,174 @@ impl<T> SendError<T> {
 
 impl<T> TrySendError<T> {
     /// The value that was not sent.
+    ///
+    /// ```
+    /// let (tx, _rx) = nanopath_queue::channel::spsc(1);
+    /// tx.send(1).unwrap();
+    /// assert_eq!(tx.try_send(2).unwrap_err().into_inner(), 2);
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             TrySendError::Full(v) | TrySendError::Disconnected(v) => v,
         }
     }
+
+    /// `true` for [`TrySendError::Full`].
+    ///
+    /// ```
+    /// let (tx, _rx) = nanopath_queue::channel::spsc(1);
+    /// tx.send(1).unwrap();
+    /// assert!(tx.try_send(2).unwrap_err().is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        matches!(self, TrySendError::Full(_))
+    }
+
+    /// `true` for [`TrySendError::Disconnected`].
+    ///
+    /// ```
+    /// let (tx, rx) = nanopath_queue::channel::spsc(1);
+    /// drop(rx);
+    /// assert!(tx.try_send(1).unwrap_err().is_disconnected());
+    /// ```
+    pub fn is_disconnected(&self) -> bool {
+        matches!(self, TrySendError::Disconnected(_))
+    }
 }
 
 impl<T> SendTimeoutError<T> {
     /// The value that was not sent.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (tx, _rx) = nanopath_queue::channel::mpmc(1);
+    /// tx.send(1).unwrap();
+    /// assert_eq!(tx.send_timeout(2, Duration::ZERO).unwrap_err().into_inner(), 2);
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             SendTimeoutError::Timeout(v) | SendTimeoutError::Disconnected(v) => v,
         }
+    }
+
+    /// `true` for [`SendTimeoutError::Timeout`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (tx, _rx) = nanopath_queue::channel::mpmc(1);
+    /// tx.send(1).unwrap();
+    /// assert!(tx.send_timeout(2, Duration::ZERO).unwrap_err().is_timeout());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, SendTimeoutError::Timeout(_))
+    }
+
+    /// `true` for [`SendTimeoutError::Disconnected`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (tx, rx) = nanopath_queue::channel::mpmc(1);
+    /// drop(rx);
+    /// assert!(tx.send_timeout(1, Duration::MAX).unwrap_err().is_disconnected());
+    /// ```
+    pub fn is_disconnected(&self) -> bool {
+        matches!(self, SendTimeoutError::Disconnected(_))
+    }
+}
+
+impl TryRecvError {
+    /// `true` for [`TryRecvError::Empty`].
+    ///
+    /// ```
+    /// let (_tx, rx) = nanopath_queue::channel::mpsc::<u8>(1);
+    /// assert!(rx.try_recv().unwrap_err().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        matches!(self, TryRecvError::Empty)
+    }
+
+    /// `true` for [`TryRecvError::Disconnected`].
+    ///
+    /// ```
+    /// let (tx, rx) = nanopath_queue::channel::mpsc::<u8>(1);
+    /// drop(tx);
+    /// assert!(rx.try_recv().unwrap_err().is_disconnected());
+    /// ```
+    pub fn is_disconnected(&self) -> bool {
+        matches!(self, TryRecvError::Disconnected)
+    }
+}
+
+impl RecvTimeoutError {
+    /// `true` for [`RecvTimeoutError::Timeout`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (_tx, rx) = nanopath_queue::channel::mpsc::<u8>(1);
+    /// assert!(rx.recv_timeout(Duration::ZERO).unwrap_err().is_timeout());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, RecvTimeoutError::Timeout)
+    }
+
+    /// `true` for [`RecvTimeoutError::Disconnected`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (tx, rx) = nanopath_queue::channel::mpsc::<u8>(1);
+    /// drop(tx);
+    /// assert!(rx.recv_timeout(Duration::MAX).unwrap_err().is_disconnected());
+    /// ```
+    pub fn is_disconnected(&self) -> bool {
+        matches!(self, RecvTimeoutError::Disconnected)
+    }
+}
+
+/// A disconnected `send` is a disconnected `try_send`.
+///
+/// ```
+/// use nanopath_queue::channel::{SendError, TrySendError};
+/// assert_eq!(TrySendError::from(SendError(1)), TrySendError::Disconnected(1));
+/// ```
+impl<T> From<SendError<T>> for TrySendError<T> {
+    fn from(e: SendError<T>) -> Self {
+        TrySendError::Disconnected(e.0)
+    }
+}
+
+/// A disconnected `send` is a disconnected `send_timeout`.
+///
+/// ```
+/// use nanopath_queue::channel::{SendError, SendTimeoutError};
+/// assert_eq!(SendTimeoutError::from(SendError(1)), SendTimeoutError::Disconnected(1));
+/// ```
+impl<T> From<SendError<T>> for SendTimeoutError<T> {
+    fn from(e: SendError<T>) -> Self {
+        SendTimeoutError::Disconnected(e.0)
+    }
+}
+
+/// A failed `recv` is a disconnected `try_recv`.
+///
+/// ```
+/// use nanopath_queue::channel::{RecvError, TryRecvError};
+/// assert_eq!(TryRecvError::from(RecvError), TryRecvError::Disconnected);
+/// ```
+impl From<RecvError> for TryRecvError {
+    fn from(_: RecvError) -> Self {
+        TryRecvError::Disconnected
+    }
+}
+
+/// A failed `recv` is a disconnected `recv_timeout`.
+///
+/// ```
+/// use nanopath_queue::channel::{RecvError, RecvTimeoutError};
+/// assert_eq!(RecvTimeoutError::from(RecvError), RecvTimeoutError::Disconnected);
+/// ```
+impl From<RecvError> for RecvTimeoutError {
+    fn from(_: RecvError) -> Self {
+        RecvTimeoutError::Disconnected
     }
 }
 
@@ -297,19 +474,34 @@ impl std::error::Error for RecvTimeoutError {}
 mod sealed {
     use super::*;
 
-    /// The queue under a channel flavor. `push`/`pop` are `unsafe`: the
-    /// flavor's handle types decide who may call them concurrently.
+    /// The queue under a channel flavor, split by who may reach what: the
+    /// queue itself is shared by every handle (so it holds only what any
+    /// end may read at any time: positions, counts, capacity), while `Tx`
+    /// and `Rx` are the single-owner ends, each reachable only from the one
+    /// handle that owns it. `push`/`pop` are `unsafe`: the flavor's handle
+    /// types decide who may call them concurrently.
     pub trait RawQueue<T>: Sized {
-        fn with_capacity(capacity: usize) -> Result<Self, CapacityError>;
+        /// The sending handle's own state: the SPSC producer, or `()` where
+        /// senders share everything.
+        type Tx;
+        /// The receiving handle's own state: the SPSC consumer, or `()`
+        /// where receivers share everything. The last receiver's drop moves
+        /// it into the channel's drain slot.
+        type Rx;
+        fn with_capacity(capacity: usize) -> Result<(Self, Self::Tx, Self::Rx), CapacityError>;
         /// # Safety
-        /// Only as many concurrent callers as the flavor's senders allow.
-        unsafe fn push(&self, value: T) -> Result<(), T>;
+        /// `tx` is this queue's sending end, used by no other thread during
+        /// the call, and only as many concurrent callers as the flavor's
+        /// senders allow.
+        unsafe fn push(&self, tx: &Self::Tx, value: T) -> Result<(), T>;
         /// # Safety
-        /// Only as many concurrent callers as the flavor's receivers allow.
-        unsafe fn pop(&self) -> Option<T>;
+        /// `rx` is this queue's receiving end, used by no other thread
+        /// during the call, and only as many concurrent callers as the
+        /// flavor's receivers allow.
+        unsafe fn pop(&self, rx: &Self::Rx) -> Option<T>;
         /// # Safety
         /// As for `pop`.
-        unsafe fn pop_batch(&self, out: &mut Vec<T>, max: usize) -> usize;
+        unsafe fn pop_batch(&self, rx: &Self::Rx, out: &mut Vec<T>, max: usize) -> usize;
         fn len(&self) -> usize;
         fn capacity(&self) -> usize;
         fn sent(&self) -> u64;
@@ -322,6 +514,11 @@ mod sealed {
 }
 
 use sealed::RawQueue;
+
+/// A sending handle's own end of the queue of flavor `F`.
+type TxEnd<T, F> = <<F as sealed::Sealed>::Queue<T> as RawQueue<T>>::Tx;
+/// A receiving handle's own end of the queue of flavor `F`.
+type RxEnd<T, F> = <<F as sealed::Sealed>::Queue<T> as RawQueue<T>>::Rx;
 
 /// The queue behind a channel: [`Spsc`], [`Mpsc`] or [`Mpmc`].
 pub trait Flavor: sealed::Sealed {}
@@ -340,48 +537,38 @@ impl Flavor for Spsc {}
 impl Flavor for Mpsc {}
 impl Flavor for Mpmc {}
 
-/// One end of the SPSC ring and a count its one user keeps.
-struct SpscEnd<H> {
-    handle: UnsafeCell<H>,
-    /// Items moved through this end; written only by its user (a plain
-    /// load and store, no read-modify-write).
-    count: AtomicUsize,
+/// Adds `n` to a counter that has one writer at a time.
+#[inline]
+fn bump(counter: &AtomicUsize, n: usize) {
+    // Relaxed: a statistic; its one writer at a time reads its own last
+    // store, or one ordered before it by the drain lock.
+    let count = counter.load(Ordering::Relaxed);
+    counter.store(count.wrapping_add(n), Ordering::Relaxed);
 }
 
-impl<H> SpscEnd<H> {
-    fn new(handle: H) -> CachePadded<Self> {
-        CachePadded::new(SpscEnd {
-            handle: UnsafeCell::new(handle),
-            count: AtomicUsize::new(0),
-        })
-    }
-
-    /// # Safety
-    /// The caller is this end's only user right now.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn handle(&self) -> &mut H {
-        // SAFETY: the caller's contract: nobody else holds this reference.
-        unsafe { &mut *self.handle.get() }
-    }
-
-    /// Adds `n`; only the end's user calls it.
-    fn add(&self, n: usize) {
-        // Relaxed: a statistic with one writer.
-        let count = self.count.load(Ordering::Relaxed);
-        self.count.store(count.wrapping_add(n), Ordering::Relaxed);
-    }
-}
-
-/// The SPSC flavor's queue: both ends, each with its user's counter.
+/// What both ends of an SPSC channel read: the counts and the capacity.
+/// The producer and consumer themselves live in the handles (`Tx`, `Rx`),
+/// so no handle ever forms a reference to the other's state.
 #[doc(hidden)]
 #[allow(missing_debug_implementations)] // never reachable by users
 pub struct SpscQueue<T> {
-    tx: CachePadded<SpscEnd<spsc::Producer<T>>>,
-    rx: CachePadded<SpscEnd<spsc::Consumer<T>>>,
+    /// Items pushed so far (wrapping); written only by the sender, after
+    /// each push.
+    sent: CachePadded<AtomicUsize>,
+    /// Items popped so far (wrapping); written only by the holder of the
+    /// consumer (the receiver, then the drain under its lock), after each
+    /// pop.
+    received: CachePadded<AtomicUsize>,
+    /// Exact capacity, `1..=usize::MAX / 2`; never changes.
+    capacity: usize,
+    /// The items themselves are owned by the ring the two ends share.
+    items: PhantomData<fn(T) -> T>,
 }
 
 impl<T> RawQueue<T> for SpscQueue<T> {
-    fn with_capacity(capacity: usize) -> Result<Self, CapacityError> {
+    type Tx = UnsafeCell<spsc::Producer<T>>;
+    type Rx = UnsafeCell<spsc::Consumer<T>>;
+    fn with_capacity(capacity: usize) -> Result<(Self, Self::Tx, Self::Rx), CapacityError> {
         if capacity == 0 {
             return Err(CapacityError {
                 requested: 0,
@@ -390,50 +577,61 @@ impl<T> RawQueue<T> for SpscQueue<T> {
             });
         }
         let (tx, rx) = spsc::try_channel(capacity)?;
-        Ok(SpscQueue {
-            tx: SpscEnd::new(tx),
-            rx: SpscEnd::new(rx),
-        })
+        let queue = SpscQueue {
+            sent: CachePadded::new(AtomicUsize::new(0)),
+            received: CachePadded::new(AtomicUsize::new(0)),
+            capacity,
+            items: PhantomData,
+        };
+        Ok((queue, UnsafeCell::new(tx), UnsafeCell::new(rx)))
     }
     #[inline]
-    unsafe fn push(&self, value: T) -> Result<(), T> {
-        // SAFETY: an SPSC sender is neither `Clone` nor `Sync`: one caller.
-        let r = unsafe { self.tx.handle() }.push(value).map_err(|f| f.0);
-        if r.is_ok() {
-            self.tx.add(1);
-        }
-        r
+    unsafe fn push(&self, tx: &Self::Tx, value: T) -> Result<(), T> {
+        // SAFETY: the caller's contract: nobody else uses the producer
+        // during this call (the SPSC sender is neither `Clone` nor `Sync`,
+        // and `push` runs no user code while the borrow lives).
+        let producer = unsafe { &mut *tx.get() };
+        producer.push(value).map_err(|f| f.0)?;
+        bump(&self.sent, 1);
+        Ok(())
     }
     #[inline]
-    unsafe fn pop(&self) -> Option<T> {
-        // SAFETY: an SPSC receiver is neither `Clone` nor `Sync`: one caller.
-        let r = unsafe { self.rx.handle() }.pop();
-        if r.is_some() {
-            self.rx.add(1);
-        }
-        r
+    unsafe fn pop(&self, rx: &Self::Rx) -> Option<T> {
+        // SAFETY: as in `push`, for the consumer: the SPSC receiver is
+        // neither `Clone` nor `Sync`, and once it is gone the drain lock
+        // serialises the drains.
+        let consumer = unsafe { &mut *rx.get() };
+        let value = consumer.pop()?;
+        bump(&self.received, 1);
+        Some(value)
     }
-    unsafe fn pop_batch(&self, out: &mut Vec<T>, max: usize) -> usize {
+    unsafe fn pop_batch(&self, rx: &Self::Rx, out: &mut Vec<T>, max: usize) -> usize {
         // SAFETY: as in `pop`.
-        let n = unsafe { self.rx.handle() }.pop_batch(out, max);
-        self.rx.add(n);
+        let consumer = unsafe { &mut *rx.get() };
+        let n = consumer.pop_batch(out, max);
+        bump(&self.received, n);
         n
     }
     fn len(&self) -> usize {
-        let sent = self.tx.count.load(Ordering::Acquire);
-        let received = self.rx.count.load(Ordering::Acquire);
-        sent.wrapping_sub(received).min(self.capacity())
+        // Relaxed: a snapshot. Each count trails its ring position by at
+        // most the item being moved right now, so the difference may be
+        // one outside `0..=capacity` for a moment: clamp it.
+        let received = self.received.load(Ordering::Relaxed);
+        let sent = self.sent.load(Ordering::Relaxed);
+        let len = sent.wrapping_sub(received) as isize;
+        // `capacity <= usize::MAX / 2` fits in an `isize`.
+        len.clamp(0, self.capacity as isize) as usize
     }
     fn capacity(&self) -> usize {
-        // SAFETY: `capacity` only reads the immutable capacity through the
-        // shared ring; no `&mut` to the producer is live across this call.
-        unsafe { &*self.tx.handle.get() }.capacity()
+        self.capacity
     }
     fn sent(&self) -> u64 {
-        self.tx.count.load(Ordering::Relaxed) as u64
+        // Relaxed: a statistic.
+        self.sent.load(Ordering::Relaxed) as u64
     }
     fn received(&self) -> u64 {
-        self.rx.count.load(Ordering::Relaxed) as u64
+        // Relaxed: a statistic.
+        self.received.load(Ordering::Relaxed) as u64
     }
 }
 
@@ -443,20 +641,23 @@ impl<T> RawQueue<T> for SpscQueue<T> {
 pub struct MpscQueue<T>(Ring<T>);
 
 impl<T> RawQueue<T> for MpscQueue<T> {
-    fn with_capacity(capacity: usize) -> Result<Self, CapacityError> {
-        Ring::new(capacity).map(MpscQueue)
+    type Tx = ();
+    type Rx = ();
+    fn with_capacity(capacity: usize) -> Result<(Self, (), ()), CapacityError> {
+        Ring::new(capacity).map(|ring| (MpscQueue(ring), (), ()))
     }
     #[inline]
-    unsafe fn push(&self, value: T) -> Result<(), T> {
+    unsafe fn push(&self, (): &(), value: T) -> Result<(), T> {
         self.0.try_push(value).map_err(|f| f.0)
     }
     #[inline]
-    unsafe fn pop(&self) -> Option<T> {
-        // SAFETY: an MPSC receiver is neither `Clone` nor `Sync`: this is
-        // the ring's only consumer.
+    unsafe fn pop(&self, (): &()) -> Option<T> {
+        // SAFETY: an MPSC receiver is neither `Clone` nor `Sync`, and once
+        // it is gone the drain lock serialises the drains: this is the
+        // ring's only consumer.
         unsafe { self.0.try_pop_single() }
     }
-    unsafe fn pop_batch(&self, out: &mut Vec<T>, max: usize) -> usize {
+    unsafe fn pop_batch(&self, (): &(), out: &mut Vec<T>, max: usize) -> usize {
         // SAFETY: as in `pop`.
         unsafe { self.0.pop_batch_single(out, max) }
     }
@@ -475,18 +676,20 @@ impl<T> RawQueue<T> for MpscQueue<T> {
 }
 
 impl<T> RawQueue<T> for mpmc::Queue<T> {
-    fn with_capacity(capacity: usize) -> Result<Self, CapacityError> {
-        mpmc::Queue::try_new(capacity)
+    type Tx = ();
+    type Rx = ();
+    fn with_capacity(capacity: usize) -> Result<(Self, (), ()), CapacityError> {
+        mpmc::Queue::try_new(capacity).map(|queue| (queue, (), ()))
     }
     #[inline]
-    unsafe fn push(&self, value: T) -> Result<(), T> {
+    unsafe fn push(&self, (): &(), value: T) -> Result<(), T> {
         mpmc::Queue::push(self, value).map_err(|f| f.0)
     }
     #[inline]
-    unsafe fn pop(&self) -> Option<T> {
+    unsafe fn pop(&self, (): &()) -> Option<T> {
         mpmc::Queue::pop(self)
     }
-    unsafe fn pop_batch(&self, out: &mut Vec<T>, max: usize) -> usize {
+    unsafe fn pop_batch(&self, (): &(), out: &mut Vec<T>, max: usize) -> usize {
         mpmc::Queue::pop_batch(self, out, max)
     }
     fn len(&self) -> usize {
@@ -542,6 +745,13 @@ impl Waiters {
         // SeqCst fence: pairs with the waiter's fence after it registers
         // (see the module docs); then a Relaxed load of the count suffices.
         fence(Ordering::SeqCst);
+        self.notify_fenced();
+    }
+
+    /// `notify` for a caller that has just issued the `SeqCst` fence.
+    #[inline]
+    fn notify_fenced(&self) {
+        // Relaxed: after the caller's fence (see `notify`).
         if self.count.load(Ordering::Relaxed) != 0 {
             self.notify_all();
         }
@@ -579,6 +789,7 @@ enum WaitEnd {
 }
 
 struct Chan<T, F: Flavor> {
+    /// The shared part of the queue; the handles hold their own ends.
     queue: F::Queue<T>,
     /// Waiting receivers (woken by senders).
     receivers_waiting: CachePadded<Waiters>,
@@ -593,6 +804,12 @@ struct Chan<T, F: Flavor> {
     full_on_send: CachePadded<AtomicUsize>,
     empty_on_recv: CachePadded<AtomicUsize>,
     wait: WaitStrategy,
+    /// The receivers' end once the last receiver is gone (`None` before):
+    /// the last receiver's drop moves its end here and drains through it,
+    /// and a send that finds no receiver left after its push drains through
+    /// it too. Holding the lock is the right to pop: it makes every drain
+    /// the queue's only consumer. Touched only at disconnection.
+    orphan: Mutex<Option<RxEnd<T, F>>>,
     flavor: PhantomData<F>,
 }
 
@@ -660,33 +877,107 @@ impl<T, F: Flavor> Chan<T, F> {
         }
     }
 
-    /// One send attempt; a failed one hands the value back.
+    /// One send attempt through the sender's end `tx`; a failed one hands
+    /// the value back.
     #[inline]
-    fn attempt_send(&self, value: T) -> Step<(), T> {
+    fn attempt_send(&self, tx: &TxEnd<T, F>, value: T) -> Step<(), T> {
         // Acquire: pairs with the last receiver's Release on drop.
         if self.handles.receivers.load(Ordering::Acquire) == 0 {
             return Step::Closed(value);
         }
-        // SAFETY: the `Sender` methods that reach here are only callable as
-        // concurrently as the flavor allows (`Sync`/`Clone` per flavor).
-        match unsafe { self.queue.push(value) } {
+        // SAFETY: `tx` is the calling sender's own end, and the `Sender`
+        // methods that reach here are only callable as concurrently as the
+        // flavor allows (`Sync`/`Clone` per flavor).
+        match unsafe { self.queue.push(tx, value) } {
             Ok(()) => Step::Done(()),
             Err(value) => Step::Again(value),
         }
     }
 
-    /// One receive attempt.
+    /// What every successful send does next: wake a parked receiver, and
+    /// drop what is queued if the receivers went meanwhile.
     #[inline]
-    fn attempt_recv(&self) -> Step<T, ()> {
+    fn sent_one(&self) {
+        // SeqCst fence: pairs with a parking receiver's fence (module docs)
+        // and with the last receiver's fence in `receiver_gone`. Of our
+        // push-then-fence and its count-drop-then-fence, one comes first:
+        // either its drain sees our item, or our load below sees zero
+        // receivers (possibly both; the drains share a lock).
+        fence(Ordering::SeqCst);
+        self.receivers_waiting.notify_fenced();
+        // Relaxed: after the fence above.
+        if self.handles.receivers.load(Ordering::Relaxed) == 0 {
+            self.drain_orphaned();
+        }
+    }
+
+    /// A send found no receiver left after its push: drop what is queued,
+    /// our item included, unless the last receiver has not taken the
+    /// drain lock yet (then its drain comes after us and sees our item).
+    #[cold]
+    fn drain_orphaned(&self) {
+        let orphan = lock(&self.orphan);
+        if let Some(rx) = orphan.as_ref() {
+            // SAFETY: we hold the drain lock, and `rx` is the receivers'
+            // end left there by the last receiver.
+            unsafe { self.drain(rx) };
+        }
+    }
+
+    /// Pops and drops every item left. If an item's `Drop` panics, the
+    /// rest are still dropped while the panic unwinds.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the `orphan` lock, and `rx` is the end kept there
+    /// (so every receiver is gone and this is the only consumer).
+    unsafe fn drain(&self, rx: &RxEnd<T, F>) {
+        drop_each(|| {
+            // SAFETY: the caller's contract: we are the only consumer.
+            // `pop` moves the item out before it is dropped, as `drop_each`
+            // requires.
+            match unsafe { self.queue.pop(rx) } {
+                Some(item) => {
+                    drop(item);
+                    true
+                }
+                None => false,
+            }
+        });
+    }
+
+    /// A receiver's drop: the last one moves its end into the drain slot,
+    /// wakes parked senders (their sends now fail) and drops every item
+    /// left.
+    fn receiver_gone(&self, rx: RxEnd<T, F>) {
+        // AcqRel: Release publishes our pops to the drain (which also
+        // takes the lock after us); Acquire sees the other receivers'.
+        if self.handles.receivers.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        // SeqCst fence: pairs with the one in `sent_one` (see there).
+        fence(Ordering::SeqCst);
+        // Wake parked senders first: if an item's `Drop` panics below, they
+        // must not sleep on.
+        self.senders_waiting.notify_all();
+        let mut orphan = lock(&self.orphan);
+        let rx = orphan.insert(rx);
+        // SAFETY: we hold the drain lock and `rx` is the end kept there.
+        unsafe { self.drain(rx) };
+    }
+
+    /// One receive attempt through the receiver's end `rx`.
+    #[inline]
+    fn attempt_recv(&self, rx: &RxEnd<T, F>) -> Step<T, ()> {
         // SAFETY: as in `attempt_send`, for receivers.
-        if let Some(v) = unsafe { self.queue.pop() } {
+        if let Some(v) = unsafe { self.queue.pop(rx) } {
             return Step::Done(v);
         }
         // Acquire: pairs with the last sender's Release on drop, so its
         // pushes are visible to the second look below.
         if self.handles.senders.load(Ordering::Acquire) == 0 {
             // SAFETY: as above.
-            return match unsafe { self.queue.pop() } {
+            return match unsafe { self.queue.pop(rx) } {
                 Some(v) => Step::Done(v),
                 None => Step::Closed(()),
             };
@@ -694,21 +985,26 @@ impl<T, F: Flavor> Chan<T, F> {
         Step::Again(())
     }
 
-    fn send(&self, value: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
-        let outcome = match self.attempt_send(value) {
+    fn send(
+        &self,
+        tx: &TxEnd<T, F>,
+        value: T,
+        deadline: Option<Instant>,
+    ) -> Result<(), SendTimeoutError<T>> {
+        let outcome = match self.attempt_send(tx, value) {
             Step::Done(()) => Ok(()),
             Step::Closed(value) => Err((value, WaitEnd::Closed)),
             Step::Again(value) => {
                 // Relaxed: a statistic.
                 self.full_on_send.fetch_add(1, Ordering::Relaxed);
                 self.wait(&self.senders_waiting, deadline, value, |v| {
-                    self.attempt_send(v)
+                    self.attempt_send(tx, v)
                 })
             }
         };
         match outcome {
             Ok(()) => {
-                self.receivers_waiting.notify();
+                self.sent_one();
                 Ok(())
             }
             Err((value, WaitEnd::Timeout)) => Err(SendTimeoutError::Timeout(value)),
@@ -716,15 +1012,15 @@ impl<T, F: Flavor> Chan<T, F> {
         }
     }
 
-    fn recv(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
-        let outcome = match self.attempt_recv() {
+    fn recv(&self, rx: &RxEnd<T, F>, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+        let outcome = match self.attempt_recv(rx) {
             Step::Done(v) => Ok(v),
             Step::Closed(()) => Err(((), WaitEnd::Closed)),
             Step::Again(()) => {
                 // Relaxed: a statistic.
                 self.empty_on_recv.fetch_add(1, Ordering::Relaxed);
                 self.wait(&self.receivers_waiting, deadline, (), |()| {
-                    self.attempt_recv()
+                    self.attempt_recv(rx)
                 })
             }
         };
@@ -749,19 +1045,34 @@ impl<T, F: Flavor> Chan<T, F> {
     }
 }
 
+/// Locks `m`; a poisoned lock (an item's `Drop` panicked in a drain) is
+/// still usable: the drain leaves nothing half done.
+fn lock<D>(m: &Mutex<D>) -> MutexGuard<'_, D> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The sending half of a channel; see the [module docs](self).
 pub struct Sender<T, F: Flavor = Mpmc> {
     chan: Arc<Chan<T, F>>,
+    /// This sender's own end of the queue (the SPSC producer; `()` for
+    /// the flavors whose senders share everything). Reachable only through
+    /// this handle.
+    end: TxEnd<T, F>,
 }
 
 /// The receiving half of a channel; see the [module docs](self).
 pub struct Receiver<T, F: Flavor = Mpmc> {
     chan: Arc<Chan<T, F>>,
+    /// This receiver's own end of the queue (the SPSC consumer; `()` for
+    /// MPSC and MPMC). Reachable only through this handle; taken by `drop`,
+    /// which hands it to the channel's drain slot if this is the last
+    /// receiver.
+    end: ManuallyDrop<RxEnd<T, F>>,
 }
 
 // SAFETY: a handle moves `T`s in or out (needs `T: Send`); the flavor's
-// single-user ends are reached only through a handle that is not `Clone`
-// or `Sync`, so moving it to another thread moves its only user.
+// single-user ends live inside handles that are not `Clone` or `Sync`, so
+// moving a handle to another thread moves its end's only user.
 unsafe impl<T: Send, F: Flavor> Send for Sender<T, F> {}
 // SAFETY: as for `Sender`.
 unsafe impl<T: Send, F: Flavor> Send for Receiver<T, F> {}
@@ -784,7 +1095,9 @@ fn unwrap_capacity<P>(r: Result<P, CapacityError>) -> P {
 ///
 /// # Panics
 ///
-/// If `capacity` is 0 or too large; [`try_with`] returns an error instead.
+/// If `capacity` is 0 (there is no rendezvous channel; see
+/// [Capacity](self#capacity)) or too large; [`try_with`] returns an error
+/// instead.
 ///
 /// ```
 /// let (tx, rx) = nanopath_queue::channel::spsc(8);
@@ -816,7 +1129,9 @@ pub fn spsc_with<T>(capacity: usize, wait: WaitStrategy) -> (Sender<T, Spsc>, Re
 ///
 /// # Panics
 ///
-/// If `capacity` is 0 or too large; [`try_with`] returns an error instead.
+/// If `capacity` is 0 (there is no rendezvous channel; see
+/// [Capacity](self#capacity)) or too large; [`try_with`] returns an error
+/// instead.
 ///
 /// ```
 /// let (tx, rx) = nanopath_queue::channel::mpsc(4);
@@ -850,7 +1165,9 @@ pub fn mpsc_with<T>(capacity: usize, wait: WaitStrategy) -> (Sender<T, Mpsc>, Re
 ///
 /// # Panics
 ///
-/// If `capacity` is 0 or too large; [`try_with`] returns an error instead.
+/// If `capacity` is 0 (there is no rendezvous channel; see
+/// [Capacity](self#capacity)) or too large; [`try_with`] returns an error
+/// instead.
 ///
 /// ```
 /// let (tx, rx) = nanopath_queue::channel::mpmc(4);
@@ -883,11 +1200,16 @@ pub fn mpmc_with<T>(capacity: usize, wait: WaitStrategy) -> (Sender<T, Mpmc>, Re
 ///
 /// # Errors
 ///
-/// [`CapacityError`] if `capacity` is 0 or too large for the queue.
+/// [`CapacityError`] if `capacity` is 0 (unlike crossbeam-channel's
+/// `bounded(0)`, not a rendezvous channel; see [Capacity](self#capacity)),
+/// or too large for the queue: past its position arithmetic, or slots that
+/// would not fit in `isize::MAX` bytes.
 ///
 /// ```
-/// use nanopath_queue::channel::{self, Mpsc, WaitStrategy};
+/// use nanopath_queue::channel::{self, Mpmc, Mpsc, Spsc, WaitStrategy};
 /// assert!(channel::try_with::<u8, Mpsc>(0, WaitStrategy::default()).is_err());
+/// assert!(channel::try_with::<u64, Spsc>(usize::MAX / 2, WaitStrategy::default()).is_err());
+/// assert!(channel::try_with::<u64, Mpmc>(usize::MAX / 4, WaitStrategy::default()).is_err());
 /// let (tx, rx) = channel::try_with::<u8, Mpsc>(2, WaitStrategy::default()).unwrap();
 /// tx.send(3).unwrap();
 /// assert_eq!(rx.recv(), Ok(3));
@@ -897,8 +1219,9 @@ pub fn try_with<T, F: Flavor>(
     capacity: usize,
     wait: WaitStrategy,
 ) -> Result<(Sender<T, F>, Receiver<T, F>), CapacityError> {
+    let (queue, tx, rx) = F::Queue::<T>::with_capacity(capacity)?;
     let chan = Arc::new(Chan {
-        queue: F::Queue::<T>::with_capacity(capacity)?,
+        queue,
         receivers_waiting: CachePadded::new(Waiters::new()),
         senders_waiting: CachePadded::new(Waiters::new()),
         handles: CachePadded::new(Handles {
@@ -908,9 +1231,18 @@ pub fn try_with<T, F: Flavor>(
         full_on_send: CachePadded::new(AtomicUsize::new(0)),
         empty_on_recv: CachePadded::new(AtomicUsize::new(0)),
         wait,
+        orphan: Mutex::new(None),
         flavor: PhantomData,
     });
-    Ok((Sender { chan: chan.clone() }, Receiver { chan }))
+    let sender = Sender {
+        chan: chan.clone(),
+        end: tx,
+    };
+    let receiver = Receiver {
+        chan,
+        end: ManuallyDrop::new(rx),
+    };
+    Ok((sender, receiver))
 }
 
 impl<T, F: Flavor> Sender<T, F> {
@@ -932,9 +1264,9 @@ impl<T, F: Flavor> Sender<T, F> {
     #[inline]
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         let chan = &*self.chan;
-        match chan.attempt_send(value) {
+        match chan.attempt_send(&self.end, value) {
             Step::Done(()) => {
-                chan.receivers_waiting.notify();
+                chan.sent_one();
                 Ok(())
             }
             Step::Again(value) => {
@@ -947,6 +1279,10 @@ impl<T, F: Flavor> Sender<T, F> {
     }
 
     /// Sends, waiting for space as the channel's [`WaitStrategy`] says.
+    ///
+    /// If the last receiver goes while this send is pushing, the item is
+    /// dropped with the rest of the queue (see the
+    /// [module docs](self#disconnection)), possibly by this call.
     ///
     /// # Errors
     ///
@@ -961,7 +1297,7 @@ impl<T, F: Flavor> Sender<T, F> {
     #[inline]
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
         self.chan
-            .send(value, None)
+            .send(&self.end, value, None)
             .map_err(|e| SendError(e.into_inner()))
     }
 
@@ -982,7 +1318,8 @@ impl<T, F: Flavor> Sender<T, F> {
     /// ```
     pub fn send_timeout(&self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
         // A timeout too large to represent waits forever.
-        self.chan.send(value, Instant::now().checked_add(timeout))
+        self.chan
+            .send(&self.end, value, Instant::now().checked_add(timeout))
     }
 
     /// Items in the channel right now (a snapshot).
@@ -1003,6 +1340,17 @@ impl<T, F: Flavor> Sender<T, F> {
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// `len() == capacity()`.
+    ///
+    /// ```
+    /// let (tx, _rx) = nanopath_queue::channel::mpsc(1);
+    /// tx.send(()).unwrap();
+    /// assert!(tx.is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.len() == self.capacity()
     }
 
     /// The exact capacity.
@@ -1058,7 +1406,7 @@ impl<T, F: Flavor> Receiver<T, F> {
     #[inline]
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         let chan = &*self.chan;
-        match chan.attempt_recv() {
+        match chan.attempt_recv(&self.end) {
             Step::Done(v) => {
                 chan.senders_waiting.notify();
                 Ok(v)
@@ -1086,7 +1434,7 @@ impl<T, F: Flavor> Receiver<T, F> {
     /// ```
     #[inline]
     pub fn recv(&self) -> Result<T, RecvError> {
-        self.chan.recv(None).map_err(|_| RecvError)
+        self.chan.recv(&self.end, None).map_err(|_| RecvError)
     }
 
     /// Receives, waiting at most `timeout`.
@@ -1103,7 +1451,8 @@ impl<T, F: Flavor> Receiver<T, F> {
     /// assert_eq!(rx.recv_timeout(Duration::from_millis(5)), Err(RecvTimeoutError::Timeout));
     /// ```
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
-        self.chan.recv(Instant::now().checked_add(timeout))
+        self.chan
+            .recv(&self.end, Instant::now().checked_add(timeout))
     }
 
     /// Waits for at least one item, then moves up to `max` ready items to
@@ -1129,7 +1478,7 @@ impl<T, F: Flavor> Receiver<T, F> {
         let first = self.recv()?;
         out.push(first);
         // SAFETY: as in `attempt_recv`: this receiver's flavor rules apply.
-        let more = unsafe { self.chan.queue.pop_batch(out, max - 1) };
+        let more = unsafe { self.chan.queue.pop_batch(&self.end, out, max - 1) };
         if more > 0 {
             self.chan.senders_waiting.notify();
         }
@@ -1181,6 +1530,17 @@ impl<T, F: Flavor> Receiver<T, F> {
         self.len() == 0
     }
 
+    /// `len() == capacity()`.
+    ///
+    /// ```
+    /// let (tx, rx) = nanopath_queue::channel::spsc(1);
+    /// tx.send(()).unwrap();
+    /// assert!(rx.is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.len() == self.capacity()
+    }
+
     /// The exact capacity.
     ///
     /// ```
@@ -1222,6 +1582,7 @@ impl<T> Clone for Sender<T, Mpsc> {
         self.chan.handles.senders.fetch_add(1, Ordering::Relaxed);
         Sender {
             chan: self.chan.clone(),
+            end: (),
         }
     }
 }
@@ -1232,6 +1593,7 @@ impl<T> Clone for Sender<T, Mpmc> {
         self.chan.handles.senders.fetch_add(1, Ordering::Relaxed);
         Sender {
             chan: self.chan.clone(),
+            end: (),
         }
     }
 }
@@ -1242,6 +1604,7 @@ impl<T> Clone for Receiver<T, Mpmc> {
         self.chan.handles.receivers.fetch_add(1, Ordering::Relaxed);
         Receiver {
             chan: self.chan.clone(),
+            end: ManuallyDrop::new(()),
         }
     }
 }
@@ -1256,11 +1619,12 @@ impl<T, F: Flavor> Drop for Sender<T, F> {
 }
 
 impl<T, F: Flavor> Drop for Receiver<T, F> {
+    /// The last receiver's drop drops every item still queued (see the
+    /// [module docs](self)).
     fn drop(&mut self) {
-        // AcqRel: as for `Sender`.
-        if self.chan.handles.receivers.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.chan.senders_waiting.notify_all();
-        }
+        // SAFETY: the end is taken once, here, and never touched again.
+        let end = unsafe { ManuallyDrop::take(&mut self.end) };
+        self.chan.receiver_gone(end);
     }
 }
 
