@@ -1,13 +1,18 @@
 //! Loom models for the blocking channels: park/unpark with no lost wake-up
-//! (loom reports a deadlock if a parked thread is never woken) and
-//! disconnection that wakes parked threads and never loses a value. Every
-//! model parks at once (`WaitStrategy::park`), the path that can lose a
-//! wake-up.
+//! (loom reports a deadlock if a parked thread is never woken),
+//! disconnection that wakes parked threads and never loses a value, and a
+//! send racing the last receiver's drop, whose item must be handed back or
+//! dropped before the sender goes. Every model parks at once
+//! (`WaitStrategy::park`), the path that can lose a wake-up.
 
 #![cfg(nanopath_loom)]
 
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
-use nanopath_queue::channel::{self, RecvError, WaitStrategy};
+use nanopath_queue::channel::{
+    self, Flavor, Mpmc, Mpsc, RecvError, Sender, Spsc, TrySendError, WaitStrategy,
+};
 
 /// A receiver parks on an empty channel; the sender's item must wake it,
 /// and the sender's drop must wake it again to report disconnection.
@@ -39,16 +44,79 @@ fn parked_sender_is_woken_by_recv() {
     });
 }
 
-/// A sender blocked on a full channel when the receiver goes: the send
-/// fails and hands its value back.
+/// A sender blocked on a full channel when the receiver goes: the send is
+/// woken and either fails and hands its value back, or took the slot the
+/// receiver's drain freed, and then its item was dropped by a drain. With
+/// the sender still alive, both items are gone.
 #[test]
-fn disconnection_wakes_a_parked_sender_and_returns_its_value() {
+fn disconnection_wakes_a_parked_sender_and_drops_or_returns_its_value() {
     loom::model(|| {
-        let (tx, rx) = channel::mpmc_with::<u32>(1, WaitStrategy::park());
-        tx.send(1).unwrap();
-        let sender = thread::spawn(move || tx.send(2));
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = channel::mpmc_with::<Counted>(1, WaitStrategy::park());
+        tx.send(Counted(drops.clone())).unwrap();
+        let item = Counted(drops.clone());
+        let sender = thread::spawn(move || {
+            let back = tx.send(item).err().map(|e| e.into_inner());
+            (tx, back)
+        });
         drop(rx);
-        let result = sender.join().unwrap();
-        assert_eq!(result.unwrap_err().into_inner(), 2);
+        let (tx, back) = sender.join().unwrap();
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            2 - usize::from(back.is_some())
+        );
+        drop(back);
+        assert_eq!(drops.load(Ordering::SeqCst), 2);
+        drop(tx);
     });
+}
+
+/// A value whose drop is counted.
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A `try_send` on one thread races the last receiver's drop on another.
+/// Once both are done, with the sender still alive, the item has either
+/// come back to the sender or been dropped, exactly once: never kept
+/// inside until the sender goes.
+fn send_racing_the_last_receiver_drop<F: Flavor>()
+where
+    Sender<Counted, F>: Send + 'static,
+{
+    loom::model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = channel::try_with::<Counted, F>(1, WaitStrategy::park()).unwrap();
+        let item = Counted(drops.clone());
+        let sender = thread::spawn(move || {
+            let back = tx.try_send(item).err().map(TrySendError::into_inner);
+            (tx, back)
+        });
+        drop(rx);
+        let (tx, back) = sender.join().unwrap();
+        assert_eq!(drops.load(Ordering::SeqCst), usize::from(back.is_none()));
+        drop(back);
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+        drop(tx);
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    });
+}
+
+#[test]
+fn send_racing_the_last_receiver_drop_spsc() {
+    send_racing_the_last_receiver_drop::<Spsc>();
+}
+
+#[test]
+fn send_racing_the_last_receiver_drop_mpsc() {
+    send_racing_the_last_receiver_drop::<Mpsc>();
+}
+
+#[test]
+fn send_racing_the_last_receiver_drop_mpmc() {
+    send_racing_the_last_receiver_drop::<Mpmc>();
 }
