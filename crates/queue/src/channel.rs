@@ -524,9 +524,55 @@ type RxEnd<T, F> = <<F as sealed::Sealed>::Queue<T> as RawQueue<T>>::Rx;
 pub trait Flavor: sealed::Sealed {}
 
 /// One sender, one receiver, on the SPSC ring.
+///
+/// Each handle owns its end of the ring, so neither is `Clone` or `Sync`
+/// (both are `Send`):
+///
+/// ```compile_fail
+/// fn shared<S: Sync>(_: &S) {}
+/// let (tx, _rx) = nanopath_queue::channel::spsc::<u8>(1);
+/// shared(&tx);
+/// ```
+///
+/// ```compile_fail
+/// fn shared<S: Sync>(_: &S) {}
+/// let (_tx, rx) = nanopath_queue::channel::spsc::<u8>(1);
+/// shared(&rx);
+/// ```
+///
+/// ```compile_fail
+/// let (tx, _rx) = nanopath_queue::channel::spsc::<u8>(1);
+/// let _ = tx.clone();
+/// ```
+///
+/// ```compile_fail
+/// let (_tx, rx) = nanopath_queue::channel::spsc::<u8>(1);
+/// let _ = rx.clone();
+/// ```
 #[derive(Debug)]
 pub enum Spsc {}
 /// Many senders, one receiver, on the bounded MPSC ring.
+///
+/// The sender is `Clone + Sync`; the receiver, the ring's only consumer,
+/// is neither:
+///
+/// ```compile_fail
+/// fn shared<S: Sync>(_: &S) {}
+/// let (_tx, rx) = nanopath_queue::channel::mpsc::<u8>(1);
+/// shared(&rx);
+/// ```
+///
+/// ```compile_fail
+/// let (_tx, rx) = nanopath_queue::channel::mpsc::<u8>(1);
+/// let _ = rx.clone();
+/// ```
+///
+/// ```
+/// fn shared<S: Sync + Send>(_: &S) {}
+/// let (tx, rx) = nanopath_queue::channel::mpsc::<u8>(1);
+/// shared(&tx.clone());
+/// std::thread::spawn(move || drop(rx)).join().unwrap();
+/// ```
 #[derive(Debug)]
 pub enum Mpsc {}
 /// Many senders, many receivers, on the MPMC queue.
