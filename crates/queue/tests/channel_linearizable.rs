@@ -6,8 +6,16 @@
 #![cfg(not(nanopath_loom))]
 
 use nanopath_queue::channel::{self, Flavor, Mpsc, Sender, TryRecvError, WaitStrategy};
-use std::sync::Barrier;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Barrier, Mutex, MutexGuard};
+
+/// The tests here keep every thread busy; run one at a time, they finish
+/// in seconds, while together on a small machine they would mostly wait
+/// for each other's spinning threads.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 fn rounds() -> u64 {
     if cfg!(miri) { 30 } else { 1_000_000 }
@@ -19,6 +27,7 @@ fn rounds() -> u64 {
 /// least one item is in the channel: `try_recv` must never see it empty.
 #[test]
 fn linearizable_try_recv_after_own_send_mpmc() {
+    let _serial = one_at_a_time();
     let (tx, rx) = channel::mpmc::<u64>(4);
     let n = rounds();
     let start = Barrier::new(4);
@@ -49,6 +58,7 @@ fn fan_in<F: Flavor>(senders: usize, capacity: usize)
 where
     Sender<u64, F>: Send + Clone,
 {
+    let _serial = one_at_a_time();
     let n = rounds();
     let completed = AtomicU64::new(0);
     let (tx, rx) = channel::try_with::<u64, F>(capacity, WaitStrategy::default()).unwrap();
@@ -79,7 +89,8 @@ where
                 Err(TryRecvError::Empty) if done > received => {
                     return Some(done - received);
                 }
-                Err(TryRecvError::Empty) => {}
+                // Let the senders run.
+                Err(TryRecvError::Empty) => std::thread::yield_now(),
                 Err(TryRecvError::Disconnected) => panic!("disconnected early"),
             }
         }
@@ -98,6 +109,7 @@ fn linearizable_try_recv_fan_in_mpsc() {
 
 #[test]
 fn linearizable_try_recv_spsc() {
+    let _serial = one_at_a_time();
     // One sender: `Sender<_, Spsc>` is not `Clone`, so it gets its own loop.
     let n = rounds();
     let completed = AtomicU64::new(0);
@@ -123,7 +135,8 @@ fn linearizable_try_recv_spsc() {
                     received += 1;
                 }
                 Err(TryRecvError::Empty) if done > received => return Some(done - received),
-                Err(TryRecvError::Empty) => {}
+                // Let the senders run.
+                Err(TryRecvError::Empty) => std::thread::yield_now(),
                 Err(TryRecvError::Disconnected) => panic!("disconnected early"),
             }
         }
