@@ -22,6 +22,7 @@ fn items() -> u64 {
 fn poke_sender<F: Flavor>(tx: &Sender<u64, F>) {
     assert!(tx.len() <= CAPACITY);
     let _ = tx.is_empty();
+    let _ = tx.is_full();
     assert_eq!(tx.capacity(), CAPACITY);
     assert!(!tx.is_disconnected());
     let stats = tx.stats();
@@ -35,6 +36,7 @@ fn poke_sender<F: Flavor>(tx: &Sender<u64, F>) {
 fn poke_receiver<F: Flavor>(rx: &Receiver<u64, F>) {
     assert!(rx.len() <= CAPACITY);
     let _ = rx.is_empty();
+    let _ = rx.is_full();
     assert_eq!(rx.capacity(), CAPACITY);
     let _ = rx.is_disconnected();
     let stats = rx.stats();
