@@ -259,6 +259,57 @@ fn handoff_two_senders_racing_two_receiver_drops_mpmc() {
     }
 }
 
+/// `send_racing_receiver_drop` with the first drop armed to panic: it
+/// happens in whichever drain runs, the receiver's drop or a racing send
+/// (both are caught), and still every item is back with the sender or
+/// dropped exactly once while the sender lives.
+fn panicking_drop_in_a_racing_drain<F: Flavor>()
+where
+    Sender<Faulty, F>: Send + 'static,
+{
+    for round in 0..rounds() {
+        let faults = Faults::new();
+        let (tx, rx) = pair::<F>(2);
+        let before_drop = (round % 3) as u64;
+        faults.panic_on_drop(1);
+        let sender = std::thread::spawn(move || {
+            let mut back = Vec::new();
+            for id in 0..3 {
+                match catch_unwind(AssertUnwindSafe(|| tx.send(faults.item(id)))) {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => back.push(e.into_inner()),
+                    // The send went in; a drain it ran panicked.
+                    Err(_) => {}
+                }
+            }
+            (tx, back)
+        });
+        while rx.stats().sent < before_drop {
+            std::thread::yield_now();
+        }
+        let _ = catch_unwind(AssertUnwindSafe(|| drop(rx)));
+        let (tx, back) = sender.join().unwrap();
+        // Disarmed: if no drain dropped anything, the returned items must
+        // not panic here.
+        faults.panic_on_drop(0);
+        for id in 0..3 {
+            let returned = back.iter().any(|v| v.id == id);
+            assert_eq!(faults.drops_of(id), u32::from(!returned), "item {id}");
+        }
+        drop(back);
+        faults.assert_all_dropped_once(3);
+        drop(tx);
+        faults.assert_all_dropped_once(3);
+    }
+}
+
+#[test]
+fn handoff_panicking_drop_in_a_racing_drain_every_flavor() {
+    panicking_drop_in_a_racing_drain::<Spsc>();
+    panicking_drop_in_a_racing_drain::<Mpsc>();
+    panicking_drop_in_a_racing_drain::<Mpmc>();
+}
+
 /// The last receiver's drop, with the k-th queued item's `Drop` panicking:
 /// the panic comes out of the receiver's drop, and every item is still
 /// dropped exactly once, before the sender goes.
