@@ -168,6 +168,7 @@ fn both_ends_spsc_every_accessor_while_the_other_side_is_busy() {
         s.spawn(move || {
             let mut next = 0;
             while next < n {
+                let before = next;
                 // The consumer stays until it has every item.
                 assert!(!tx.is_abandoned());
                 assert_eq!(tx.capacity(), capacity);
@@ -185,11 +186,15 @@ fn both_ends_spsc_every_accessor_while_the_other_side_is_busy() {
                         }
                     }
                 }
+                if next == before {
+                    std::thread::yield_now();
+                }
             }
         });
         let mut expected = 0;
         let mut out = Vec::new();
         while expected < n {
+            let before = expected;
             let len = rx.len();
             assert!(len <= capacity);
             let _ = rx.is_empty();
@@ -221,6 +226,9 @@ fn both_ends_spsc_every_accessor_while_the_other_side_is_busy() {
                         expected += 1;
                     }
                 }
+            }
+            if expected == before {
+                std::thread::yield_now();
             }
         }
     });
@@ -288,12 +296,16 @@ fn both_ends_mpsc_bounded_every_accessor_while_the_other_side_is_busy() {
             let _ = (rx.is_empty(), rx.is_abandoned());
             assert_eq!(rx.capacity(), capacity);
             assert!(format!("{rx:?}").contains("Consumer"));
-            if seen % 2 == 0 {
-                seen += usize::from(rx.pop().is_some());
+            let got = if seen % 2 == 0 {
+                usize::from(rx.pop().is_some())
             } else {
                 out.clear();
-                seen += rx.pop_batch(&mut out, 3);
+                rx.pop_batch(&mut out, 3)
+            };
+            if got == 0 {
+                std::thread::yield_now();
             }
+            seen += got;
         }
         wait_until("producers gone", || rx.is_abandoned());
         assert_eq!(rx.pop(), None);
@@ -322,8 +334,11 @@ fn both_ends_unbounded_every_accessor_while_the_other_side_is_busy() {
             let _ = rx.is_abandoned();
             assert!(format!("{rx:?}").contains("UnboundedConsumer"));
             out.clear();
-            seen += rx.pop_batch(&mut out, 5);
-            seen += usize::from(rx.pop().is_some());
+            let got = rx.pop_batch(&mut out, 5) + usize::from(rx.pop().is_some());
+            if got == 0 {
+                std::thread::yield_now();
+            }
+            seen += got;
         }
         wait_until("producers gone", || rx.is_abandoned());
         assert_eq!(rx.pop(), None);
@@ -342,7 +357,7 @@ const THREADS: usize = 4;
 /// thread pushes, so the push must not report full either.
 #[test]
 fn linearizable_mpmc_pop_after_own_push_never_sees_empty() {
-    let rounds = size(20_000, 15);
+    let rounds = size(100_000, 15);
     for capacity in 1..=8 {
         let q = mpmc::Queue::<usize>::new(capacity);
         std::thread::scope(|s| {
@@ -376,7 +391,7 @@ fn linearizable_mpmc_pop_after_own_push_never_sees_empty() {
 /// which must return at least one item.
 #[test]
 fn linearizable_mpmc_batches_never_see_empty_or_full_wrongly() {
-    let rounds = size(20_000, 15);
+    let rounds = size(100_000, 15);
     for capacity in THREADS..=8 {
         let q = mpmc::Queue::<usize>::new(capacity);
         std::thread::scope(|s| {
@@ -404,7 +419,7 @@ fn linearizable_mpmc_batches_never_see_empty_or_full_wrongly() {
 /// another thread's pop.
 #[test]
 fn linearizable_mpmc_push_after_own_pop_never_sees_full() {
-    let rounds = size(20_000, 15);
+    let rounds = size(100_000, 15);
     for capacity in THREADS..=8 {
         let q = mpmc::Queue::<usize>::new(capacity);
         for i in 0..capacity {
