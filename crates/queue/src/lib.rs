@@ -1,6 +1,7 @@
 //! # nanopath-queue
 //!
-//! Lock-free queues for the hot path. `#![no_std]` + `alloc`.
+//! Queues for the hot path (the SPSC ring wait-free; see each module for its
+//! progress guarantee). `#![no_std]` + `alloc`.
 //!
 //! | module | pattern | status |
 //! |---|---|---|
