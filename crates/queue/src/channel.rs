@@ -1,4 +1,4 @@
-//! Blocking channels with statistics on top of the lock-free queues
+//! Blocking channels with statistics on top of the queues of this crate
 //! (`std` feature).
 //!
 //! | constructor | queue underneath | `Sender` | `Receiver` |
@@ -619,7 +619,7 @@ impl<T> RawQueue<T> for SpscQueue<T> {
             return Err(CapacityError {
                 requested: 0,
                 minimum: 1,
-                maximum: usize::MAX / 2,
+                maximum: spsc::max_capacity::<T>(),
             });
         }
         let (tx, rx) = spsc::try_channel(capacity)?;

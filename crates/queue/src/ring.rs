@@ -491,9 +491,12 @@ impl<T> Ring<T> {
         // Relaxed: only this thread writes `head`.
         let head = self.head.load(Ordering::Relaxed);
         self.wait_written(head)?;
-        // Relaxed: `head` is read by `len` only; the stamp store in `read`
-        // is what hands the slot back to producers.
-        self.head.store(self.advance(head, 1), Ordering::Relaxed);
+        // Release, like the shared pops' claims: a thread that loads this
+        // `head` with Acquire (`len`, a push's full check) also sees the
+        // `tail` that this pop read, so it never pairs a newer `head` with
+        // an older `tail`. The stamp store in `read` is what hands the slot
+        // back to producers. (A plain store on x86-64.)
+        self.head.store(self.advance(head, 1), Ordering::Release);
         // SAFETY: `head` is written, and we are the only consumer.
         Some(unsafe { self.read(head) })
     }
@@ -533,8 +536,8 @@ impl<T> Ring<T> {
         }
         let (n, end) = self.run(head, 1, want);
         if n > 0 {
-            // Relaxed: as in `try_pop_single`.
-            self.head.store(end, Ordering::Relaxed);
+            // Release: as in `try_pop_single`.
+            self.head.store(end, Ordering::Release);
             // SAFETY: the `n` positions from `head` are written and ours.
             unsafe { self.read_into(head, n, out) };
         }
@@ -542,7 +545,9 @@ impl<T> Ring<T> {
     }
 
     /// How many positions lie before `pos`: laps times capacity plus the
-    /// index (exact until the position counter wraps after `2^64` slots).
+    /// index (exact until the position counter wraps: after about `2^64`
+    /// slots on 64-bit targets, `2^32` on 32-bit ones, where the statistics
+    /// built on it wrap too).
     #[inline]
     fn count_before(&self, pos: usize) -> u64 {
         let laps = (pos / self.one_lap) as u64;

@@ -118,7 +118,7 @@ pub fn try_channel<T>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), Cap
 
 /// The largest capacity for items of `T`: positions need a spare bit
 /// (`usize::MAX / 2`), and the buffer must fit in `isize::MAX` bytes.
-const fn max_capacity<T>() -> usize {
+pub(crate) const fn max_capacity<T>() -> usize {
     if size_of::<T>() == 0 {
         return usize::MAX / 2;
     }

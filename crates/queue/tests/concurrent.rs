@@ -13,7 +13,7 @@
 #![cfg(not(nanopath_loom))]
 
 use nanopath_queue::{Full, mpmc, mpsc, spsc};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// `native` natively, `miri` under Miri.
@@ -124,6 +124,38 @@ fn handoff_mpsc_bounded_producer_sees_the_consumer_gone() {
         for i in 0..n {
             tx.push(i).unwrap();
         }
+    });
+}
+
+/// A producer that never pushed reads `len` while another producer pushes
+/// one item and the consumer pops it: `len` must never count more than was
+/// pushed (a consumer's `head` store that did not carry the `tail` it had
+/// read let a reader pair a new `head` with an old `tail`: `len == 3` with
+/// one item ever pushed, under Miri's weak memory).
+#[test]
+fn handoff_mpsc_bounded_len_never_exceeds_what_was_pushed() {
+    let (tx, mut rx) = mpsc::bounded::<usize>(4);
+    let reader = tx.clone();
+    // Relaxed on purpose: the reader must learn that the pop happened
+    // without synchronising with it (a happens-before edge would hide the
+    // stale `tail`).
+    let popped = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(move || tx.push(1).unwrap());
+        let popped = &popped;
+        s.spawn(move || {
+            let mut after = 0;
+            while after < 5 {
+                let len = reader.len();
+                assert!(len <= 1, "len {len} with one item ever pushed");
+                if popped.load(Ordering::Relaxed) {
+                    after += 1;
+                }
+                std::thread::yield_now();
+            }
+        });
+        wait_until("the item arrives", || rx.pop().is_some());
+        popped.store(true, Ordering::Relaxed);
     });
 }
 
@@ -350,6 +382,15 @@ fn both_ends_unbounded_every_accessor_while_the_other_side_is_busy() {
 /// Threads that each alternate a push and a pop on one queue.
 const THREADS: usize = 4;
 
+/// The `linearizable_*` tests each keep four threads spinning; run side by
+/// side on a two-core machine they starve each other (minutes instead of a
+/// second), so they take this lock and run one at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Each thread pushes, then pops: its own push has completed, and every
 /// pop so far was preceded by its thread's push, so the queue holds a
 /// completed, unclaimed item during every pop, which must not report empty.
@@ -357,6 +398,7 @@ const THREADS: usize = 4;
 /// thread pushes, so the push must not report full either.
 #[test]
 fn linearizable_mpmc_pop_after_own_push_never_sees_empty() {
+    let _alone = one_at_a_time();
     let rounds = size(100_000, 15);
     for capacity in 1..=8 {
         let q = mpmc::Queue::<usize>::new(capacity);
@@ -391,6 +433,7 @@ fn linearizable_mpmc_pop_after_own_push_never_sees_empty() {
 /// which must return at least one item.
 #[test]
 fn linearizable_mpmc_batches_never_see_empty_or_full_wrongly() {
+    let _alone = one_at_a_time();
     let rounds = size(100_000, 15);
     for capacity in THREADS..=8 {
         let q = mpmc::Queue::<usize>::new(capacity);
@@ -419,6 +462,7 @@ fn linearizable_mpmc_batches_never_see_empty_or_full_wrongly() {
 /// another thread's pop.
 #[test]
 fn linearizable_mpmc_push_after_own_pop_never_sees_full() {
+    let _alone = one_at_a_time();
     let rounds = size(100_000, 15);
     for capacity in THREADS..=8 {
         let q = mpmc::Queue::<usize>::new(capacity);
@@ -450,6 +494,7 @@ fn linearizable_mpmc_push_after_own_pop_never_sees_full() {
 /// producer that claimed it first.
 #[test]
 fn linearizable_mpsc_bounded_consumer_sees_every_completed_push() {
+    let _alone = one_at_a_time();
     let per = size(20_000, 15);
     for capacity in 1..=8 {
         let (tx, mut rx) = mpsc::bounded::<usize>(capacity);
@@ -473,6 +518,11 @@ fn linearizable_mpsc_bounded_consumer_sees_every_completed_push() {
             let mut out = Vec::new();
             while popped < 3 * per {
                 let done = completed.load(Ordering::Acquire);
+                if done == popped {
+                    // Nothing new: let a producer run (two cores, four
+                    // threads).
+                    std::thread::yield_now();
+                }
                 while popped < done {
                     let n = if popped % 2 == 0 {
                         usize::from(rx.pop().is_some())
