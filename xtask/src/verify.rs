@@ -389,7 +389,14 @@ fn miri() -> Outcome {
     // examples run natively in the `doc` step; under Miri each would be a
     // separate build (about two seconds apiece, most of the step's time).
     strict
-        .args(["+nightly", "miri", "test", "--lib", "--tests"])
+        .args([
+            "+nightly",
+            "miri",
+            "test",
+            "--no-fail-fast",
+            "--lib",
+            "--tests",
+        ])
         .current_dir(workspace_root());
     for k in &crates {
         strict.args(["-p", &k.package]);
@@ -436,7 +443,14 @@ fn miri() -> Outcome {
     // operations as stronger than they are) passes.
     let mut seeds = Command::new("cargo");
     seeds
-        .args(["+nightly", "miri", "test", "--lib", "--tests"])
+        .args([
+            "+nightly",
+            "miri",
+            "test",
+            "--no-fail-fast",
+            "--lib",
+            "--tests",
+        ])
         .current_dir(workspace_root());
     for k in &crates {
         seeds.args(["-p", &k.package]);
@@ -467,25 +481,25 @@ fn miri() -> Outcome {
     .env("MIRIFLAGS", "-Zmiri-strict-provenance")
     .env("CARGO_TARGET_DIR", &miri_target);
     commands.push(i686);
-    let mut i686_edges = Command::new("cargo");
-    i686_edges
-        .args([
-            "+nightly", "miri", "test", "--target", I686, "--lib", "--tests",
+    // The edge-input test files (`tests/*edges*.rs`: capacities 0, 1, the
+    // largest accepted and one past it, zero-sized items, zero and endless
+    // timeouts) of the other crates, on i686 too.
+    for k in crates.iter().filter(|k| k.package != "nanopath-frame") {
+        let edges = test_files(&k.dir, "edges");
+        if edges.is_empty() {
+            continue;
+        }
+        let mut c = Command::new("cargo");
+        c.args([
+            "+nightly", "miri", "test", "--target", I686, "-p", &k.package,
         ])
         .current_dir(workspace_root());
-    let with_edges: Vec<&Crate> = crates
-        .iter()
-        .filter(|k| k.package != "nanopath-frame" && has_text(&k.dir.join("tests"), "fn edge_"))
-        .collect();
-    for k in &with_edges {
-        i686_edges.args(["-p", &k.package]);
-    }
-    i686_edges
-        .args(["--", "edge_"])
-        .env("MIRIFLAGS", "-Zmiri-strict-provenance")
-        .env("CARGO_TARGET_DIR", &miri_target);
-    if !with_edges.is_empty() {
-        commands.push(i686_edges);
+        for t in &edges {
+            c.args(["--test", t]);
+        }
+        c.env("MIRIFLAGS", "-Zmiri-strict-provenance")
+            .env("CARGO_TARGET_DIR", &miri_target);
+        commands.push(c);
     }
     run_all(commands)
 }
@@ -493,9 +507,25 @@ fn miri() -> Outcome {
 /// Seeds for Miri's weak-memory pass over the `handoff_*` tests.
 const MIRI_SEEDS: u32 = 16;
 
-/// The 32-bit target Miri interprets for the `edge_*` tests and the frame
+/// The 32-bit target Miri interprets for the edge-input tests and the frame
 /// decoder.
 const I686: &str = "i686-unknown-linux-gnu";
+
+/// The integration tests of the crate in `dir` whose file name contains
+/// `part`, sorted (names without `.rs`).
+fn test_files(dir: &std::path::Path, part: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir.join("tests")) else {
+        return Vec::new();
+    };
+    let mut tests: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.contains(part) && n.ends_with(".rs"))
+        .map(|n| n.trim_end_matches(".rs").to_string())
+        .collect();
+    tests.sort();
+    tests
+}
 
 /// Whether any `.rs` file under `dir` contains the `unsafe` keyword.
 fn has_unsafe(dir: &std::path::Path) -> bool {

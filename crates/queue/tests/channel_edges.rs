@@ -8,6 +8,8 @@ use nanopath_queue::channel::{
     self, Flavor, Mpmc, Mpsc, Receiver, RecvTimeoutError, SendTimeoutError, Sender, Spsc,
     TryRecvError, TrySendError, WaitStrategy,
 };
+use nanopath_testkit::Counted;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -157,20 +159,28 @@ fn endless_timeouts_wait_for_the_other_side_every_flavor() {
     endless_timeouts_wait_for_the_other_side::<Mpmc>();
 }
 
-/// A parked sender with an endless timeout is woken by disconnection.
+/// A parked sender with an endless timeout is woken by disconnection. The
+/// last receiver's drop drains the queue, which frees the slot the sender
+/// waits for, so the sender either gets its value back (`Disconnected`) or
+/// its push lands and the drain drops it (`Ok`); either way it returns, and
+/// both values are dropped exactly once.
 #[test]
 fn endless_send_timeout_ends_at_disconnection() {
-    let (tx, rx) = channel::mpmc_with::<u32>(1, WaitStrategy::park());
-    tx.send(1).unwrap();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = channel::mpmc_with::<Counted>(1, WaitStrategy::park());
+    tx.send(Counted::new(1, &drops)).unwrap();
     std::thread::scope(|s| {
-        let sender = s.spawn(|| tx.send_timeout(2, Duration::MAX));
+        let sender = s.spawn(|| tx.send_timeout(Counted::new(2, &drops), Duration::MAX));
         std::thread::yield_now();
         drop(rx);
-        assert_eq!(
-            sender.join().unwrap(),
-            Err(SendTimeoutError::Disconnected(2))
-        );
+        match sender.join().unwrap() {
+            Ok(()) => {}
+            Err(SendTimeoutError::Disconnected(back)) => assert_eq!(back.value, 2),
+            Err(SendTimeoutError::Timeout(_)) => panic!("an endless send timed out"),
+        }
     });
+    assert_eq!(drops.load(Ordering::Relaxed), 2);
+    assert!(tx.send(Counted::new(3, &drops)).is_err(), "disconnected");
 }
 
 static ZST_DROPS: AtomicUsize = AtomicUsize::new(0);
