@@ -56,7 +56,7 @@
 //! `ArrayQueue`: the price of reporting empty and full only when true.
 
 use crate::error::{CapacityError, Full};
-use crate::sync::{AtomicUsize, Backoff, Ordering, Shadow, drop_each};
+use crate::sync::{AtomicUsize, Backoff, Ordering, Shadow, drop_each, spin_loop};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::alloc::Layout;
@@ -302,6 +302,9 @@ impl<T> Ring<T> {
         // it (and this thread's own pops). `head` is never more than a lap
         // behind `tail`, so exactly a lap means `capacity` claimed, unpopped
         // items.
+        //
+        // One pause first, as in `empty_at` for the consumers' line.
+        spin_loop();
         let head = self.head.load(Ordering::Relaxed);
         head.wrapping_add(self.one_lap) == tail
     }
@@ -314,6 +317,12 @@ impl<T> Ring<T> {
         // Relaxed: as in `full_at`, with the sides swapped (the caller read
         // `head` with Acquire, or is the only consumer); `tail` is never
         // behind `head`, so equal means nothing is claimed.
+        //
+        // One pause first: a consumer polling an empty ring reads the line
+        // every producer's claim writes, and without a pause it takes that
+        // line away at every poll, so each claim misses (a one-producer,
+        // one-consumer transfer measured five times slower).
+        spin_loop();
         self.tail.load(Ordering::Relaxed) == head
     }
 
