@@ -12,6 +12,9 @@
 //! | [`SpinLock`] | test-and-test-and-set lock for very short critical sections |
 //! | [`SeqLock`] | readers never block writers, never see torn values, no data races |
 //! | [`AtomicTaggedIndex`], [`AtomicTaggedPtr`] | ABA-safe CAS on indices and pointers |
+//! | [`TaggedIndexStack`] | lock-free ABA-safe stack of slot indices (free lists) |
+//! | [`PerThread`], [`ThreadCounter`] | one padded cell per thread; owner writes without lock prefix |
+//! | `EventCount` (`std`) | park until a lock-free condition holds; no syscall when nobody waits |
 //!
 //! `#![no_std]` with `alloc`; the default `std` feature adds thread-local
 //! shard selection, `available_parallelism`-sized constructors and
@@ -19,9 +22,13 @@
 //!
 //! ## Verification
 //!
-//! Every atomic goes through the private `sync` shim, which swaps in
+//! Every atomic goes through the `sync` shim, which swaps in
 //! [loom](https://docs.rs/loom) under `--cfg nanopath_loom`; the loom models
-//! live in `tests/loom.rs`. Tests run under Miri with
+//! live in `tests/loom*.rs`. The `sync` module and everything built with
+//! `--cfg nanopath_loom` (the `loom` feature) are for nanopath's own crates
+//! and model checking, hidden from these docs and outside semver: under
+//! loom, constructors stop being `const` and the atomics in signatures are
+//! loom's. Tests run under Miri with
 //! `-Zmiri-strict-provenance`. See `docs/verification.md` in the repository.
 //!
 //! ```
@@ -45,22 +52,29 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub mod backoff;
-pub mod cache_padded;
-pub mod seqlock;
-mod shard;
-pub mod sharded_counter;
-pub mod spinlock;
-pub mod stats;
-mod sync;
-pub mod tagged;
+mod backoff;
+mod cache_padded;
+#[cfg(feature = "std")]
+mod event_count;
+mod index_stack;
+mod per_thread;
+mod seqlock;
+mod sharded_counter;
+mod spinlock;
+mod stats;
+#[doc(hidden)]
+pub mod sync;
+mod tagged;
 
-// The modules are public for their documentation (algorithm notes, memory
-// model arguments); the types are re-exported here, which is the API to use.
+// One path per type: the crate root. The algorithm notes and memory-model
+// arguments are in each module's source and on the types' docs.
 pub use backoff::Backoff;
 pub use cache_padded::CachePadded;
+#[cfg(feature = "std")]
+pub use event_count::{EventCount, WaitKey};
+pub use index_stack::TaggedIndexStack;
+pub use per_thread::{PerThread, ThreadCounter, default_shards, thread_slot_id};
 pub use seqlock::SeqLock;
-pub use shard::{default_shards, thread_slot_id};
 pub use sharded_counter::ShardedCounter;
 pub use spinlock::{SpinLock, SpinLockGuard};
 pub use stats::{RequestStats, StatsSnapshot};

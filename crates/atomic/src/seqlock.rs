@@ -42,7 +42,7 @@
 //! (loom atomics cannot be overlaid on memory); the sequence protocol, which
 //! is what the model checks, is the same code.
 
-use crate::Backoff;
+use crate::backoff::Backoff;
 use crate::sync::{AtomicU64, Ordering, fence};
 use core::fmt;
 use zerocopy::{FromBytes, Immutable, IntoBytes};

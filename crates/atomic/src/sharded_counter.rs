@@ -1,8 +1,7 @@
 //! [`ShardedCounter`]: a counter that many threads can bump without sharing
 //! a cache line.
 
-use crate::shard;
-use crate::sync::{AtomicU64, Ordering};
+use crate::per_thread::{PerThread, ThreadCounter};
 use core::fmt;
 
 /// A `u64` counter split into cache-padded shards, one per thread slot.
@@ -44,8 +43,8 @@ use core::fmt;
 /// assert_eq!(hits.sum(), 4000);
 /// ```
 pub struct ShardedCounter {
-    /// One owned and one shared padded cell per shard (see `shard::Cells`).
-    cells: shard::Cells<AtomicU64>,
+    /// One owned and one shared padded cell per shard.
+    cells: PerThread<ThreadCounter>,
 }
 
 impl ShardedCounter {
@@ -59,7 +58,7 @@ impl ShardedCounter {
     /// ```
     #[cfg(feature = "std")]
     pub fn new() -> Self {
-        Self::with_shards(shard::default_shard_count())
+        Self::with_shards(crate::per_thread::default_shards())
     }
 
     /// A counter with `shards` shards, rounded up to a power of two and
@@ -72,7 +71,7 @@ impl ShardedCounter {
     /// ```
     pub fn with_shards(shards: usize) -> Self {
         Self {
-            cells: shard::Cells::new(shards, || AtomicU64::new(0)),
+            cells: PerThread::with_shards(shards, ThreadCounter::new),
         }
     }
 
@@ -96,9 +95,9 @@ impl ShardedCounter {
     /// ```
     #[inline]
     pub fn add(&self, n: u64) {
-        let (cell, exclusive) = self.cells.current();
+        let (cell, owner) = self.cells.current();
         // `sum` after a join is exact because the join synchronizes.
-        shard::add(cell, n, exclusive);
+        cell.add(n, owner);
     }
 
     /// Adds one.
@@ -124,8 +123,7 @@ impl ShardedCounter {
     pub fn sum(&self) -> u64 {
         self.cells
             .iter()
-            // Relaxed: the counter orders nothing (see `shard::add`).
-            .map(|s| s.load(Ordering::Relaxed))
+            .map(ThreadCounter::get)
             .fold(0u64, u64::wrapping_add)
     }
 }

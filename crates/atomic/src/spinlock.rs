@@ -12,7 +12,7 @@
 //! their time slice. `Backoff::snooze` yields after a few rounds, which bounds
 //! the damage but does not remove it.
 
-use crate::Backoff;
+use crate::backoff::Backoff;
 use crate::sync::{AtomicBool, Ordering, UnsafeCell};
 use core::fmt;
 use core::marker::PhantomData;
@@ -88,13 +88,13 @@ pub struct SpinLockGuard<'a, T> {
 }
 
 impl<T> SpinLock<T> {
+    crate::const_fn! {
     /// An unlocked lock holding `value`.
     ///
     /// ```
     /// let lock = nanopath_atomic::SpinLock::new(5);
     /// assert_eq!(*lock.lock(), 5);
     /// ```
-    #[cfg(not(nanopath_loom))]
     #[inline]
     pub const fn new(value: T) -> Self {
         Self {
@@ -102,14 +102,6 @@ impl<T> SpinLock<T> {
             value: UnsafeCell::new(value),
         }
     }
-
-    /// An unlocked lock holding `value` (loom's atomics are not `const`).
-    #[cfg(nanopath_loom)]
-    pub fn new(value: T) -> Self {
-        Self {
-            locked: AtomicBool::new(false),
-            value: UnsafeCell::new(value),
-        }
     }
 
     /// Takes the lock if it is free, without waiting.

@@ -1,16 +1,15 @@
 //! [`RequestStats`]: lock-free request counters for a service's hot path.
 
-use crate::shard;
-use crate::sync::{AtomicU64, Ordering};
+use crate::per_thread::{PerThread, ThreadCounter};
 use core::fmt;
 
 /// One shard's counters. The three words share a line on purpose: one
 /// thread writes all three per request, so they travel together.
 #[derive(Debug)]
 struct Cell {
-    requests: AtomicU64,
-    errors: AtomicU64,
-    bytes: AtomicU64,
+    requests: ThreadCounter,
+    errors: ThreadCounter,
+    bytes: ThreadCounter,
 }
 
 /// Request statistics recorded from any thread: request count, error count
@@ -49,8 +48,8 @@ struct Cell {
 /// assert_eq!(snap.error_rate(), 0.5);
 /// ```
 pub struct RequestStats {
-    /// One owned and one shared padded cell per shard (see `shard::Cells`).
-    cells: shard::Cells<Cell>,
+    /// One owned and one shared padded cell per shard.
+    cells: PerThread<Cell>,
 }
 
 /// A point-in-time reading of [`RequestStats`] (see its consistency notes).
@@ -108,7 +107,7 @@ impl RequestStats {
     /// ```
     #[cfg(feature = "std")]
     pub fn new() -> Self {
-        Self::with_shards(shard::default_shard_count())
+        Self::with_shards(crate::per_thread::default_shards())
     }
 
     /// Statistics with `shards` shards, rounded up to a power of two and
@@ -121,12 +120,12 @@ impl RequestStats {
     /// ```
     pub fn with_shards(shards: usize) -> Self {
         let zero = || Cell {
-            requests: AtomicU64::new(0),
-            errors: AtomicU64::new(0),
-            bytes: AtomicU64::new(0),
+            requests: ThreadCounter::new(),
+            errors: ThreadCounter::new(),
+            bytes: ThreadCounter::new(),
         };
         Self {
-            cells: shard::Cells::new(shards, zero),
+            cells: PerThread::with_shards(shards, zero),
         }
     }
 
@@ -140,13 +139,13 @@ impl RequestStats {
     /// ```
     #[inline]
     pub fn record(&self, bytes: u64, is_error: bool) {
-        let (cell, exclusive) = self.cells.current();
+        let (cell, owner) = self.cells.current();
         // Plain load + store on an owned cell, `fetch_add` on a shared one;
         // relaxed either way (see the type's consistency notes).
-        shard::add(&cell.requests, 1, exclusive);
-        shard::add(&cell.bytes, bytes, exclusive);
+        cell.requests.add(1, owner);
+        cell.bytes.add(bytes, owner);
         if is_error {
-            shard::add(&cell.errors, 1, exclusive);
+            cell.errors.add(1, owner);
         }
     }
 
@@ -162,13 +161,9 @@ impl RequestStats {
         let mut snap = StatsSnapshot::default();
         for cell in self.cells.iter() {
             // Relaxed: see `record`.
-            snap.requests = snap
-                .requests
-                .wrapping_add(cell.requests.load(Ordering::Relaxed));
-            snap.errors = snap
-                .errors
-                .wrapping_add(cell.errors.load(Ordering::Relaxed));
-            snap.bytes = snap.bytes.wrapping_add(cell.bytes.load(Ordering::Relaxed));
+            snap.requests = snap.requests.wrapping_add(cell.requests.get());
+            snap.errors = snap.errors.wrapping_add(cell.errors.get());
+            snap.bytes = snap.bytes.wrapping_add(cell.bytes.get());
         }
         snap
     }

@@ -133,6 +133,7 @@ pub struct AtomicTaggedIndex {
 }
 
 impl AtomicTaggedIndex {
+    crate::const_fn! {
     /// A new atomic holding `value`.
     ///
     /// ```
@@ -140,20 +141,12 @@ impl AtomicTaggedIndex {
     /// let a = AtomicTaggedIndex::new(TaggedIndex::new(7, 1));
     /// assert_eq!(a.into_inner(), TaggedIndex::new(7, 1));
     /// ```
-    #[cfg(not(nanopath_loom))]
     #[inline]
     pub const fn new(value: TaggedIndex) -> Self {
         Self {
             bits: AtomicU64::new(value.pack()),
         }
     }
-
-    /// A new atomic holding `value` (loom's atomics are not `const`).
-    #[cfg(nanopath_loom)]
-    pub fn new(value: TaggedIndex) -> Self {
-        Self {
-            bits: AtomicU64::new(value.pack()),
-        }
     }
 
     /// Loads the value.

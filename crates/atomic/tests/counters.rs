@@ -1,9 +1,10 @@
-//! ShardedCounter and RequestStats: sums match a model for any sequence of
-//! adds, and no increment is lost across threads.
+//! PerThread cells, ShardedCounter and RequestStats: sums match a model for
+//! any sequence of adds, no increment is lost across threads, and a cell's
+//! owner is the only live thread told it owns that cell.
 
 #![cfg(not(nanopath_loom))]
 
-use nanopath_atomic::{RequestStats, ShardedCounter, StatsSnapshot};
+use nanopath_atomic::{PerThread, RequestStats, ShardedCounter, StatsSnapshot, ThreadCounter};
 use proptest::prelude::*;
 
 proptest! {
@@ -114,4 +115,66 @@ fn owned_and_shared_cells_lose_nothing() {
         });
     }
     assert_eq!(one_shard.sum(), 4 * per_thread + 8 * (per_thread / 8));
+}
+
+proptest! {
+    #![proptest_config(nanopath_testkit::proptest_config())]
+
+    /// Shard counts round up to a power of two in 1..=1024, there are twice
+    /// as many cells, and adds through `current` sum like a plain `u64`.
+    #[test]
+    fn per_thread_cells_sum_matches_model(shards in 0usize..5000, adds in proptest::collection::vec((any::<u64>(), any::<bool>()), 0..64)) {
+        let cells = PerThread::with_shards(shards, ThreadCounter::new);
+        let expected_shards = shards.clamp(1, 1024).next_power_of_two();
+        prop_assert_eq!(cells.shards(), expected_shards);
+        prop_assert_eq!(cells.iter().len(), 2 * expected_shards);
+        let mut model = 0u64;
+        for (n, through_current) in adds {
+            if through_current {
+                let (cell, owner) = cells.current();
+                cell.add(n, owner);
+            } else {
+                // A shared update on any cell is always allowed.
+                cells.iter().last().unwrap().add(n, false);
+            }
+            model = model.wrapping_add(n);
+        }
+        let sum = cells.iter().map(ThreadCounter::get).fold(0u64, u64::wrapping_add);
+        prop_assert_eq!(sum, model);
+    }
+}
+
+/// Every live thread that `current` calls an owner has a cell of its own:
+/// no two live threads own one cell, and every thread's updates arrive.
+#[test]
+fn handoff_per_thread_owners_are_unique_among_live_threads() {
+    let cells = PerThread::with_shards(2, || {
+        (ThreadCounter::new(), std::sync::atomic::AtomicUsize::new(0))
+    });
+    let per_thread = nanopath_testkit::stress_iters(50_000) as u64;
+    let barrier = std::sync::Barrier::new(4);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                let (cell, owner) = cells.current();
+                if owner {
+                    // Owners mark their cell; a second live owner would find
+                    // the mark.
+                    let before = cell.1.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+                    assert_eq!(before, 0, "two live threads own one cell");
+                }
+                barrier.wait();
+                for _ in 0..per_thread {
+                    let (cell, owner) = cells.current();
+                    cell.0.add(1, owner);
+                }
+                barrier.wait();
+                if owner {
+                    cell.1.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+                }
+            });
+        }
+    });
+    let sum: u64 = cells.iter().map(|c| c.0.get()).sum();
+    assert_eq!(sum, 4 * per_thread);
 }

@@ -6,8 +6,7 @@
 
 use nanopath_atomic::{AtomicTaggedIndex, AtomicTaggedPtr, CachePadded, TaggedIndex, TaggedPtr};
 use proptest::prelude::*;
-use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
-use std::sync::atomic::{AtomicBool, AtomicU32};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 
 #[test]
 fn stale_index_cas_fails_after_aba() {
@@ -103,95 +102,4 @@ proptest! {
         prop_assert_eq!(back.tag(), t.tag());
         prop_assert_eq!(a.into_inner(), t);
     }
-}
-
-const NONE: u32 = u32::MAX;
-
-/// A Treiber free list of slot indices: the classic ABA victim.
-struct FreeList {
-    head: AtomicTaggedIndex,
-    next: Vec<AtomicU32>,
-    /// Set while a thread owns the slot; flipped with a CAS that must not fail.
-    owned: Vec<AtomicBool>,
-}
-
-impl FreeList {
-    fn new(slots: u32) -> Self {
-        Self {
-            head: AtomicTaggedIndex::new(TaggedIndex::new(0, 0)),
-            next: (0..slots)
-                .map(|i| AtomicU32::new(if i + 1 < slots { i + 1 } else { NONE }))
-                .collect(),
-            owned: (0..slots).map(|_| AtomicBool::new(false)).collect(),
-        }
-    }
-
-    fn pop(&self) -> Option<u32> {
-        loop {
-            let head = self.head.load(Acquire);
-            if head.index() == NONE {
-                return None;
-            }
-            // May read a stale `next` if the slot was popped meanwhile; the
-            // tag makes the CAS below fail in that case.
-            let next = self.next[head.index() as usize].load(Relaxed);
-            if self
-                .head
-                .compare_exchange_weak(head, head.next(next), Acquire, Relaxed)
-                .is_ok()
-            {
-                return Some(head.index());
-            }
-        }
-    }
-
-    fn push(&self, index: u32) {
-        loop {
-            let head = self.head.load(Relaxed);
-            self.next[index as usize].store(head.index(), Relaxed);
-            if self
-                .head
-                .compare_exchange_weak(head, head.next(index), Release, Relaxed)
-                .is_ok()
-            {
-                return;
-            }
-        }
-    }
-}
-
-#[test]
-fn free_list_never_hands_a_slot_to_two_owners() {
-    let slots = 4;
-    let list = FreeList::new(slots);
-    let iters = nanopath_testkit::stress_iters(300_000);
-    std::thread::scope(|s| {
-        for _ in 0..3 {
-            s.spawn(|| {
-                let mut got = 0;
-                while got < iters {
-                    let Some(i) = list.pop() else { continue };
-                    got += 1;
-                    let flag = &list.owned[i as usize];
-                    assert!(
-                        flag.compare_exchange(false, true, AcqRel, Acquire).is_ok(),
-                        "slot {i} owned twice"
-                    );
-                    std::hint::spin_loop();
-                    assert!(
-                        flag.compare_exchange(true, false, AcqRel, Acquire).is_ok(),
-                        "slot {i} lost its owner"
-                    );
-                    list.push(i);
-                }
-            });
-        }
-    });
-    // Every slot is back on the list exactly once.
-    let mut seen = Vec::new();
-    while let Some(i) = list.pop() {
-        seen.push(i);
-    }
-    seen.sort_unstable();
-    assert_eq!(seen, (0..slots).collect::<Vec<_>>());
 }

@@ -8,10 +8,10 @@ use core::fmt;
 use core::ops::{Deref, DerefMut};
 
 use bytes::{Bytes, BytesMut};
-use nanopath_atomic::{CachePadded, ShardedCounter, default_shards, thread_slot_id};
+use nanopath_atomic::{CachePadded, PerThread, ThreadCounter, default_shards};
 
 use crate::object::{CapacityError, MAX_CAPACITY, PoolStats};
-use crate::sync::{AtomicBool, AtomicUsize, Cell, Ordering};
+use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering, UnsafeCell};
 
 /// A pool of `BytesMut` buffers of one capacity.
 ///
@@ -77,7 +77,7 @@ pub struct BufferPool {
 /// it (a scanner looking at it, or the `PooledBuf` it went to).
 struct Slot {
     lent: AtomicBool,
-    buf: Cell<Option<BytesMut>>,
+    buf: UnsafeCell<Option<BytesMut>>,
 }
 
 /// The state shared by a pool and its lent buffers.
@@ -87,16 +87,22 @@ struct Shared {
     /// How many slots are in the rotation: at most `slots.len()`, never
     /// decreasing.
     built: CachePadded<AtomicUsize>,
-    /// Per-thread positions in the rotation (where the next acquire starts),
-    /// indexed like the object pool's caches: a thread whose slot id is
-    /// below the count owns its cursor (a plain load and store); others
-    /// share one with `fetch_add`. A power-of-two count.
-    cursors: Box<[CachePadded<AtomicUsize>]>,
+    /// Per-thread state: where the thread's next acquire starts, and its
+    /// traffic counters. A cell's owner moves its cursor with a plain load
+    /// and store; threads sharing a cell use `fetch_add`.
+    locals: PerThread<Local>,
     buffer_size: usize,
-    acquired: ShardedCounter,
-    released: ShardedCounter,
-    created: ShardedCounter,
-    fresh: ShardedCounter,
+    /// Cold counters (each comes with an allocation): plain atomics.
+    created: AtomicU64,
+    fresh: AtomicU64,
+}
+
+/// One thread's cell (see `Shared::locals`).
+struct Local {
+    /// The position in the rotation the next acquire starts from.
+    cursor: AtomicUsize,
+    acquired: ThreadCounter,
+    released: ThreadCounter,
 }
 
 // SAFETY: a slot's buffer is touched only by the thread that set its `lent`
@@ -159,27 +165,34 @@ impl BufferPool {
         slots.extend((0..buffers).map(|_| {
             CachePadded::new(Slot {
                 lent: AtomicBool::new(false),
-                buf: Cell::new(None),
+                buf: UnsafeCell::new(None),
             })
         }));
         let shards = if buffers == 0 { 1 } else { default_shards() };
         // Spread the threads' starting points over the pool, so threads
-        // going round it at the same pace do not meet.
-        let cursors: Vec<_> = (0..shards)
-            .map(|j| CachePadded::new(AtomicUsize::new(spread(j, shards, buffers))))
-            .collect();
+        // going round it at the same pace do not meet. `shards` is a power
+        // of two at most 1024, so the cells number exactly `2 * shards`.
+        let cells = 2 * shards;
+        let mut j = 0;
+        let locals = PerThread::with_shards(shards, || {
+            let start = spread(j, cells, buffers);
+            j += 1;
+            Local {
+                cursor: AtomicUsize::new(start),
+                acquired: ThreadCounter::new(),
+                released: ThreadCounter::new(),
+            }
+        });
         Self {
             shared: Arc::new(Shared {
                 slots: slots.into_boxed_slice(),
                 built: CachePadded::new(AtomicUsize::new(0)),
-                cursors: cursors.into_boxed_slice(),
+                locals,
                 // A `BytesMut` holds at most `isize::MAX` bytes; a larger
                 // request would panic in every acquire.
                 buffer_size: buffer_size.min(isize::MAX as usize),
-                acquired: ShardedCounter::new(),
-                released: ShardedCounter::new(),
-                created: ShardedCounter::new(),
-                fresh: ShardedCounter::new(),
+                created: AtomicU64::new(0),
+                fresh: AtomicU64::new(0),
             }),
         }
     }
@@ -196,7 +209,7 @@ impl BufferPool {
             if let Some(mut buf) = shared.lock(index) {
                 if buf.is_none() {
                     buf = Some(BytesMut::with_capacity(shared.buffer_size));
-                    shared.created.incr();
+                    shared.created.fetch_add(1, Ordering::Relaxed);
                     made += 1;
                 }
                 shared.unlock(index, buf);
@@ -220,10 +233,16 @@ impl BufferPool {
     /// `waited` and `timeouts` are always 0 (an acquire never waits).
     pub fn stats(&self) -> PoolStats {
         let s = &*self.shared;
+        let sum = |f: fn(&Local) -> &ThreadCounter| {
+            s.locals
+                .iter()
+                .map(|l| f(l).get())
+                .fold(0u64, u64::wrapping_add)
+        };
         PoolStats {
-            acquired: s.acquired.sum(),
-            released: s.released.sum(),
-            created: s.created.sum(),
+            acquired: sum(|l| &l.acquired),
+            released: sum(|l| &l.released),
+            created: s.created.load(Ordering::Relaxed),
             waited: 0,
             timeouts: 0,
         }
@@ -232,7 +251,7 @@ impl BufferPool {
     /// Buffers that got fresh memory because every idle buffer was still
     /// in flight (its `Bytes` alive) when they were lent.
     pub fn fresh_allocations(&self) -> u64 {
-        self.shared.fresh.sum()
+        self.shared.fresh.load(Ordering::Relaxed)
     }
 
     /// Lends an empty buffer with at least [`buffer_size`](Self::buffer_size)
@@ -242,7 +261,6 @@ impl BufferPool {
     pub fn acquire(&self) -> PooledBuf {
         let shared = &*self.shared;
         let (slot, buf) = shared.take();
-        shared.acquired.incr();
         PooledBuf {
             shared: Arc::clone(&self.shared),
             slot,
@@ -310,21 +328,12 @@ impl Shared {
         }
     }
 
-    /// The calling thread's cursor, and whether the thread owns it.
-    #[inline]
-    fn cursor(&self) -> (&AtomicUsize, bool) {
-        let shards = self.cursors.len(); // a power of two
-        match thread_slot_id() {
-            Some(id) if id < shards => (&self.cursors[id], true),
-            Some(id) => (&self.cursors[id & (shards - 1)], false),
-            None => (&self.cursors[0], false),
-        }
-    }
-
     /// Finds a buffer to lend: its slot (or [`TEMPORARY`]) and an empty
-    /// buffer of at least `buffer_size` bytes.
+    /// buffer of at least `buffer_size` bytes. Counts the acquire.
     fn take(&self) -> (usize, BytesMut) {
-        let (cursor, owner) = self.cursor();
+        let (local, owner) = self.locals.current();
+        local.acquired.add(1, owner);
+        let cursor = &local.cursor;
         // Relaxed: the cursor is a hint; a stale or shared one only changes
         // where the scan starts.
         let position = if owner {
@@ -346,7 +355,7 @@ impl Shared {
             };
             match self.lock(index) {
                 Some(None) => {
-                    self.created.incr();
+                    self.created.fetch_add(1, Ordering::Relaxed);
                     break Some((index, BytesMut::with_capacity(self.buffer_size)));
                 }
                 // Built meanwhile by a thread that then lent it on, or
@@ -366,12 +375,12 @@ impl Shared {
                 // Every buffer is lent or in flight: the memory stays with
                 // its `Bytes`, the slot gets fresh memory.
                 drop(in_flight);
-                self.fresh.incr();
+                self.fresh.fetch_add(1, Ordering::Relaxed);
                 (index, BytesMut::with_capacity(self.buffer_size))
             }
             (None, None) => {
                 // Every buffer is being written: a temporary one.
-                self.created.incr();
+                self.created.fetch_add(1, Ordering::Relaxed);
                 return (TEMPORARY, BytesMut::with_capacity(self.buffer_size));
             }
         };
@@ -416,7 +425,7 @@ impl Shared {
                     None => {
                         // In the rotation but not built yet (its builder
                         // lost the race to lock it): build it here.
-                        self.created.incr();
+                        self.created.fetch_add(1, Ordering::Relaxed);
                         return Some((index, BytesMut::with_capacity(self.buffer_size)));
                     }
                 }
@@ -467,7 +476,8 @@ impl DerefMut for PooledBuf {
 impl Drop for PooledBuf {
     fn drop(&mut self) {
         let mut buf = core::mem::take(&mut self.buf);
-        self.shared.released.incr();
+        let (local, owner) = self.shared.locals.current();
+        local.released.add(1, owner);
         if self.slot != TEMPORARY {
             buf.clear();
             self.shared.unlock(self.slot, Some(buf));

@@ -32,7 +32,7 @@ extern crate alloc;
 
 mod buffer;
 mod object;
-mod sync;
+use nanopath_atomic::sync;
 
 pub use buffer::{BufferPool, PooledBuf};
 pub use object::{

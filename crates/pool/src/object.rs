@@ -10,15 +10,14 @@ use core::ops::{Deref, DerefMut};
 use core::time::Duration;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
-use nanopath_atomic::{
-    AtomicTaggedIndex, Backoff, CachePadded, ShardedCounter, TaggedIndex, default_shards,
-    thread_slot_id,
-};
+#[cfg(not(nanopath_loom))]
+use nanopath_atomic::Backoff;
+use nanopath_atomic::{EventCount, PerThread, TaggedIndexStack, ThreadCounter};
 
-use crate::sync::{AtomicU32, AtomicU64, AtomicUsize, Cell, Condvar, Mutex, Ordering};
+use crate::sync::{AtomicU32, AtomicU64, Ordering, UnsafeCell};
 
 /// The end of a free list.
-const NIL: u32 = u32::MAX;
+const NIL: u32 = TaggedIndexStack::EMPTY;
 
 /// Largest capacity: slot indices are `u32` and `NIL` is reserved.
 pub const MAX_CAPACITY: usize = (u32::MAX - 1) as usize;
@@ -31,134 +30,32 @@ pub const MAX_CAPACITY: usize = (u32::MAX - 1) as usize;
 /// one `Pooled`/`OwnedPooled` (initialised) or to the thread filling it.
 /// `next` is the list link, meaningful only while the slot is on a list.
 struct Slot<T> {
-    value: Cell<MaybeUninit<T>>,
+    value: UnsafeCell<MaybeUninit<T>>,
     next: AtomicU32,
 }
 
-/// A lock-free Treiber stack of slot indices whose head carries a tag that
-/// changes on every successful CAS, so a pop that read `head = i, next = j`
-/// cannot succeed after `i` was popped, `j` popped and `i` pushed back (ABA).
-struct IndexStack {
-    head: CachePadded<AtomicTaggedIndex>,
-}
-
-impl IndexStack {
-    fn new(first: u32) -> Self {
-        Self {
-            head: CachePadded::new(AtomicTaggedIndex::new(TaggedIndex::new(first, 0))),
-        }
-    }
-
-    #[inline]
-    fn pop<T>(&self, slots: &[Slot<T>]) -> Option<u32> {
-        // Acquire pairs with the Release CAS in `push`: the pusher's writes
-        // to the slot (the object, `next`) are visible once we own it.
-        // SeqCst for the waiter's re-check (see `wake_waiter`); a plain load
-        // on x86 and ARMv8 either way.
-        let mut head = self.head.load(Ordering::SeqCst);
-        loop {
-            let index = head.index();
-            if index == NIL {
-                return None;
-            }
-            // May be stale if another thread pops `index` meanwhile; the
-            // tagged CAS below then fails.
-            let next = slots[index as usize].next.load(Ordering::Relaxed);
-            match self.head.compare_exchange_weak(
-                head,
-                head.next(next),
-                Ordering::Acquire,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => return Some(index),
-                Err(actual) => head = actual,
-            }
-        }
-    }
-
-    #[inline]
-    fn push<T>(&self, slots: &[Slot<T>], index: u32) {
-        let mut head = self.head.load(Ordering::Relaxed);
-        loop {
-            slots[index as usize]
-                .next
-                .store(head.index(), Ordering::Relaxed);
-            // Release publishes the slot's contents and `next` to the popper.
-            // SeqCst (no dearer than Release for a CAS on x86 or ARMv8) puts
-            // the push in the single order with the waiter's SeqCst
-            // registration and re-check: see `wake_waiter`.
-            match self.head.compare_exchange_weak(
-                head,
-                head.next(index),
-                Ordering::SeqCst,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return,
-                Err(actual) => head = actual,
-            }
-        }
-    }
-}
-
-/// Per-thread state, one padded line per shard: an idle slot set aside for
-/// the thread(s) mapped here, so a thread that releases and re-acquires
-/// touches only its own cache line, and that thread's traffic counters.
-///
-/// A thread maps to shard `id` when its slot id (see
-/// [`nanopath_atomic::thread_slot_id`]) is below the shard count (then it
-/// is the shard's *owner*, the only live thread mapped there), otherwise
-/// to `id & mask` or shard 0 as a *guest*.
+/// Per-thread state, one padded cell per thread (a [`PerThread`] cell): an
+/// idle slot set aside for the thread(s) mapped here, so a thread that
+/// releases and re-acquires touches only its own cache line, and that
+/// thread's traffic counters (the cell's owner bumps them with a plain load
+/// and store).
 struct LocalCache {
     /// `NIL` or the index of an idle slot (initialised, owned by the pool)
     /// that is on neither list. Whoever swaps it out owns it. Any thread may
-    /// swap it out (guests, stealers), so ownership of the shard is a matter
-    /// of speed, never of soundness.
+    /// swap it out (threads sharing the cell, stealers), so owning the cell
+    /// is a matter of speed, never of soundness.
     slot: AtomicU32,
-    /// Written only by the shard's owner, with a plain load and store.
-    owner_acquired: AtomicU64,
-    /// Written only by the shard's owner, with a plain load and store.
-    owner_released: AtomicU64,
-    /// Written by guests with `fetch_add`.
-    guest_acquired: AtomicU64,
-    /// Written by guests with `fetch_add`.
-    guest_released: AtomicU64,
+    acquired: ThreadCounter,
+    released: ThreadCounter,
 }
 
 impl LocalCache {
     fn new() -> Self {
         Self {
             slot: AtomicU32::new(NIL),
-            owner_acquired: AtomicU64::new(0),
-            owner_released: AtomicU64::new(0),
-            guest_acquired: AtomicU64::new(0),
-            guest_released: AtomicU64::new(0),
+            acquired: ThreadCounter::new(),
+            released: ThreadCounter::new(),
         }
-    }
-
-    /// Counts one acquire by the calling thread (`owner`: see the type).
-    #[inline]
-    fn count_acquired(&self, owner: bool) {
-        bump(&self.owner_acquired, &self.guest_acquired, owner);
-    }
-
-    /// Counts one release by the calling thread (`owner`: see the type).
-    #[inline]
-    fn count_released(&self, owner: bool) {
-        bump(&self.owner_released, &self.guest_released, owner);
-    }
-}
-
-/// Adds one to `owned` with a plain load and store when the caller owns the
-/// shard, else to `shared` with `fetch_add`. Relaxed: counters publish no
-/// memory; the owner's plain update is sound because only the owner writes
-/// `owned`, and slot ids pass from one owner to the next with
-/// Release/Acquire (nanopath-atomic's id hand-over), so no update is lost.
-#[inline]
-fn bump(owned: &AtomicU64, shared: &AtomicU64, owner: bool) {
-    if owner {
-        owned.store(owned.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-    } else {
-        shared.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -218,13 +115,13 @@ type ResetHook<T> = Box<dyn Fn(&mut T) + Send + Sync>;
 /// Objects live in the pool's slots and are lent in place: no move, no
 /// allocation once warm. Two lock-free stacks of slot indices track the
 /// slots: `idle` (holding an object, ready to lend) and `vacant` (empty).
-/// Both heads are [`AtomicTaggedIndex`]es from nanopath-atomic: a tagged
-/// index rather than a bitmap because a pop and a push are one CAS each
+/// Both are [`TaggedIndexStack`]s from nanopath-atomic: a tagged index
+/// stack rather than a bitmap because a pop and a push are one CAS each
 /// whatever the capacity, and the tag makes the CAS ABA-safe.
 ///
 /// In front of the idle stack sits a per-thread cache of one idle slot
-/// (one padded line per thread slot id, sized to the available
-/// parallelism): a release swaps its slot into the caller's cache (pushing
+/// (a [`PerThread`] cell: one padded line per thread slot id, sized to the
+/// available parallelism, and as many shared by the threads beyond that): a release swaps its slot into the caller's cache (pushing
 /// whatever was there onto the stack) and an acquire swaps the cache out
 /// first, so a thread that takes and returns objects works on its own cache
 /// line and two such threads do not contend. To one thread the cache is the
@@ -282,20 +179,22 @@ type ResetHook<T> = Box<dyn Fn(&mut T) + Send + Sync>;
 pub struct ObjectPool<T> {
     slots: Box<[Slot<T>]>,
     /// Per-thread caches of one idle slot each (checked before `idle`) and
-    /// the acquire/release counters; a power-of-two count, at least 1.
-    caches: Box<[CachePadded<LocalCache>]>,
-    idle: IndexStack,
-    vacant: IndexStack,
+    /// the acquire/release counters.
+    caches: PerThread<LocalCache>,
+    /// Slots holding an object, ready to lend (linked through `next`).
+    idle: TaggedIndexStack,
+    /// Slots holding nothing (linked through `next`).
+    vacant: TaggedIndexStack,
     factory: Factory<T>,
     reset: Option<ResetHook<T>>,
-    /// Threads parked in `acquire_timeout` (incremented before their last
-    /// check, so a releaser that sees 0 after its push needs no notify).
-    waiters: CachePadded<AtomicUsize>,
-    lock: Mutex<()>,
-    released_cv: Condvar,
-    created: ShardedCounter,
-    waited: ShardedCounter,
-    timeouts: ShardedCounter,
+    /// Threads parked in `acquire_timeout`, woken when a slot becomes idle
+    /// or vacant (see `wake_waiter`).
+    events: EventCount,
+    /// Cold counters (a factory call, a wait, a timeout cost far more than
+    /// a shared `fetch_add`): plain atomics, Relaxed.
+    created: AtomicU64,
+    waited: AtomicU64,
+    timeouts: AtomicU64,
 }
 
 // SAFETY: objects move between threads through the pool (T: Send); a slot's
@@ -323,19 +222,18 @@ impl<T> ObjectPool<T> {
     pub fn stats(&self) -> PoolStats {
         // Relaxed: each counter is exact once its writers happened-before
         // this call; nothing else is read through them.
-        let sum = |f: fn(&LocalCache) -> [&AtomicU64; 2]| {
+        let sum = |f: fn(&LocalCache) -> &ThreadCounter| {
             self.caches
                 .iter()
-                .flat_map(|c| f(c))
-                .map(|a| a.load(Ordering::Relaxed))
+                .map(|c| f(c).get())
                 .fold(0u64, u64::wrapping_add)
         };
         PoolStats {
-            acquired: sum(|c| [&c.owner_acquired, &c.guest_acquired]),
-            released: sum(|c| [&c.owner_released, &c.guest_released]),
-            created: self.created.sum(),
-            waited: self.waited.sum(),
-            timeouts: self.timeouts.sum(),
+            acquired: sum(|c| &c.acquired),
+            released: sum(|c| &c.released),
+            created: self.created.load(Ordering::Relaxed),
+            waited: self.waited.load(Ordering::Relaxed),
+            timeouts: self.timeouts.load(Ordering::Relaxed),
         }
     }
 }
@@ -429,28 +327,27 @@ impl<T: Send> ObjectPool<T> {
         reset: Option<ResetHook<T>>,
     ) -> Self {
         slots.extend((0..capacity).map(|i| Slot {
-            value: Cell::new(MaybeUninit::uninit()),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
             // Every slot starts vacant, linked in index order.
             next: AtomicU32::new(if i + 1 < capacity { i as u32 + 1 } else { NIL }),
         }));
-        // No caches for an empty pool: a cache only ever holds a slot.
-        let shards = if capacity == 0 { 1 } else { default_shards() };
-        let caches: Vec<_> = (0..shards)
-            .map(|_| CachePadded::new(LocalCache::new()))
-            .collect();
+        // Fewest caches for an empty pool: a cache only ever holds a slot.
+        let caches = if capacity == 0 {
+            PerThread::with_shards(1, LocalCache::new)
+        } else {
+            PerThread::new(LocalCache::new)
+        };
         Self {
             slots: slots.into_boxed_slice(),
-            caches: caches.into_boxed_slice(),
-            idle: IndexStack::new(NIL),
-            vacant: IndexStack::new(if capacity == 0 { NIL } else { 0 }),
+            caches,
+            idle: TaggedIndexStack::new(),
+            vacant: TaggedIndexStack::with_top(if capacity == 0 { NIL } else { 0 }),
             factory,
             reset,
-            waiters: CachePadded::new(AtomicUsize::new(0)),
-            lock: Mutex::new(()),
-            released_cv: Condvar::new(),
-            created: ShardedCounter::new(),
-            waited: ShardedCounter::new(),
-            timeouts: ShardedCounter::new(),
+            events: EventCount::new(),
+            created: AtomicU64::new(0),
+            waited: AtomicU64::new(0),
+            timeouts: AtomicU64::new(0),
         }
     }
 
@@ -459,11 +356,11 @@ impl<T: Send> ObjectPool<T> {
     pub fn prefill(&self, count: usize) -> usize {
         let mut built = 0;
         while built < count {
-            let Some(index) = self.vacant.pop(&self.slots) else {
+            let Some(index) = self.vacant.pop(self.link()) else {
                 break;
             };
             self.fill(index);
-            self.idle.push(&self.slots, index);
+            self.idle.push(index, self.link());
             // A waiter may have parked while the factory ran.
             self.wake_waiter();
             built += 1;
@@ -546,12 +443,12 @@ impl<T: Send> ObjectPool<T> {
     #[cold]
     #[inline(never)]
     fn build_counted(&self) -> Object<T> {
-        let object = if let Some(index) = self.vacant.pop(&self.slots) {
+        let object = if let Some(index) = self.vacant.pop(self.link()) {
             self.fill(index);
             Object::Slot(index)
         } else {
             let object = Object::Heap(Box::new((self.factory)()));
-            self.created.incr();
+            self.created.fetch_add(1, Ordering::Relaxed);
             object
         };
         // Counted once built: a factory that panics lends nothing.
@@ -564,7 +461,7 @@ impl<T: Send> ObjectPool<T> {
     fn claim(&self) -> Option<Result<u32, u32>> {
         match self.take_idle() {
             Some(index) => Some(Ok(index)),
-            None => self.vacant.pop(&self.slots).map(Err),
+            None => self.vacant.pop(self.link()).map(Err),
         }
     }
 
@@ -586,80 +483,64 @@ impl<T: Send> ObjectPool<T> {
         // No slot will ever free up in a pool of capacity 0: waiting (even
         // for `Duration::MAX`) would never end.
         if timeout.is_zero() || self.slots.is_empty() {
-            self.timeouts.incr();
+            self.timeouts.fetch_add(1, Ordering::Relaxed);
             return Err(Timeout);
         }
         // `None`: too far off to represent, so no deadline at all.
         let deadline = std::time::Instant::now().checked_add(timeout);
-        self.waited.incr();
-        let backoff = Backoff::new();
-        while !backoff.is_completed() {
-            backoff.snooze();
-            if let Some(claim) = self.claim() {
-                return Ok(self.claimed(claim));
-            }
-        }
-        let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        let claim = loop {
-            // Register, re-check, park: whoever frees a slot either sees us
-            // (and notifies under the lock we hold until `wait`) or we see
-            // what it freed. See `wake_waiter` for the SeqCst argument.
-            self.waiters.fetch_add(1, Ordering::SeqCst);
-            let got = self.claim();
-            if got.is_none() {
-                match deadline {
-                    None => {
-                        guard = self
-                            .released_cv
-                            .wait(guard)
-                            .unwrap_or_else(|e| e.into_inner());
-                    }
-                    Some(deadline) => {
-                        let now = std::time::Instant::now();
-                        if now < deadline {
-                            guard = self
-                                .released_cv
-                                .wait_timeout(guard, deadline - now)
-                                .map(|(g, _)| g)
-                                .unwrap_or_else(|e| e.into_inner().0);
-                        }
-                    }
+        self.waited.fetch_add(1, Ordering::Relaxed);
+        // Spin, then yield, before parking. Not under loom: there every
+        // snooze hands the other threads the CPU, so a model would never
+        // reach the parking protocol it is there to check.
+        #[cfg(not(nanopath_loom))]
+        {
+            let backoff = Backoff::new();
+            while !backoff.is_completed() {
+                backoff.snooze();
+                if let Some(claim) = self.claim() {
+                    return Ok(self.claimed(claim));
                 }
             }
-            self.waiters.fetch_sub(1, Ordering::Relaxed);
-            if let Some(claim) = got {
+        }
+        let claim = loop {
+            // Register, re-check, park: whoever frees a slot either sees
+            // our registration and wakes us, or we see what it freed (see
+            // `wake_waiter`).
+            let key = self.events.prepare_wait();
+            if let Some(claim) = self.claim() {
+                self.events.cancel_wait(key);
                 break claim;
             }
-            if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            if !self.events.wait_until(key, deadline) {
                 // One last look before giving up.
                 if let Some(claim) = self.claim() {
                     break claim;
                 }
-                self.timeouts.incr();
+                self.timeouts.fetch_add(1, Ordering::Relaxed);
                 return Err(Timeout);
             }
         };
-        // The factory runs outside the lock: it may be slow, and if it
-        // panics, `fill` wakes the other waiters, which takes the lock.
-        drop(guard);
+        // The factory (for a vacant slot) runs outside any lock: it may be
+        // slow, and if it panics, `fill` wakes the other waiters.
         Ok(self.claimed(claim))
     }
 
-    /// The calling thread's shard, and whether it is the shard's owner
-    /// (see [`LocalCache`]).
+    /// The calling thread's cache, and whether the thread owns it (see
+    /// [`PerThread::current`]).
     #[inline]
     fn local(&self) -> (&LocalCache, bool) {
-        let shards = self.caches.len(); // a power of two
-        match thread_slot_id() {
-            Some(id) if id < shards => (&self.caches[id], true),
-            Some(id) => (&self.caches[id & (shards - 1)], false),
-            None => (&self.caches[0], false),
-        }
+        self.caches.current()
+    }
+
+    /// The slots' list links, for the idle and vacant stacks.
+    #[inline]
+    fn link<'a>(&'a self) -> impl Fn(u32) -> &'a AtomicU32 + 'a {
+        |index| &self.slots[index as usize].next
     }
 
     fn count_acquired(&self) {
         let (cache, owner) = self.local();
-        cache.count_acquired(owner);
+        cache.acquired.add(1, owner);
     }
 
     /// [`take_idle`](Self::take_idle), counting the acquire when it
@@ -673,7 +554,7 @@ impl<T: Send> ObjectPool<T> {
         } else {
             index
         };
-        cache.count_acquired(owner);
+        cache.acquired.add(1, owner);
         Some(index)
     }
 
@@ -692,7 +573,7 @@ impl<T: Send> ObjectPool<T> {
     /// The shared stack, else another thread's cache.
     #[inline(never)]
     fn take_shared(&self) -> Option<u32> {
-        self.idle.pop(&self.slots).or_else(|| self.steal())
+        self.idle.pop(self.link()).or_else(|| self.steal())
     }
 
     /// Takes a slot from any thread's cache (the slow path of `take_idle`).
@@ -720,7 +601,7 @@ impl<T: Send> ObjectPool<T> {
         // slot. SeqCst puts the release in the waiters' total order.
         let displaced = cache.slot.swap(index, Ordering::SeqCst);
         if displaced != NIL {
-            self.idle.push(&self.slots, displaced);
+            self.idle.push(displaced, self.link());
         }
     }
 
@@ -741,7 +622,7 @@ impl<T: Send> ObjectPool<T> {
         let vacate = Vacate { pool: self, index };
         let value = (self.factory)();
         core::mem::forget(vacate);
-        self.created.incr();
+        self.created.fetch_add(1, Ordering::Relaxed);
         // SAFETY: we popped `index` off the vacant list, so we own the slot
         // and it is uninitialised.
         unsafe {
@@ -783,17 +664,17 @@ impl<T: Send> ObjectPool<T> {
         self.make_idle(cache, index);
         // Counted after the swap: a store still in the store buffer would
         // have to drain before the `xchg` could complete.
-        cache.count_released(owner);
+        cache.released.add(1, owner);
         self.wake_waiter();
     }
 
     #[cold]
     fn give_back_heap(&self, mut object: Box<T>) {
         let (cache, owner) = self.local();
-        cache.count_released(owner);
+        cache.released.add(1, owner);
         // Every slot was occupied when it was built; if a slot has become
         // vacant since (a `detach`), keep the object there.
-        if let Some(index) = self.vacant.pop(&self.slots) {
+        if let Some(index) = self.vacant.pop(self.link()) {
             if let Some(reset) = &self.reset
                 && let Err(panic) = catch_unwind(AssertUnwindSafe(|| reset(&mut object)))
             {
@@ -819,32 +700,28 @@ impl<T: Send> ObjectPool<T> {
     /// Makes slot `index` (owned by the caller, uninitialised) vacant and
     /// wakes a waiter, which may build in it.
     fn vacate(&self, index: u32) {
-        self.vacant.push(&self.slots, index);
+        self.vacant.push(index, self.link());
         self.wake_waiter();
     }
 
     /// Counts one release by the calling thread.
     fn count_released(&self) {
         let (cache, owner) = self.local();
-        cache.count_released(owner);
+        cache.released.add(1, owner);
     }
 
     /// Wakes the parked waiters, if any, after a slot became idle or vacant.
     fn wake_waiter(&self) {
-        // No lost wake-up: the waiter's registration (SeqCst RMW) and its
-        // re-check (SeqCst swap/loads of the caches, SeqCst loads of the
-        // idle and vacant heads), and our release (a SeqCst swap into our
-        // cache, or a SeqCst push CAS on the idle or vacant stack) and this
-        // SeqCst load, are all in one total order. If our load misses the registration, the registration
-        // comes later in that order, so the waiter's re-check, which looks
-        // at every cache and the stack, sees the slot we made idle (or a
-        // later state, in which some other thread owns it and will release
-        // it in turn). No fence needed: it measured a third of the release
-        // cost.
-        if self.waiters.load(Ordering::SeqCst) > 0 {
-            drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
-            self.released_cv.notify_all();
-        }
+        // No lost wake-up: the write that freed the slot was a SeqCst RMW
+        // (the swap into our cache in `make_idle`, or the SeqCst push CAS
+        // on the idle or vacant stack), so the fence-free notification
+        // applies: if its SeqCst load misses a waiter's registration, the
+        // waiter's fence comes later in the SeqCst order and its re-check,
+        // which looks at every cache and both stacks, sees the slot we
+        // freed (or a later state, in which another thread owns it and
+        // will free it in turn). No fence on the release path: a fence
+        // measured a third of the release cost.
+        self.events.notify_all_after_seqcst();
     }
 
     /// Moves the object out of slot `index` (owned by the caller) and makes
@@ -915,19 +792,19 @@ impl<T: Send> ObjectPool<T> {
     /// on two threads, never conflict).
     #[inline]
     fn slot_ptr(&self, index: u32) -> *const T {
-        // SAFETY: only the owner of the slot calls this (see `Pooled`), and
-        // it writes through the pointer only via `T`'s interior mutability.
+        // Only the owner of the slot calls this (see `Pooled`), and it
+        // writes through the pointer only via `T`'s interior mutability.
         // `MaybeUninit<T>` has `T`'s layout, so the cast is in bounds.
-        unsafe { self.slots[index as usize].value.with(|p| p.cast::<T>()) }
+        self.slots[index as usize].value.with(|p| p.cast::<T>())
     }
 
     /// A pointer for exclusive access to slot `index`'s object.
     #[inline]
     fn slot_ptr_mut(&self, index: u32) -> *mut T {
-        // SAFETY: only the owner of the slot calls this, with exclusive
-        // access to the object (`&mut Pooled`, or the slot off every list).
+        // Only the owner of the slot calls this, with exclusive access to
+        // the object (`&mut Pooled`, or the slot off every list).
         // `MaybeUninit<T>` has `T`'s layout, so the cast is in bounds.
-        unsafe { self.slots[index as usize].value.with_mut(|p| p.cast::<T>()) }
+        self.slots[index as usize].value.with_mut(|p| p.cast::<T>())
     }
 }
 
@@ -956,11 +833,8 @@ impl<T> Drop for ObjectPool<T> {
                 drop_slot(index);
             }
         }
-        let mut index = self.idle.head.load(Ordering::Relaxed).index();
-        while index != NIL {
-            let next = self.slots[index as usize].next.load(Ordering::Relaxed);
+        while let Some(index) = self.idle.pop(|i| &self.slots[i as usize].next) {
             drop_slot(index);
-            index = next;
         }
         if let Some(payload) = panic {
             resume_unless_unwinding(payload);

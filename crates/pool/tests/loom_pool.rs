@@ -103,3 +103,27 @@ fn detach_and_release_race_leaves_every_slot_usable() {
         assert_eq!(pool.stats().created, 3);
     });
 }
+
+/// A thread parked in `acquire_timeout` on a full pool is woken by the
+/// release, in every interleaving (loom reports a deadlock if the release
+/// could slip between the waiter's last look and its sleep).
+#[test]
+fn parked_acquire_is_woken_by_a_release() {
+    loom::model(|| {
+        let pool = Arc::new(ObjectPool::new(1, || 0u32));
+        let held = pool.acquire();
+        let waiter = {
+            let pool = Arc::clone(&pool);
+            thread::spawn(move || {
+                // `Duration::MAX`: no deadline, so only a wake-up ends it.
+                let mut o = pool
+                    .acquire_timeout(std::time::Duration::MAX)
+                    .expect("no deadline");
+                *o += 1;
+            })
+        };
+        drop(held);
+        waiter.join().unwrap();
+        assert_eq!(*pool.try_acquire().expect("idle again"), 1);
+    });
+}

@@ -1,22 +1,27 @@
-//! Which shard the calling thread writes: shared by [`ShardedCounter`] and
-//! [`RequestStats`].
+//! [`PerThread<T>`]: one padded cell per thread, for state a thread updates
+//! on its own line (counters, statistics, a cache of one object), and
+//! [`ThreadCounter`], the counter such a cell holds.
 //!
-//! With `std`, each thread draws a sequential index from a process-wide
-//! counter the first time it asks and keeps it for life, so a thread always
-//! hits the same shard and consecutive threads hit different ones. Without
-//! `std` there are no thread-locals; the index is derived from the address of
-//! a stack slot (threads have disjoint stacks, and a thread's stack depth
-//! varies little), mixed so that neighbouring stacks spread out.
+//! A `PerThread` with `shards` shards has `2 * shards` cells: cells
+//! `0..shards` are *owned*, each written only by the live thread holding
+//! that slot id (see [`thread_slot_id`]), so its owner may update it with a
+//! plain load and store; cells `shards..2 * shards` are *shared* by the
+//! threads without an owned cell (more threads than shards, no id left, no
+//! `std`, loom), which update them with atomic read-modify-writes.
 //!
-//! See [`current_cell`] for how a thread comes to own a cell outright.
-//!
-//! [`ShardedCounter`]: crate::ShardedCounter
-//! [`RequestStats`]: crate::RequestStats
+//! With `std`, each thread draws a slot id from a process-wide bitmap the
+//! first time it asks (lowest free id first) and keeps it for life, so a
+//! thread always hits the same cell and consecutive threads hit different
+//! ones. Without `std` there are no thread-locals; the shared cell is chosen
+//! from the address of a stack slot (threads have disjoint stacks, and a
+//! thread's stack depth varies little), mixed so that neighbouring stacks
+//! spread out.
 
-use crate::CachePadded;
+use crate::cache_padded::CachePadded;
 use crate::sync::{AtomicU64, Ordering};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use core::fmt;
 
 /// Upper bound on the shard count of any sharded structure: constructors
 /// clamp to it, so a caller's typo cannot make us allocate without bound.
@@ -46,22 +51,48 @@ pub(crate) fn default_shard_count() -> usize {
     })
 }
 
-/// The cell layout shared by the sharded structures: `2 * shards` padded
-/// cells, the first `shards` owned (one writer each: the live thread
-/// holding that slot id), the rest shared (see [`current_cell`]).
-#[derive(Debug)]
-pub(crate) struct Cells<T> {
+/// One cache-padded `T` per thread: see the [module docs](self).
+///
+/// [`current`](Self::current) gives the calling thread its cell and says
+/// whether the thread *owns* it (is its only writer); [`iter`](Self::iter)
+/// visits every cell, for summing. What a cell holds, and how an owner
+/// exploits owning it, is the caller's: a [`ThreadCounter`] takes a plain
+/// load and store from its owner and a `fetch_add` from everyone else.
+///
+/// ```
+/// use nanopath_atomic::{PerThread, ThreadCounter};
+///
+/// let hits = PerThread::with_shards(4, ThreadCounter::new);
+/// std::thread::scope(|s| {
+///     for _ in 0..3 {
+///         s.spawn(|| {
+///             let (cell, owner) = hits.current();
+///             cell.add(10, owner);
+///         });
+///     }
+/// });
+/// let total: u64 = hits.iter().map(ThreadCounter::get).sum();
+/// assert_eq!(total, 30);
+/// assert_eq!(hits.shards(), 4);
+/// ```
+pub struct PerThread<T> {
     /// Owned cells `0..shards`, then shared cells `shards..2 * shards`.
     cells: Box<[CachePadded<T>]>,
     /// A power of two in `1..=MAX_SHARDS`.
     shards: usize,
 }
 
-impl<T> Cells<T> {
-    /// Cells for `requested` shards (rounded and clamped by [`shard_count`]),
-    /// each made by `make`.
-    pub(crate) fn new(requested: usize, make: impl Fn() -> T) -> Self {
-        let shards = shard_count(requested);
+impl<T> PerThread<T> {
+    /// Cells for [`default_shards`] shards, each made by `make`.
+    pub fn new(make: impl FnMut() -> T) -> Self {
+        Self::with_shards(default_shards(), make)
+    }
+
+    /// Cells for `shards` shards (rounded up to a power of two, at least 1,
+    /// at most 1024, so a caller's typo cannot make us allocate without
+    /// bound), each made by `make`.
+    pub fn with_shards(shards: usize, mut make: impl FnMut() -> T) -> Self {
+        let shards = shard_count(shards);
         let cells: Vec<_> = (0..2 * shards).map(|_| CachePadded::new(make())).collect();
         Self {
             cells: cells.into_boxed_slice(),
@@ -69,22 +100,97 @@ impl<T> Cells<T> {
         }
     }
 
-    /// The shard count.
+    /// The shard count: the number of owned cells (there are as many
+    /// shared ones).
     #[inline]
-    pub(crate) fn shards(&self) -> usize {
+    pub fn shards(&self) -> usize {
         self.shards
     }
 
-    /// The calling thread's cell, and whether it is the cell's only writer.
+    /// The calling thread's cell, and whether the thread owns it (is the
+    /// only live thread that [`current`](Self::current) gives this cell as
+    /// an owned one). Several threads may hold the same cell at once
+    /// (shared cells, and a previous owner's writes are already visible),
+    /// so the cell is `&T`: interior mutability does the writing.
     #[inline]
-    pub(crate) fn current(&self) -> (&T, bool) {
-        let (index, exclusive) = current_cell(self.shards);
-        (&self.cells[index], exclusive)
+    pub fn current(&self) -> (&T, bool) {
+        let (index, owner) = current_cell(self.shards);
+        (&self.cells[index], owner)
     }
 
     /// Every cell, owned and shared, for summing.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &T> {
         self.cells.iter().map(|c| &**c)
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for PerThread<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PerThread")
+            .field("shards", &self.shards)
+            .field("cells", &self.cells)
+            .finish()
+    }
+}
+
+/// A `u64` counter for a [`PerThread`] cell: the cell's owner adds with a
+/// plain load and store (no lock-prefixed instruction), anyone else with
+/// `fetch_add`.
+///
+/// Relaxed throughout: a counter publishes no other memory. The owner's
+/// plain update loses nothing because only the owner writes an owned cell,
+/// and slot ids pass from one thread to the next with Release/Acquire, so
+/// the previous owner's last store happens-before the next owner's first
+/// load. A sum taken after the writers were joined is exact.
+///
+/// ```
+/// use nanopath_atomic::ThreadCounter;
+///
+/// let c = ThreadCounter::new();
+/// c.add(2, true);
+/// c.add(3, false);
+/// assert_eq!(c.get(), 5);
+/// ```
+#[derive(Default)]
+pub struct ThreadCounter {
+    value: AtomicU64,
+}
+
+impl ThreadCounter {
+    crate::const_fn! {
+        /// A counter at 0.
+        #[inline]
+        pub const fn new() -> Self {
+            Self {
+                value: AtomicU64::new(0),
+            }
+        }
+    }
+
+    /// Adds `n` (wrapping). `owner` is what [`PerThread::current`] said
+    /// about the cell holding this counter: `true` only for the owner.
+    #[inline]
+    pub fn add(&self, n: u64, owner: bool) {
+        if owner {
+            self.value.store(
+                self.value.load(Ordering::Relaxed).wrapping_add(n),
+                Ordering::Relaxed,
+            );
+        } else {
+            self.value.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// The current value (Relaxed: exact once the writers happened-before).
+    #[inline]
+    pub fn get(&self) -> u64 {
+        self.value.load(Ordering::Relaxed)
+    }
+}
+
+impl fmt::Debug for ThreadCounter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.get(), f)
     }
 }
 
@@ -114,7 +220,7 @@ fn current_cell(shards: usize) -> (usize, bool) {
 
 /// The calling thread's *slot id*: unique among live threads, the lowest
 /// free id claimed on first use and released when the thread exits (the
-/// ids behind [`ShardedCounter`](crate::ShardedCounter)'s owned shards).
+/// ids behind [`PerThread`]'s owned cells).
 ///
 /// For structures outside this crate that keep per-thread state in an
 /// array of padded cells: the thread holding id `i < len` is the only live
@@ -138,30 +244,12 @@ pub fn thread_slot_id() -> Option<usize> {
 
 /// The default shard count for per-thread arrays: available parallelism
 /// rounded up to a power of two (1 without `std` or when it cannot be
-/// queried), as used by [`ShardedCounter::new`](crate::ShardedCounter::new).
+/// queried), as used by [`PerThread::new`].
 pub fn default_shards() -> usize {
     #[cfg(feature = "std")]
     return default_shard_count();
     #[cfg(not(feature = "std"))]
     return 1;
-}
-
-/// Adds `n` to `cell`: a plain load and store when this thread is the cell's
-/// only writer (`exclusive`), an atomic `fetch_add` otherwise.
-#[inline]
-pub(crate) fn add(cell: &AtomicU64, n: u64, exclusive: bool) {
-    // Relaxed throughout: counters publish no other memory. The exclusive
-    // path is sound because only the id's holder writes the cell, and the
-    // id hand-over (Release in `release`, Acquire in `claim`) orders the
-    // previous holder's last store before the next holder's first load.
-    if exclusive {
-        cell.store(
-            cell.load(Ordering::Relaxed).wrapping_add(n),
-            Ordering::Relaxed,
-        );
-    } else {
-        cell.fetch_add(n, Ordering::Relaxed);
-    }
 }
 
 /// The calling thread's slot id, if it holds one.
@@ -292,7 +380,7 @@ mod tests {
             let handles: Vec<_> = (0..4).map(|_| s.spawn(default_shards)).collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
-        let _counter = crate::ShardedCounter::new();
+        let _cells = PerThread::new(ThreadCounter::new);
         assert!(others.iter().all(|&n| n == first));
         assert_eq!(default_shards(), first);
         assert!(first.is_power_of_two() && first <= MAX_SHARDS);

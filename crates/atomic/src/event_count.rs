@@ -1,0 +1,310 @@
+//! [`EventCount`]: park a thread until a condition that lock-free code makes
+//! true, with no lock and no syscall on the notifying side while nobody
+//! waits (`std` feature).
+//!
+//! The waiting side runs *prepare, re-check, wait*:
+//!
+//! ```text
+//! loop {
+//!     if let Some(x) = try_take() { return x }      // fast path, no waiter
+//!     let key = events.prepare_wait();              // register
+//!     if let Some(x) = try_take() {                 // re-check
+//!         events.cancel_wait(key);
+//!         return x;
+//!     }
+//!     events.wait(key);                             // sleep unless notified since prepare
+//! }
+//! ```
+//!
+//! and the notifying side makes the condition true, then calls
+//! [`notify_one`](EventCount::notify_one) or
+//! [`notify_all`](EventCount::notify_all).
+//!
+//! **No lost wake-up.** `prepare_wait` increments the waiter count and then
+//! issues a `SeqCst` fence; `notify_*` issues a `SeqCst` fence and then
+//! loads the count. The two fences are ordered one way or the other in the
+//! single total order of `SeqCst` operations. If the waiter's fence comes
+//! first, the notifier's load sees the registration and wakes it. If the
+//! notifier's fence comes first, the notifier's write that made the
+//! condition true (before its fence) is visible to the waiter's re-check
+//! (after its fence), so the waiter does not sleep. Between the re-check and
+//! the sleep, a notification is not missed either: every notification that
+//! sees a waiter bumps the *epoch* under the lock, `prepare_wait` returned
+//! the epoch it saw, and `wait` sleeps only while the epoch is still that
+//! one, checked under the same lock the condition variable releases
+//! atomically as it sleeps.
+//!
+//! **Notifying after a `SeqCst` write.** When the write that makes the
+//! condition true is itself a `SeqCst` read-modify-write or store (a
+//! `swap`, a CAS), the notifier may skip its fence:
+//! [`notify_one_after_seqcst`](EventCount::notify_one_after_seqcst) and
+//! [`notify_all_after_seqcst`](EventCount::notify_all_after_seqcst) load the
+//! waiter count with `SeqCst` instead. If that load reads a count from
+//! before the waiter's registration, it precedes the waiter's fence in the
+//! `SeqCst` order, and so does the condition write before it; a re-check
+//! after that fence that read an older value of the condition would have
+//! to precede the condition write in that order too, which it cannot. On
+//! x86-64 this saves the `mfence` of every notification: the `SeqCst`
+//! write is a locked instruction anyway, and a `SeqCst` load is a plain one.
+//!
+//! **Cost.** A notification with nobody registered is one fence and one load
+//! of a line that only waiters write. Registering is one atomic add and a
+//! fence; waking takes the lock and signals the condition variable.
+//!
+//! The epoch is 32 bits: a waiter sleeps through a notification only if
+//! exactly a multiple of 2^32 notifications that saw waiters land between
+//! its `prepare_wait` and its `wait` taking the lock.
+
+use crate::sync::{AtomicU64, Condvar, Mutex, Ordering, fence, lock};
+use core::fmt;
+use std::time::Instant;
+
+/// One registered waiter in the state word's low half.
+const WAITER: u64 = 1;
+/// The epoch's unit in the state word's high half.
+const EPOCH: u64 = 1 << 32;
+/// The waiter count's bits.
+const WAITERS: u64 = EPOCH - 1;
+
+/// A waiter registration from [`EventCount::prepare_wait`]: pass it to
+/// exactly one of [`wait`](EventCount::wait),
+/// [`wait_until`](EventCount::wait_until) or
+/// [`cancel_wait`](EventCount::cancel_wait) of the same `EventCount`.
+///
+/// Dropping a key without either leaves the waiter counted: notifications
+/// then take the lock needlessly (never incorrectly) for good.
+#[must_use = "pass the key to wait, wait_until or cancel_wait"]
+#[derive(Debug)]
+pub struct WaitKey {
+    /// The epoch when the waiter registered.
+    epoch: u32,
+}
+
+/// An eventcount: lets a thread sleep until another thread makes a
+/// lock-free condition true, with no lost wake-ups (see the
+/// [module docs](self) for the protocol and the argument).
+///
+/// ```
+/// use nanopath_atomic::EventCount;
+/// use std::sync::atomic::{AtomicBool, Ordering};
+///
+/// let ready = AtomicBool::new(false);
+/// let events = EventCount::new();
+/// std::thread::scope(|s| {
+///     s.spawn(|| {
+///         ready.store(true, Ordering::Release);
+///         events.notify_all();
+///     });
+///     while !ready.load(Ordering::Acquire) {
+///         let key = events.prepare_wait();
+///         if ready.load(Ordering::Acquire) {
+///             events.cancel_wait(key);
+///             break;
+///         }
+///         events.wait(key);
+///     }
+/// });
+/// assert!(ready.load(Ordering::Relaxed));
+/// ```
+pub struct EventCount {
+    /// Low 32 bits: waiters registered (between `prepare_wait` and the end
+    /// of their `wait` or `cancel_wait`). High 32 bits: the epoch, bumped
+    /// under `lock` by every notification that saw a waiter.
+    state: AtomicU64,
+    /// Held to compare the epoch before sleeping and to bump it.
+    lock: Mutex<()>,
+    /// Where waiters sleep.
+    cond: Condvar,
+}
+
+impl EventCount {
+    /// An eventcount with no waiters.
+    pub fn new() -> Self {
+        Self {
+            state: AtomicU64::new(0),
+            lock: Mutex::new(()),
+            cond: Condvar::new(),
+        }
+    }
+
+    /// Registers the calling thread as about to wait. Re-check the
+    /// condition after this call, then pass the key to [`wait`](Self::wait)
+    /// (condition still false) or [`cancel_wait`](Self::cancel_wait).
+    #[inline]
+    pub fn prepare_wait(&self) -> WaitKey {
+        // Relaxed add, then the SeqCst fence that pairs with the fence in
+        // `notify_*` (module docs): the fences, not the add, order the
+        // registration against the notifier's condition write.
+        let state = self.state.fetch_add(WAITER, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        WaitKey {
+            epoch: (state >> 32) as u32,
+        }
+    }
+
+    /// Withdraws a registration whose re-check found the condition true.
+    #[inline]
+    pub fn cancel_wait(&self, key: WaitKey) {
+        let WaitKey { .. } = key;
+        self.unregister();
+    }
+
+    /// Sleeps until a notification that came after the
+    /// [`prepare_wait`](Self::prepare_wait) that gave `key` (at once if one
+    /// already came). Then re-check the condition: a notification says the
+    /// condition may have changed, and another thread may have taken what
+    /// it announced.
+    pub fn wait(&self, key: WaitKey) {
+        let mut guard = lock(&self.lock);
+        while self.epoch() == key.epoch {
+            guard = self
+                .cond
+                .wait(guard)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        drop(guard);
+        self.unregister();
+    }
+
+    /// Like [`wait`](Self::wait), giving up at `deadline`; `None` waits with
+    /// no deadline. Returns `true` if notified, `false` if the deadline
+    /// passed first.
+    pub fn wait_until(&self, key: WaitKey, deadline: Option<Instant>) -> bool {
+        let Some(deadline) = deadline else {
+            self.wait(key);
+            return true;
+        };
+        let mut guard = lock(&self.lock);
+        let notified = loop {
+            if self.epoch() != key.epoch {
+                break true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                break false;
+            }
+            guard = self
+                .cond
+                .wait_timeout(guard, deadline - now)
+                .map_or_else(|e| e.into_inner().0, |(g, _)| g);
+        };
+        drop(guard);
+        self.unregister();
+        notified
+    }
+
+    /// Wakes one sleeping waiter (and lets every registered waiter that has
+    /// not gone to sleep yet return at once). Call after making the
+    /// condition true. Without registered waiters: a fence and a load.
+    #[inline]
+    pub fn notify_one(&self) {
+        if self.fenced_has_waiters() {
+            self.wake(false);
+        }
+    }
+
+    /// Wakes every waiter. Call after making the condition true. Without
+    /// registered waiters: a fence and a load.
+    #[inline]
+    pub fn notify_all(&self) {
+        if self.fenced_has_waiters() {
+            self.wake(true);
+        }
+    }
+
+    /// [`notify_one`](Self::notify_one) for a caller whose write that made
+    /// the condition true was a `SeqCst` read-modify-write or store: no
+    /// fence, a `SeqCst` load (see the [module docs](self)).
+    #[inline]
+    pub fn notify_one_after_seqcst(&self) {
+        if self.seqcst_has_waiters() {
+            self.wake(false);
+        }
+    }
+
+    /// [`notify_all`](Self::notify_all) for a caller whose write that made
+    /// the condition true was a `SeqCst` read-modify-write or store.
+    #[inline]
+    pub fn notify_all_after_seqcst(&self) {
+        if self.seqcst_has_waiters() {
+            self.wake(true);
+        }
+    }
+
+    /// Whether any thread is registered (between `prepare_wait` and the end
+    /// of its wait): a Relaxed snapshot, for statistics and tests.
+    pub fn has_waiters(&self) -> bool {
+        self.state.load(Ordering::Relaxed) & WAITERS != 0
+    }
+
+    /// The fence of the notifying side, then the waiter count.
+    #[inline]
+    fn fenced_has_waiters(&self) -> bool {
+        // SeqCst fence: pairs with the fence in `prepare_wait` (module docs).
+        fence(Ordering::SeqCst);
+        // Relaxed: ordered by the fence above.
+        self.state.load(Ordering::Relaxed) & WAITERS != 0
+    }
+
+    /// The waiter count for a caller whose condition write was `SeqCst`.
+    #[inline]
+    fn seqcst_has_waiters(&self) -> bool {
+        // Loom models SeqCst accesses as AcqRel, too weak for the argument
+        // in the module docs (it reports a lost wake-up that the C++20
+        // model rules out), so loom builds keep the fence: loom checks the
+        // protocol, Miri's weak-memory runs check the fence-free form.
+        #[cfg(nanopath_loom)]
+        fence(Ordering::SeqCst);
+        // SeqCst load: in the single order with the caller's SeqCst write
+        // and the waiter's fence (module docs).
+        self.state.load(Ordering::SeqCst) & WAITERS != 0
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn wake(&self, all: bool) {
+        let _guard = lock(&self.lock);
+        // Relaxed: the lock orders the bump against a waiter's epoch check.
+        // Wrapping into the count bits cannot happen: adding EPOCH to the
+        // high half carries out of the word, not into the low half.
+        self.state.fetch_add(EPOCH, Ordering::Relaxed);
+        // Signalled under the lock: every thread asleep now checked the
+        // epoch before this bump, so `notify_one` wakes one of them, never
+        // a thread that registered after the bump and must sleep on.
+        if all {
+            self.cond.notify_all();
+        } else {
+            self.cond.notify_one();
+        }
+    }
+
+    /// The current epoch (called with `lock` held when it matters).
+    #[inline]
+    fn epoch(&self) -> u32 {
+        // Relaxed: bumps happen under the lock the caller holds.
+        (self.state.load(Ordering::Relaxed) >> 32) as u32
+    }
+
+    #[inline]
+    fn unregister(&self) {
+        // Relaxed: a stale non-zero count only costs a notifier a spare
+        // lock; a waiter always re-registers before it sleeps.
+        self.state.fetch_sub(WAITER, Ordering::Relaxed);
+    }
+}
+
+impl Default for EventCount {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for EventCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state.load(Ordering::Relaxed);
+        f.debug_struct("EventCount")
+            .field("waiters", &(state & WAITERS))
+            .field("epoch", &(state >> 32))
+            .finish()
+    }
+}

@@ -1,0 +1,225 @@
+//! `EventCount`: a single-threaded model of registrations and epochs checked
+//! by proptest, and hand-offs between threads where a lost wake-up would
+//! show as a wait that ends by its deadline with the condition still false
+//! (stress natively, weak memory with many seeds under Miri).
+
+#![cfg(all(feature = "std", not(nanopath_loom)))]
+
+use nanopath_atomic::EventCount;
+use proptest::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Long enough that only a lost wake-up reaches it.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone)]
+enum Op {
+    Prepare,
+    Cancel(usize),
+    /// A wait whose deadline has passed: returns at once, telling whether a
+    /// notification came since the key's `prepare_wait`.
+    Poll(usize),
+    NotifyOne,
+    NotifyAll,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        Just(Op::Prepare),
+        any::<usize>().prop_map(Op::Cancel),
+        any::<usize>().prop_map(Op::Poll),
+        Just(Op::NotifyOne),
+        Just(Op::NotifyAll),
+    ]
+}
+
+proptest! {
+    #![proptest_config(nanopath_testkit::proptest_config())]
+
+    /// Registrations and notifications agree with a naive model: a key is
+    /// "notified" iff some notification came after its registration.
+    #[test]
+    fn registrations_and_notifications_match_model(ops in proptest::collection::vec(op(), 0..48)) {
+        let events = EventCount::new();
+        // Model: for each open key, whether a notification came since.
+        let mut keys = Vec::new();
+        let mut model: Vec<bool> = Vec::new();
+        for op in ops {
+            match op {
+                Op::Prepare => {
+                    keys.push(events.prepare_wait());
+                    model.push(false);
+                }
+                Op::Cancel(i) if !keys.is_empty() => {
+                    let i = i % keys.len();
+                    events.cancel_wait(keys.swap_remove(i));
+                    model.swap_remove(i);
+                }
+                Op::Poll(i) if !keys.is_empty() => {
+                    let i = i % keys.len();
+                    let notified = events.wait_until(keys.swap_remove(i), Some(Instant::now()));
+                    prop_assert_eq!(notified, model.swap_remove(i));
+                }
+                Op::NotifyOne => {
+                    events.notify_one();
+                    model.iter_mut().for_each(|m| *m = true);
+                }
+                Op::NotifyAll => {
+                    events.notify_all();
+                    model.iter_mut().for_each(|m| *m = true);
+                }
+                Op::Cancel(_) | Op::Poll(_) => {}
+            }
+            prop_assert_eq!(events.has_waiters(), !keys.is_empty());
+        }
+    }
+}
+
+#[test]
+fn a_wait_after_a_notification_returns_at_once_and_a_past_deadline_times_out() {
+    let events = EventCount::default();
+    assert!(!events.has_waiters());
+    // Nobody waits: notifications are no-ops.
+    events.notify_one();
+    events.notify_all();
+    let key = events.prepare_wait();
+    assert!(events.has_waiters());
+    assert!(
+        !events.wait_until(key, Some(Instant::now())),
+        "not notified"
+    );
+    assert!(!events.has_waiters());
+    let key = events.prepare_wait();
+    events.notify_one();
+    // Notified since `prepare_wait`: returns at once, even without deadline.
+    events.wait(key);
+    let key = events.prepare_wait();
+    events.notify_all();
+    assert!(events.wait_until(key, None));
+    // A deadline far in the future, already notified.
+    let key = events.prepare_wait();
+    events.notify_all();
+    assert!(events.wait_until(
+        key,
+        Instant::now().checked_add(Duration::from_secs(1 << 40))
+    ));
+    assert!(!events.has_waiters());
+    assert!(format!("{events:?}").contains("waiters: 0"));
+}
+
+/// Waits with the prepare / re-check / wait protocol until `ready` holds;
+/// `false` if a wait ran out of patience while `ready` was still false (a
+/// lost wake-up).
+fn wait_for(events: &EventCount, ready: impl Fn() -> bool) -> bool {
+    loop {
+        if ready() {
+            return true;
+        }
+        let key = events.prepare_wait();
+        if ready() {
+            events.cancel_wait(key);
+            return true;
+        }
+        let deadline = Instant::now() + PATIENCE;
+        if !events.wait_until(key, Some(deadline)) && !ready() {
+            return false;
+        }
+    }
+}
+
+/// Two threads take turns: each waits for its turn and hands the turn over
+/// with a notification. A lost wake-up stalls the exchange.
+#[test]
+fn handoff_ping_pong_never_loses_a_wake_up() {
+    let turn = AtomicUsize::new(0);
+    let events = EventCount::new();
+    let rounds = nanopath_testkit::stress_iters(20_000);
+    std::thread::scope(|s| {
+        for me in 0..2 {
+            let (turn, events) = (&turn, &events);
+            s.spawn(move || {
+                for round in 0..rounds {
+                    let mine = 2 * round + me;
+                    assert!(
+                        wait_for(events, || turn.load(Ordering::Acquire) == mine),
+                        "lost wake-up at turn {mine}"
+                    );
+                    turn.store(mine + 1, Ordering::Release);
+                    events.notify_all();
+                }
+            });
+        }
+    });
+    assert_eq!(turn.load(Ordering::Relaxed), 2 * rounds);
+}
+
+/// Several waiters take tokens one producer hands out one at a time with
+/// `notify_one`: every token is taken and no waiter sleeps through one.
+#[test]
+fn handoff_notify_one_wakes_a_waiter_for_every_token() {
+    let tokens = AtomicUsize::new(0);
+    let taken = AtomicUsize::new(0);
+    let done = AtomicBool::new(false);
+    let events = EventCount::new();
+    let total = nanopath_testkit::stress_iters(20_000);
+    let take = || {
+        tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(1))
+            .is_ok()
+    };
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| {
+                loop {
+                    let ok = wait_for(&events, || {
+                        tokens.load(Ordering::Acquire) > 0 || done.load(Ordering::Acquire)
+                    });
+                    assert!(ok, "a waiter slept through a token");
+                    if take() {
+                        taken.fetch_add(1, Ordering::Relaxed);
+                    } else if done.load(Ordering::Acquire) && tokens.load(Ordering::Acquire) == 0 {
+                        return;
+                    }
+                }
+            });
+        }
+        for _ in 0..total {
+            tokens.fetch_add(1, Ordering::Release);
+            events.notify_one();
+            // Keep at most a few tokens outstanding so waiters really park.
+            while tokens.load(Ordering::Acquire) > 2 {
+                std::thread::yield_now();
+            }
+        }
+        done.store(true, Ordering::Release);
+        events.notify_all();
+    });
+    assert_eq!(taken.load(Ordering::Relaxed), total);
+}
+
+/// The fence-free notification after a `SeqCst` condition write (a swap),
+/// ping-ponged between two threads: a lost wake-up stalls the exchange.
+#[test]
+fn handoff_after_seqcst_ping_pong_never_loses_a_wake_up() {
+    let turn = AtomicUsize::new(0);
+    let events = EventCount::new();
+    let rounds = nanopath_testkit::stress_iters(20_000);
+    std::thread::scope(|s| {
+        for me in 0..2 {
+            let (turn, events) = (&turn, &events);
+            s.spawn(move || {
+                for round in 0..rounds {
+                    let mine = 2 * round + me;
+                    assert!(
+                        wait_for(events, || turn.load(Ordering::Acquire) == mine),
+                        "lost wake-up at turn {mine}"
+                    );
+                    turn.swap(mine + 1, Ordering::SeqCst);
+                    events.notify_one_after_seqcst();
+                }
+            });
+        }
+    });
+    assert_eq!(turn.load(Ordering::Relaxed), 2 * rounds);
+}
