@@ -441,6 +441,7 @@ impl Shared {
 
 /// A writable buffer lent by a [`BufferPool`]; derefs to `BytesMut`.
 /// Dropping it (or freezing it) gives the buffer back.
+#[must_use = "the buffer goes back to the pool as soon as it is dropped"]
 pub struct PooledBuf {
     shared: Arc<Shared>,
     /// The slot the buffer goes back to (locked by us), or [`TEMPORARY`].

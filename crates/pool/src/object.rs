@@ -871,6 +871,7 @@ enum Object<T> {
 
 /// An object borrowed from an [`ObjectPool`]; returned (reset, then idle)
 /// when dropped.
+#[must_use = "the object goes back to the pool as soon as it is dropped"]
 pub struct Pooled<'a, T: Send> {
     pool: &'a ObjectPool<T>,
     object: Object<T>,
@@ -921,6 +922,7 @@ impl<T: Send + fmt::Debug> fmt::Debug for Pooled<'_, T> {
 
 /// An object lent from a pool held in an `Arc`: `'static` and `Send`, so it
 /// can be handed to another thread. Returned when dropped.
+#[must_use = "the object goes back to the pool as soon as it is dropped"]
 pub struct OwnedPooled<T: Send> {
     pool: Arc<ObjectPool<T>>,
     object: Object<T>,
