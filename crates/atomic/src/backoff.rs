@@ -1,15 +1,5 @@
 //! [`Backoff`]: exponential backoff for spin loops.
-//!
-//! Two different situations call for backing off, and they want different
-//! behaviour:
-//!
-//! * a CAS lost a race ([`Backoff::spin`]): the other thread has already made
-//!   progress, so retry soon, with a short and growing run of spin hints to
-//!   stop cores from hammering the same line in lock-step;
-//! * we wait for another thread to do something ([`Backoff::snooze`]): spin a
-//!   little, then give the core away with `yield_now`, and once that has gone
-//!   on for a while [`Backoff::is_completed`] tells the caller to block
-//!   (park, futex, condvar) instead.
+//! (See the type's documentation for the design.)
 
 use crate::sync::{spin_loop, yield_now};
 use core::cell::Cell;
@@ -50,6 +40,19 @@ use core::fmt;
 ///
 /// [`SPIN_LIMIT`]: Backoff::SPIN_LIMIT
 /// [`YIELD_LIMIT`]: Backoff::YIELD_LIMIT
+///
+/// # Design
+///
+/// Two different situations call for backing off, and they want different
+/// behaviour:
+///
+/// * a CAS lost a race ([`Backoff::spin`]): the other thread has already made
+///   progress, so retry soon, with a short and growing run of spin hints to
+///   stop cores from hammering the same line in lock-step;
+/// * we wait for another thread to do something ([`Backoff::snooze`]): spin a
+///   little, then give the core away with `yield_now`, and once that has gone
+///   on for a while [`Backoff::is_completed`] tells the caller to block
+///   (park, futex, condvar) instead.
 pub struct Backoff {
     /// Steps taken so far; `0..=YIELD_LIMIT + 1` (it stops growing there).
     step: Cell<u32>,

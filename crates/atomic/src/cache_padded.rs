@@ -1,25 +1,5 @@
 //! [`CachePadded`]: keep a value alone in its cache line(s).
-//!
-//! Two values written by different cores must not share the unit the
-//! coherence protocol moves between cores, or each write invalidates the
-//! other core's copy ("false sharing"). That unit is not always one line:
-//!
-//! * **x86_64**: lines are 64 bytes, but since Sandy Bridge the L2 spatial
-//!   prefetcher fetches lines in aligned pairs (Intel 64 and IA-32
-//!   Architectures Optimization Reference Manual, §2.x "spatial prefetcher"),
-//!   so a neighbour in the paired line still ping-pongs: **128**.
-//! * **aarch64**: Apple M-series cores use 128-byte lines, and Neoverse
-//!   parts prefetch pairs as well: **128**.
-//! * **powerpc64**: POWER7 and later have 128-byte lines: **128**.
-//! * **s390x**: 256-byte lines (z/Architecture Principles of Operation): **256**.
-//! * **arm (32-bit), mips, sparc, hexagon**: 32-byte lines on the common
-//!   cores of these families: **32**.
-//! * **m68k**: 16-byte lines: **16**.
-//! * everything else (riscv64, x86, loongarch, wasm...): **64**, the common
-//!   line size.
-//!
-//! Over-alignment costs memory, never correctness; under-alignment costs
-//! throughput. When in doubt the table above errs high.
+//! (See the type's documentation for the design.)
 
 use core::fmt;
 use core::ops::{Deref, DerefMut};
@@ -45,6 +25,29 @@ use core::ops::{Deref, DerefMut};
 /// assert!(b - a >= CachePadded::<AtomicU64>::ALIGN);
 /// assert_eq!(counters[0].load(Ordering::Relaxed), 1);
 /// ```
+///
+/// # Design
+///
+/// Two values written by different cores must not share the unit the
+/// coherence protocol moves between cores, or each write invalidates the
+/// other core's copy ("false sharing"). That unit is not always one line:
+///
+/// * **x86_64**: lines are 64 bytes, but since Sandy Bridge the L2 spatial
+///   prefetcher fetches lines in aligned pairs (Intel 64 and IA-32
+///   Architectures Optimization Reference Manual, §2.x "spatial prefetcher"),
+///   so a neighbour in the paired line still ping-pongs: **128**.
+/// * **aarch64**: Apple M-series cores use 128-byte lines, and Neoverse
+///   parts prefetch pairs as well: **128**.
+/// * **powerpc64**: POWER7 and later have 128-byte lines: **128**.
+/// * **s390x**: 256-byte lines (z/Architecture Principles of Operation): **256**.
+/// * **arm (32-bit), mips, sparc, hexagon**: 32-byte lines on the common
+///   cores of these families: **32**.
+/// * **m68k**: 16-byte lines: **16**.
+/// * everything else (riscv64, x86, loongarch, wasm...): **64**, the common
+///   line size.
+///
+/// Over-alignment costs memory, never correctness; under-alignment costs
+/// throughput. When in doubt the table above errs high.
 #[cfg_attr(
     any(
         target_arch = "x86_64",

@@ -1,59 +1,7 @@
 //! [`EventCount`]: park a thread until a condition that lock-free code makes
 //! true, with no lock and no syscall on the notifying side while nobody
 //! waits (`std` feature).
-//!
-//! The waiting side runs *prepare, re-check, wait*:
-//!
-//! ```text
-//! loop {
-//!     if let Some(x) = try_take() { return x }      // fast path, no waiter
-//!     let key = events.prepare_wait();              // register
-//!     if let Some(x) = try_take() {                 // re-check
-//!         events.cancel_wait(key);
-//!         return x;
-//!     }
-//!     events.wait(key);                             // sleep unless notified since prepare
-//! }
-//! ```
-//!
-//! and the notifying side makes the condition true, then calls
-//! [`notify_one`](EventCount::notify_one) or
-//! [`notify_all`](EventCount::notify_all).
-//!
-//! **No lost wake-up.** `prepare_wait` increments the waiter count and then
-//! issues a `SeqCst` fence; `notify_*` issues a `SeqCst` fence and then
-//! loads the count. The two fences are ordered one way or the other in the
-//! single total order of `SeqCst` operations. If the waiter's fence comes
-//! first, the notifier's load sees the registration and wakes it. If the
-//! notifier's fence comes first, the notifier's write that made the
-//! condition true (before its fence) is visible to the waiter's re-check
-//! (after its fence), so the waiter does not sleep. Between the re-check and
-//! the sleep, a notification is not missed either: every notification that
-//! sees a waiter bumps the *epoch* under the lock, `prepare_wait` returned
-//! the epoch it saw, and `wait` sleeps only while the epoch is still that
-//! one, checked under the same lock the condition variable releases
-//! atomically as it sleeps.
-//!
-//! **Notifying after a `SeqCst` write.** When the write that makes the
-//! condition true is itself a `SeqCst` read-modify-write or store (a
-//! `swap`, a CAS), the notifier may skip its fence:
-//! [`notify_one_after_seqcst`](EventCount::notify_one_after_seqcst) and
-//! [`notify_all_after_seqcst`](EventCount::notify_all_after_seqcst) load the
-//! waiter count with `SeqCst` instead. If that load reads a count from
-//! before the waiter's registration, it precedes the waiter's fence in the
-//! `SeqCst` order, and so does the condition write before it; a re-check
-//! after that fence that read an older value of the condition would have
-//! to precede the condition write in that order too, which it cannot. On
-//! x86-64 this saves the `mfence` of every notification: the `SeqCst`
-//! write is a locked instruction anyway, and a `SeqCst` load is a plain one.
-//!
-//! **Cost.** A notification with nobody registered is one fence and one load
-//! of a line that only waiters write. Registering is one atomic add and a
-//! fence; waking takes the lock and signals the condition variable.
-//!
-//! The epoch is 32 bits: a waiter sleeps through a notification only if
-//! exactly a multiple of 2^32 notifications that saw waiters land between
-//! its `prepare_wait` and its `wait` taking the lock.
+//! (See the type's documentation for the design.)
 
 use crate::sync::{AtomicU64, Condvar, Mutex, Ordering, fence, lock};
 use core::fmt;
@@ -82,7 +30,7 @@ pub struct WaitKey {
 
 /// An eventcount: lets a thread sleep until another thread makes a
 /// lock-free condition true, with no lost wake-ups (see the
-/// [module docs](self) for the protocol and the argument).
+/// [design notes](#design) for the protocol and the argument).
 ///
 /// ```
 /// use nanopath_atomic::EventCount;
@@ -106,6 +54,61 @@ pub struct WaitKey {
 /// });
 /// assert!(ready.load(Ordering::Relaxed));
 /// ```
+///
+/// # Design
+///
+/// The waiting side runs *prepare, re-check, wait*:
+///
+/// ```text
+/// loop {
+///     if let Some(x) = try_take() { return x }      // fast path, no waiter
+///     let key = events.prepare_wait();              // register
+///     if let Some(x) = try_take() {                 // re-check
+///         events.cancel_wait(key);
+///         return x;
+///     }
+///     events.wait(key);                             // sleep unless notified since prepare
+/// }
+/// ```
+///
+/// and the notifying side makes the condition true, then calls
+/// [`notify_one`](EventCount::notify_one) or
+/// [`notify_all`](EventCount::notify_all).
+///
+/// **No lost wake-up.** `prepare_wait` increments the waiter count and then
+/// issues a `SeqCst` fence; `notify_*` issues a `SeqCst` fence and then
+/// loads the count. The two fences are ordered one way or the other in the
+/// single total order of `SeqCst` operations. If the waiter's fence comes
+/// first, the notifier's load sees the registration and wakes it. If the
+/// notifier's fence comes first, the notifier's write that made the
+/// condition true (before its fence) is visible to the waiter's re-check
+/// (after its fence), so the waiter does not sleep. Between the re-check and
+/// the sleep, a notification is not missed either: every notification that
+/// sees a waiter bumps the *epoch* under the lock, `prepare_wait` returned
+/// the epoch it saw, and `wait` sleeps only while the epoch is still that
+/// one, checked under the same lock the condition variable releases
+/// atomically as it sleeps.
+///
+/// **Notifying after a `SeqCst` write.** When the write that makes the
+/// condition true is itself a `SeqCst` read-modify-write or store (a
+/// `swap`, a CAS), the notifier may skip its fence:
+/// [`notify_one_after_seqcst`](EventCount::notify_one_after_seqcst) and
+/// [`notify_all_after_seqcst`](EventCount::notify_all_after_seqcst) load the
+/// waiter count with `SeqCst` instead. If that load reads a count from
+/// before the waiter's registration, it precedes the waiter's fence in the
+/// `SeqCst` order, and so does the condition write before it; a re-check
+/// after that fence that read an older value of the condition would have
+/// to precede the condition write in that order too, which it cannot. On
+/// x86-64 this saves the `mfence` of every notification: the `SeqCst`
+/// write is a locked instruction anyway, and a `SeqCst` load is a plain one.
+///
+/// **Cost.** A notification with nobody registered is one fence and one load
+/// of a line that only waiters write. Registering is one atomic add and a
+/// fence; waking takes the lock and signals the condition variable.
+///
+/// The epoch is 32 bits: a waiter sleeps through a notification only if
+/// exactly a multiple of 2^32 notifications that saw waiters land between
+/// its `prepare_wait` and its `wait` taking the lock.
 pub struct EventCount {
     /// Low 32 bits: waiters registered (between `prepare_wait` and the end
     /// of their `wait` or `cancel_wait`). High 32 bits: the epoch, bumped
@@ -133,7 +136,7 @@ impl EventCount {
     #[inline]
     pub fn prepare_wait(&self) -> WaitKey {
         // Relaxed add, then the SeqCst fence that pairs with the fence in
-        // `notify_*` (module docs): the fences, not the add, order the
+        // `notify_*` (type docs, Design): the fences, not the add, order the
         // registration against the notifier's condition write.
         let state = self.state.fetch_add(WAITER, Ordering::Relaxed);
         fence(Ordering::SeqCst);
@@ -214,7 +217,7 @@ impl EventCount {
 
     /// [`notify_one`](Self::notify_one) for a caller whose write that made
     /// the condition true was a `SeqCst` read-modify-write or store: no
-    /// fence, a `SeqCst` load (see the [module docs](self)).
+    /// fence, a `SeqCst` load (see the [design notes](Self#design)).
     #[inline]
     pub fn notify_one_after_seqcst(&self) {
         if self.seqcst_has_waiters() {
@@ -240,7 +243,7 @@ impl EventCount {
     /// The fence of the notifying side, then the waiter count.
     #[inline]
     fn fenced_has_waiters(&self) -> bool {
-        // SeqCst fence: pairs with the fence in `prepare_wait` (module docs).
+        // SeqCst fence: pairs with the fence in `prepare_wait` (type docs, Design).
         fence(Ordering::SeqCst);
         // Relaxed: ordered by the fence above.
         self.state.load(Ordering::Relaxed) & WAITERS != 0
@@ -250,13 +253,13 @@ impl EventCount {
     #[inline]
     fn seqcst_has_waiters(&self) -> bool {
         // Loom models SeqCst accesses as AcqRel, too weak for the argument
-        // in the module docs (it reports a lost wake-up that the C++20
+        // in the type docs (it reports a lost wake-up that the C++20
         // model rules out), so loom builds keep the fence: loom checks the
         // protocol, Miri's weak-memory runs check the fence-free form.
         #[cfg(nanopath_loom)]
         fence(Ordering::SeqCst);
         // SeqCst load: in the single order with the caller's SeqCst write
-        // and the waiter's fence (module docs).
+        // and the waiter's fence (type docs, Design).
         self.state.load(Ordering::SeqCst) & WAITERS != 0
     }
 

@@ -1,32 +1,6 @@
 //! [`TaggedIndexStack`]: a lock-free Treiber stack of slot indices into a
 //! caller's array, ABA-safe through an [`AtomicTaggedIndex`] head.
-//!
-//! The stack stores no data. The caller keeps an array of slots, each with
-//! an `AtomicU32` link; the stack's head names the top slot and each slot's
-//! link names the one below it. Whoever pops an index owns that slot until
-//! it pushes the index back: the shape of every index free list (object
-//! pools, arenas, slab allocators).
-//!
-//! **Why a tag.** A pop reads `head = i`, then `link(i) = j`, then CASes the
-//! head from `i` to `j`. If between the read and the CAS another thread
-//! pops `i`, pops `j` and pushes `i` back, the head is `i` again but `j` is
-//! no longer below it; a plain CAS would succeed and put the lent slot `j`
-//! back on top (the ABA problem). The head's tag changes on every
-//! successful CAS, so that stale CAS fails. The tag is 32 bits: a stale CAS
-//! succeeds only if exactly a multiple of 2^32 other CASes land between one
-//! thread's load and its CAS.
-//!
-//! **Orderings.** A push stores the slot's link (Relaxed) and then CASes the
-//! head with `SeqCst`, which includes the Release that publishes everything
-//! the pusher wrote to the slot (its contents and the link); `SeqCst` costs
-//! no more than Release for a CAS on x86-64 (a `lock cmpxchg` either way)
-//! and lets a push be the `SeqCst` write before an
-//! `EventCount::notify_*_after_seqcst` (a pool waking a thread that waits
-//! for a free slot). A pop loads the head with Acquire and CASes
-//! it with Acquire on success (it now owns the slot and must see the
-//! pusher's writes) and on failure (the new head's link is read next). A
-//! link read by a pop may be stale when the slot was popped meanwhile; the
-//! tagged CAS then fails and the value read is never used.
+//! (See the type's documentation for the design.)
 
 use crate::cache_padded::CachePadded;
 use crate::sync::{AtomicU32, Ordering};
@@ -34,7 +8,7 @@ use crate::tagged::{AtomicTaggedIndex, TaggedIndex};
 use core::fmt;
 
 /// A lock-free stack of `u32` slot indices linked through the caller's
-/// `AtomicU32`s (see the [module docs](self) for the algorithm).
+/// `AtomicU32`s (see [Design](#design) for the algorithm).
 ///
 /// Every method takes `link`, which maps a slot index to that slot's link;
 /// it must give the same `AtomicU32` for the same index on every call, and
@@ -65,6 +39,35 @@ use core::fmt;
 /// assert_eq!(free.pop(link), None);
 /// assert!(free.is_empty());
 /// ```
+///
+/// # Design
+///
+/// The stack stores no data. The caller keeps an array of slots, each with
+/// an `AtomicU32` link; the stack's head names the top slot and each slot's
+/// link names the one below it. Whoever pops an index owns that slot until
+/// it pushes the index back: the shape of every index free list (object
+/// pools, arenas, slab allocators).
+///
+/// **Why a tag.** A pop reads `head = i`, then `link(i) = j`, then CASes the
+/// head from `i` to `j`. If between the read and the CAS another thread
+/// pops `i`, pops `j` and pushes `i` back, the head is `i` again but `j` is
+/// no longer below it; a plain CAS would succeed and put the lent slot `j`
+/// back on top (the ABA problem). The head's tag changes on every
+/// successful CAS, so that stale CAS fails. The tag is 32 bits: a stale CAS
+/// succeeds only if exactly a multiple of 2^32 other CASes land between one
+/// thread's load and its CAS.
+///
+/// **Orderings.** A push stores the slot's link (Relaxed) and then CASes the
+/// head with `SeqCst`, which includes the Release that publishes everything
+/// the pusher wrote to the slot (its contents and the link); `SeqCst` costs
+/// no more than Release for a CAS on x86-64 (a `lock cmpxchg` either way)
+/// and lets a push be the `SeqCst` write before an
+/// `EventCount::notify_*_after_seqcst` (a pool waking a thread that waits
+/// for a free slot). A pop loads the head with Acquire and CASes
+/// it with Acquire on success (it now owns the slot and must see the
+/// pusher's writes) and on failure (the new head's link is read next). A
+/// link read by a pop may be stale when the slot was popped meanwhile; the
+/// tagged CAS then fails and the value read is never used.
 pub struct TaggedIndexStack {
     /// The top slot's index (or `EMPTY`) and a tag bumped by every
     /// successful CAS. Invariant: following the links from the top reaches
@@ -107,7 +110,7 @@ impl TaggedIndexStack {
     #[inline]
     pub fn pop<'a>(&self, link: impl Fn(u32) -> &'a AtomicU32) -> Option<u32> {
         // Acquire pairs with the SeqCst (Release) CAS in `push`: the pusher's writes
-        // to the slot are visible once we own it (see the module docs).
+        // to the slot are visible once we own it (see the type docs, Design).
         let mut head = self.head.load(Ordering::Acquire);
         loop {
             let index = head.index();
@@ -147,7 +150,7 @@ impl TaggedIndexStack {
             // Relaxed: published by the Release CAS below.
             slot_link.store(head.index(), Ordering::Relaxed);
             // Release (within SeqCst) publishes the slot's contents and link
-            // to the popper; SeqCst for waiters (see the module docs).
+            // to the popper; SeqCst for waiters (see the type docs, Design).
             match self.head.compare_exchange_weak(
                 head,
                 head.next(index),

@@ -1,21 +1,7 @@
 //! [`PerThread<T>`]: one padded cell per thread, for state a thread updates
 //! on its own line (counters, statistics, a cache of one object), and
 //! [`ThreadCounter`], the counter such a cell holds.
-//!
-//! A `PerThread` with `shards` shards has `2 * shards` cells: cells
-//! `0..shards` are *owned*, each written only by the live thread holding
-//! that slot id (see [`thread_slot_id`]), so its owner may update it with a
-//! plain load and store; cells `shards..2 * shards` are *shared* by the
-//! threads without an owned cell (more threads than shards, no id left, no
-//! `std`, loom), which update them with atomic read-modify-writes.
-//!
-//! With `std`, each thread draws a slot id from a process-wide bitmap the
-//! first time it asks (lowest free id first) and keeps it for life, so a
-//! thread always hits the same cell and consecutive threads hit different
-//! ones. Without `std` there are no thread-locals; the shared cell is chosen
-//! from the address of a stack slot (threads have disjoint stacks, and a
-//! thread's stack depth varies little), mixed so that neighbouring stacks
-//! spread out.
+//! (See the type's documentation for the design.)
 
 use crate::cache_padded::CachePadded;
 use crate::sync::{AtomicU64, Ordering};
@@ -51,7 +37,7 @@ pub(crate) fn default_shard_count() -> usize {
     })
 }
 
-/// One cache-padded `T` per thread: see the [module docs](self).
+/// One cache-padded `T` per thread: see [Design](#design).
 ///
 /// [`current`](Self::current) gives the calling thread its cell and says
 /// whether the thread *owns* it (is its only writer); [`iter`](Self::iter)
@@ -75,6 +61,23 @@ pub(crate) fn default_shard_count() -> usize {
 /// assert_eq!(total, 30);
 /// assert_eq!(hits.shards(), 4);
 /// ```
+///
+/// # Design
+///
+/// A `PerThread` with `shards` shards has `2 * shards` cells: cells
+/// `0..shards` are *owned*, each written only by the live thread holding
+/// that slot id (see [`thread_slot_id`]), so its owner may update it with a
+/// plain load and store; cells `shards..2 * shards` are *shared* by the
+/// threads without an owned cell (more threads than shards, no id left, no
+/// `std`, loom), which update them with atomic read-modify-writes.
+///
+/// With `std`, each thread draws a slot id from a process-wide bitmap the
+/// first time it asks (lowest free id first) and keeps it for life, so a
+/// thread always hits the same cell and consecutive threads hit different
+/// ones. Without `std` there are no thread-locals; the shared cell is chosen
+/// from the address of a stack slot (threads have disjoint stacks, and a
+/// thread's stack depth varies little), mixed so that neighbouring stacks
+/// spread out.
 pub struct PerThread<T> {
     /// Owned cells `0..shards`, then shared cells `shards..2 * shards`.
     cells: Box<[CachePadded<T>]>,

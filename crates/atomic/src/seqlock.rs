@@ -1,46 +1,6 @@
 //! [`SeqLock`]: a sequence lock whose readers never block writers, never see
 //! a torn value, and race with nothing in the Rust memory model.
-//!
-//! # The data-race problem, and how this lock avoids it
-//!
-//! A seqlock (Lameter 2005; Linux `seqcount_t`) lets readers copy the value
-//! optimistically and retry if a writer was active. The classic
-//! implementation copies the value with plain or volatile reads while a
-//! writer may be storing to it: a data race, which is undefined behaviour in
-//! Rust's (C++20's) memory model regardless of the retry, and which Miri
-//! rejects. Boehm, "Can Seqlocks Get Along With Programming Language Memory
-//! Models?" (MSPC 2012) gives the sound version, used here:
-//!
-//! * the payload is stored as **atomic words**, read and written with
-//!   `Relaxed` atomics (plain `mov`s on x86-64 and aarch64), so concurrent
-//!   access is a race in the algorithm's sense only, never a data race;
-//! * the writer makes the sequence odd, issues a **Release fence**, stores the
-//!   words, then stores the next even sequence with **Release**;
-//! * the reader loads the sequence with **Acquire**, loads the words, issues an
-//!   **Acquire fence**, and reloads the sequence (`Relaxed`). If a word it read
-//!   came from a writer's store, the writer's Release fence synchronizes with
-//!   the reader's Acquire fence, so the reload sees at least the odd value and
-//!   the copy is discarded.
-//!
-//! A discarded copy may mix two writes, so constructing a `T` from it must be
-//! harmless: `T` is bounded by zerocopy's [`FromBytes`] (every bit pattern is
-//! valid), [`IntoBytes`] (no padding, so every byte is initialised and may be
-//! loaded as part of a word) and [`Immutable`] (no interior mutability), and
-//! `Copy` (no destructor to run twice).
-//!
-//! Writers exclude each other by CAS-ing the sequence from even to odd, so any
-//! number of threads may call [`SeqLock::write`]. A writer that panics inside
-//! [`SeqLock::update`] releases the lock on unwind without having written.
-//!
-//! # Storage layout
-//!
-//! The value lives inline, in an 8-byte-aligned cell. Whole 8-byte words are
-//! accessed as `AtomicU64`; a tail of fewer than 8 bytes as an `AtomicU32`,
-//! `AtomicU16` and `AtomicU8` at naturally aligned offsets. The same offsets
-//! and sizes are used by every access, so there are no mixed-size atomics.
-//! Under loom the value is kept in a boxed array of loom `AtomicU64`s instead
-//! (loom atomics cannot be overlaid on memory); the sequence protocol, which
-//! is what the model checks, is the same code.
+//! (See the type's documentation for the design.)
 
 use crate::backoff::Backoff;
 use crate::sync::{AtomicU64, Ordering, fence};
@@ -74,6 +34,49 @@ use zerocopy::{FromBytes, Immutable, IntoBytes};
 /// });
 /// assert_eq!(quote.read(), [1099, 1100]);
 /// ```
+///
+/// # Design
+///
+/// # The data-race problem, and how this lock avoids it
+///
+/// A seqlock (Lameter 2005; Linux `seqcount_t`) lets readers copy the value
+/// optimistically and retry if a writer was active. The classic
+/// implementation copies the value with plain or volatile reads while a
+/// writer may be storing to it: a data race, which is undefined behaviour in
+/// Rust's (C++20's) memory model regardless of the retry, and which Miri
+/// rejects. Boehm, "Can Seqlocks Get Along With Programming Language Memory
+/// Models?" (MSPC 2012) gives the sound version, used here:
+///
+/// * the payload is stored as **atomic words**, read and written with
+///   `Relaxed` atomics (plain `mov`s on x86-64 and aarch64), so concurrent
+///   access is a race in the algorithm's sense only, never a data race;
+/// * the writer makes the sequence odd, issues a **Release fence**, stores the
+///   words, then stores the next even sequence with **Release**;
+/// * the reader loads the sequence with **Acquire**, loads the words, issues an
+///   **Acquire fence**, and reloads the sequence (`Relaxed`). If a word it read
+///   came from a writer's store, the writer's Release fence synchronizes with
+///   the reader's Acquire fence, so the reload sees at least the odd value and
+///   the copy is discarded.
+///
+/// A discarded copy may mix two writes, so constructing a `T` from it must be
+/// harmless: `T` is bounded by zerocopy's [`FromBytes`] (every bit pattern is
+/// valid), [`IntoBytes`] (no padding, so every byte is initialised and may be
+/// loaded as part of a word) and [`Immutable`] (no interior mutability), and
+/// `Copy` (no destructor to run twice).
+///
+/// Writers exclude each other by CAS-ing the sequence from even to odd, so any
+/// number of threads may call [`SeqLock::write`]. A writer that panics inside
+/// [`SeqLock::update`] releases the lock on unwind without having written.
+///
+/// # Storage layout
+///
+/// The value lives inline, in an 8-byte-aligned cell. Whole 8-byte words are
+/// accessed as `AtomicU64`; a tail of fewer than 8 bytes as an `AtomicU32`,
+/// `AtomicU16` and `AtomicU8` at naturally aligned offsets. The same offsets
+/// and sizes are used by every access, so there are no mixed-size atomics.
+/// Under loom the value is kept in a boxed array of loom `AtomicU64`s instead
+/// (loom atomics cannot be overlaid on memory); the sequence protocol, which
+/// is what the model checks, is the same code.
 #[repr(C)] // `seq` first: it shares a cache line with the value's first bytes.
 pub struct SeqLock<T> {
     /// Even: no writer inside, and `data` holds the value written by the

@@ -1,16 +1,5 @@
 //! [`SpinLock`]: a test-and-test-and-set spin lock with [`Backoff`].
-//!
-//! For critical sections of a few dozen nanoseconds on threads that are not
-//! preempted (pinned cores), a spin lock beats a futex-based mutex: lock is
-//! one CAS, unlock is one plain release store (a `Mutex` unlock is an atomic
-//! swap, since it must learn whether a waiter needs a wake-up). Waiters spin
-//! on a *load* (the "test" before the "test-and-set"), so they share the line
-//! read-only instead of bouncing it with failed CASes, and back off
-//! exponentially between attempts.
-//!
-//! Do not use it where the holder can be descheduled for long: waiters burn
-//! their time slice. `Backoff::snooze` yields after a few rounds, which bounds
-//! the damage but does not remove it.
+//! (See the type's documentation for the design.)
 
 use crate::backoff::Backoff;
 use crate::sync::{AtomicBool, Ordering, UnsafeCell};
@@ -50,6 +39,20 @@ use core::ops::{Deref, DerefMut};
 /// fn assert_sync<T: Sync>() {}
 /// assert_sync::<nanopath_atomic::SpinLock<std::rc::Rc<u8>>>();
 /// ```
+///
+/// # Design
+///
+/// For critical sections of a few dozen nanoseconds on threads that are not
+/// preempted (pinned cores), a spin lock beats a futex-based mutex: lock is
+/// one CAS, unlock is one plain release store (a `Mutex` unlock is an atomic
+/// swap, since it must learn whether a waiter needs a wake-up). Waiters spin
+/// on a *load* (the "test" before the "test-and-set"), so they share the line
+/// read-only instead of bouncing it with failed CASes, and back off
+/// exponentially between attempts.
+///
+/// Do not use it where the holder can be descheduled for long: waiters burn
+/// their time slice. `Backoff::snooze` yields after a few rounds, which bounds
+/// the damage but does not remove it.
 pub struct SpinLock<T> {
     /// `true` while a [`SpinLockGuard`] exists. Set by an Acquire CAS in
     /// `try_lock`/`lock`, cleared by a Release store in the guard's `drop`.

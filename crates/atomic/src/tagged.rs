@@ -1,22 +1,5 @@
 //! ABA-safe tagged atomics: [`AtomicTaggedIndex`] and [`AtomicTaggedPtr`].
-//!
-//! A lock-free free list or stack that CASes its head from `A` to `B` can be
-//! fooled when, between its load and its CAS, `A` is popped, reused and
-//! pushed back: the CAS succeeds against a head that *looks* unchanged (the
-//! ABA problem). Pairing the head with a tag that every successful CAS bumps
-//! makes the stale CAS fail.
-//!
-//! * [`AtomicTaggedIndex`] packs a 32-bit slot index and a 32-bit tag into
-//!   one `AtomicU64`: ABA needs 2^32 successful CASes between one thread's
-//!   load and its CAS. Use it for index-based structures (pools, arenas).
-//! * [`AtomicTaggedPtr<T>`] keeps the tag in the low bits that `T`'s
-//!   alignment leaves zero in every valid pointer (3 bits for an 8-aligned
-//!   `T`; 7 for a [`CachePadded`](crate::CachePadded) one). It never uses
-//!   "unused" high address bits: with 5-level paging, x86-64 user addresses
-//!   reach 57 bits, and tagging there corrupts pointers. Few tag bits wrap
-//!   quickly, so prefer over-aligned nodes, or an index, when ABA is likely.
-//!   Pointers keep their provenance (`map_addr`), so the code is clean under
-//!   Miri's strict-provenance checks.
+//! (See the type's documentation for the design.)
 
 use crate::sync::{AtomicPtr, AtomicU64, Ordering};
 use core::fmt;
@@ -127,6 +110,26 @@ impl TaggedIndex {
 /// assert_eq!(pop(), Some(1));
 /// assert_eq!(head.load(Relaxed), TaggedIndex::new(2, 2));
 /// ```
+///
+/// # Design
+///
+/// A lock-free free list or stack that CASes its head from `A` to `B` can be
+/// fooled when, between its load and its CAS, `A` is popped, reused and
+/// pushed back: the CAS succeeds against a head that *looks* unchanged (the
+/// ABA problem). Pairing the head with a tag that every successful CAS bumps
+/// makes the stale CAS fail.
+///
+/// * [`AtomicTaggedIndex`] packs a 32-bit slot index and a 32-bit tag into
+///   one `AtomicU64`: ABA needs 2^32 successful CASes between one thread's
+///   load and its CAS. Use it for index-based structures (pools, arenas).
+/// * [`AtomicTaggedPtr<T>`] keeps the tag in the low bits that `T`'s
+///   alignment leaves zero in every valid pointer (3 bits for an 8-aligned
+///   `T`; 7 for a [`CachePadded`](crate::CachePadded) one). It never uses
+///   "unused" high address bits: with 5-level paging, x86-64 user addresses
+///   reach 57 bits, and tagging there corrupts pointers. Few tag bits wrap
+///   quickly, so prefer over-aligned nodes, or an index, when ABA is likely.
+///   Pointers keep their provenance (`map_addr`), so the code is clean under
+///   Miri's strict-provenance checks.
 pub struct AtomicTaggedIndex {
     /// `tag << 32 | index`.
     bits: AtomicU64,
@@ -452,7 +455,7 @@ impl<T> fmt::Debug for TaggedPtr<T> {
 }
 
 /// An atomic [`TaggedPtr<T>`]: pointer and tag in one `AtomicPtr`, the tag in
-/// the alignment bits (see the [module docs](self)).
+/// the alignment bits (see [`AtomicTaggedIndex`]'s design notes).
 ///
 /// It does not own the pointee; freeing is the caller's business (pair it
 /// with a reclamation scheme).

@@ -10,7 +10,7 @@ use core::ops::{Deref, DerefMut};
 use bytes::{Bytes, BytesMut};
 use nanopath_atomic::{CachePadded, PerThread, ThreadCounter, default_shards};
 
-use crate::object::{CapacityError, MAX_CAPACITY, PoolStats};
+use crate::error::{CapacityError, MAX_CAPACITY, PoolStats};
 use crate::sync::{AtomicBool, AtomicU64, AtomicUsize, Ordering, UnsafeCell};
 
 /// A pool of `BytesMut` buffers of one capacity.

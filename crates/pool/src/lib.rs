@@ -31,10 +31,10 @@ struct ReadmeDoctests;
 extern crate alloc;
 
 mod buffer;
+mod error;
 mod object;
 use nanopath_atomic::sync;
 
 pub use buffer::{BufferPool, PooledBuf};
-pub use object::{
-    CapacityError, MAX_CAPACITY, ObjectPool, OwnedPooled, PoolStats, Pooled, Timeout,
-};
+pub use error::{CapacityError, MAX_CAPACITY, PoolStats, Timeout};
+pub use object::{ObjectPool, OwnedPooled, Pooled};

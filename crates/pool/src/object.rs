@@ -14,13 +14,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use nanopath_atomic::Backoff;
 use nanopath_atomic::{EventCount, PerThread, TaggedIndexStack, ThreadCounter};
 
+use crate::error::{CapacityError, MAX_CAPACITY, PoolStats, Timeout};
 use crate::sync::{AtomicU32, AtomicU64, Ordering, UnsafeCell};
 
 /// The end of a free list.
 const NIL: u32 = TaggedIndexStack::EMPTY;
-
-/// Largest capacity: slot indices are `u32` and `NIL` is reserved.
-pub const MAX_CAPACITY: usize = (u32::MAX - 1) as usize;
 
 /// One slot.
 ///
@@ -58,54 +56,6 @@ impl LocalCache {
         }
     }
 }
-
-/// Counters of a pool's traffic (see [`ObjectPool::stats`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PoolStats {
-    /// Objects handed out (by any acquire).
-    pub acquired: u64,
-    /// Objects given back (dropped `Pooled`s, including those the pool
-    /// dropped because it was full).
-    pub released: u64,
-    /// Objects built by the factory.
-    pub created: u64,
-    /// `acquire_timeout` calls that had to wait for a release.
-    pub waited: u64,
-    /// `acquire_timeout` calls that gave up.
-    pub timeouts: u64,
-}
-
-/// `acquire_timeout` found no object within the time allowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeout;
-
-impl fmt::Display for Timeout {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("no pooled object became free before the timeout")
-    }
-}
-
-impl std::error::Error for Timeout {}
-
-/// [`ObjectPool::try_new`] could not set up the pool: the capacity is above
-/// [`MAX_CAPACITY`], or the slot array could not be allocated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CapacityError {
-    /// The capacity asked for.
-    pub requested: usize,
-}
-
-impl fmt::Display for CapacityError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "cannot allocate an object pool of {} slots (at most {MAX_CAPACITY}, memory permitting)",
-            self.requested
-        )
-    }
-}
-
-impl std::error::Error for CapacityError {}
 
 type Factory<T> = Box<dyn Fn() -> T + Send + Sync>;
 type ResetHook<T> = Box<dyn Fn(&mut T) + Send + Sync>;
