@@ -188,11 +188,21 @@ impl Drop for Shadow {
 /// `--cfg nanopath_loom` (loom's atomics, cells and locks have no `const`
 /// constructors). Write the function once, as `const fn`:
 ///
-/// ```ignore
-/// nanopath_atomic::const_fn! {
-///     /// A fresh counter.
-///     pub const fn new() -> Self { Self { hits: AtomicU64::new(0) } }
+/// ```
+/// use nanopath_atomic::sync::{AtomicU64, Ordering};
+///
+/// struct Hits {
+///     n: AtomicU64,
 /// }
+/// impl Hits {
+///     nanopath_atomic::const_fn! {
+///         /// No hits yet.
+///         pub const fn new() -> Self {
+///             Self { n: AtomicU64::new(0) }
+///         }
+///     }
+/// }
+/// assert_eq!(Hits::new().n.load(Ordering::Relaxed), 0);
 /// ```
 #[doc(hidden)]
 #[macro_export]
