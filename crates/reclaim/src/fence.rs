@@ -29,7 +29,7 @@ use crate::sync::{Ordering, fence};
 /// Whether the asymmetric (membarrier) protocol is in use. Decided once.
 #[cfg(all(target_os = "linux", not(miri), not(nanopath_loom)))]
 mod mode {
-    use core::sync::atomic::{AtomicU8, Ordering};
+    use crate::sync::{AtomicU8, Ordering};
 
     const UNKNOWN: u8 = 0;
     const MEMBARRIER: u8 = 1;

@@ -691,8 +691,9 @@ mod local {
     use super::{GLOBAL, Record, Retired};
     use alloc::vec::Vec;
     use core::cell::{Cell, RefCell};
-    use core::sync::atomic::Ordering;
     use nanopath_atomic::CachePadded;
+
+    use crate::sync::{Ordering, lock};
 
     /// Free records kept per thread (enough for a guard's two slots).
     const CACHED_RECORDS: usize = 2;
@@ -739,7 +740,7 @@ mod local {
             let newly = retired.len() - self.counted;
             if !retired.is_empty() {
                 GLOBAL.unreclaimed.fetch_add(newly, Ordering::Relaxed);
-                super::lock(&GLOBAL.shared).extend(retired);
+                lock(&GLOBAL.shared).extend(retired);
             }
         }
     }
@@ -837,7 +838,7 @@ mod local {
         };
         let mut newly = batch.len() - counted;
         {
-            let mut shared = super::lock(&GLOBAL.shared);
+            let mut shared = lock(&GLOBAL.shared);
             if !shared.is_empty() {
                 // Already counted when they were handed over.
                 batch.append(&mut shared);
@@ -853,10 +854,10 @@ mod local {
                 l.retired = core::mem::take(&mut batch);
                 l.counted += newly;
             }
-            Err(_) => super::lock(&GLOBAL.shared).append(&mut batch),
+            Err(_) => lock(&GLOBAL.shared).append(&mut batch),
         });
         if !batch.is_empty() {
-            super::lock(&GLOBAL.shared).append(&mut batch);
+            lock(&GLOBAL.shared).append(&mut batch);
         }
         freed
     }

@@ -56,7 +56,8 @@ mod queue;
 mod rcu;
 mod scheme;
 mod stack;
-mod sync;
+
+use nanopath_atomic::sync;
 
 pub use queue::MsQueue;
 pub use rcu::{RcuCell, RcuReadGuard};

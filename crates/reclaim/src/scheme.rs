@@ -11,7 +11,7 @@
 use alloc::boxed::Box;
 
 use crate::hazard::{Domain, Record, drop_box};
-use crate::sync::{AtomicPtr, Ordering};
+use crate::sync::{Arc, AtomicPtr, Ordering};
 use nanopath_atomic::CachePadded;
 
 /// Which of a guard's two protection slots to use. Algorithms that hold two
@@ -140,7 +140,7 @@ pub struct Hazard {
 enum DomainRef {
     #[cfg(not(nanopath_loom))]
     Global,
-    Local(alloc::sync::Arc<LocalDomain>),
+    Local(Arc<LocalDomain>),
 }
 
 /// A local domain owned by the `Hazard` handles that share it.
@@ -153,7 +153,7 @@ impl Default for DomainRef {
         #[cfg(not(nanopath_loom))]
         return DomainRef::Global;
         #[cfg(nanopath_loom)]
-        return DomainRef::Local(alloc::sync::Arc::new(LocalDomain(Domain::new())));
+        return DomainRef::Local(Arc::new(LocalDomain(Domain::new())));
     }
 }
 
@@ -170,7 +170,7 @@ impl Hazard {
     /// [`Domain::with_scan_threshold`]). Clones share it.
     pub fn local(scan_threshold: usize) -> Self {
         Self {
-            domain: DomainRef::Local(alloc::sync::Arc::new(LocalDomain(
+            domain: DomainRef::Local(Arc::new(LocalDomain(
                 Domain::with_scan_threshold(scan_threshold),
             ))),
         }
