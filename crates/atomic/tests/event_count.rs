@@ -129,15 +129,15 @@ fn wait_for(events: &EventCount, ready: impl Fn() -> bool) -> bool {
 }
 
 /// Two threads take turns: each waits for its turn and hands the turn over
-/// with a notification. A lost wake-up stalls the exchange.
-#[test]
-fn handoff_ping_pong_never_loses_a_wake_up() {
+/// with `hand_over(turn, next)`, which must write `next` and notify. A lost
+/// wake-up stalls the exchange.
+fn ping_pong(hand_over: impl Fn(&AtomicUsize, &EventCount, usize) + Sync) {
     let turn = AtomicUsize::new(0);
     let events = EventCount::new();
     let rounds = nanopath_testkit::stress_iters(20_000);
     std::thread::scope(|s| {
         for me in 0..2 {
-            let (turn, events) = (&turn, &events);
+            let (turn, events, hand_over) = (&turn, &events, &hand_over);
             s.spawn(move || {
                 for round in 0..rounds {
                     let mine = 2 * round + me;
@@ -145,13 +145,29 @@ fn handoff_ping_pong_never_loses_a_wake_up() {
                         wait_for(events, || turn.load(Ordering::Acquire) == mine),
                         "lost wake-up at turn {mine}"
                     );
-                    turn.store(mine + 1, Ordering::Release);
-                    events.notify_all();
+                    hand_over(turn, events, mine + 1);
                 }
             });
         }
     });
     assert_eq!(turn.load(Ordering::Relaxed), 2 * rounds);
+}
+
+#[test]
+fn handoff_ping_pong_never_loses_a_wake_up() {
+    ping_pong(|turn, events, next| {
+        turn.store(next, Ordering::Release);
+        events.notify_all();
+    });
+}
+
+/// The fence-free notification after a `SeqCst` condition write (a swap).
+#[test]
+fn handoff_after_seqcst_ping_pong_never_loses_a_wake_up() {
+    ping_pong(|turn, events, next| {
+        turn.swap(next, Ordering::SeqCst);
+        events.notify_one_after_seqcst();
+    });
 }
 
 /// Several waiters take tokens one producer hands out one at a time with
@@ -196,30 +212,4 @@ fn handoff_notify_one_wakes_a_waiter_for_every_token() {
         events.notify_all();
     });
     assert_eq!(taken.load(Ordering::Relaxed), total);
-}
-
-/// The fence-free notification after a `SeqCst` condition write (a swap),
-/// ping-ponged between two threads: a lost wake-up stalls the exchange.
-#[test]
-fn handoff_after_seqcst_ping_pong_never_loses_a_wake_up() {
-    let turn = AtomicUsize::new(0);
-    let events = EventCount::new();
-    let rounds = nanopath_testkit::stress_iters(20_000);
-    std::thread::scope(|s| {
-        for me in 0..2 {
-            let (turn, events) = (&turn, &events);
-            s.spawn(move || {
-                for round in 0..rounds {
-                    let mine = 2 * round + me;
-                    assert!(
-                        wait_for(events, || turn.load(Ordering::Acquire) == mine),
-                        "lost wake-up at turn {mine}"
-                    );
-                    turn.swap(mine + 1, Ordering::SeqCst);
-                    events.notify_one_after_seqcst();
-                }
-            });
-        }
-    });
-    assert_eq!(turn.load(Ordering::Relaxed), 2 * rounds);
 }

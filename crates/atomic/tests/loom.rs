@@ -191,21 +191,26 @@ fn wait_until_set(events: &EventCount, flag: &AtomicBool) {
 
 /// A waiter and a notifier race: in every interleaving the waiter ends
 /// (loom reports a deadlock if it could sleep through the notification).
-#[test]
-fn event_count_never_loses_a_wake_up() {
-    loom::model(|| {
+/// `notify` sets the flag and notifies.
+fn waiter_meets_notifier(notify: fn(&AtomicBool, &EventCount)) {
+    loom::model(move || {
         let events = Arc::new(EventCount::new());
         let flag = Arc::new(AtomicBool::new(false));
         let notifier = {
             let (events, flag) = (events.clone(), flag.clone());
-            thread::spawn(move || {
-                flag.store(true, Release);
-                events.notify_all();
-            })
+            thread::spawn(move || notify(&flag, &events))
         };
         wait_until_set(&events, &flag);
         notifier.join().unwrap();
         assert!(!events.has_waiters());
+    });
+}
+
+#[test]
+fn event_count_never_loses_a_wake_up() {
+    waiter_meets_notifier(|flag, events| {
+        flag.store(true, Release);
+        events.notify_all();
     });
 }
 
@@ -281,17 +286,8 @@ fn per_thread_counters_lose_no_addition() {
 /// fence-free form under Miri's weak memory.
 #[test]
 fn event_count_after_seqcst_never_loses_a_wake_up() {
-    loom::model(|| {
-        let events = Arc::new(EventCount::new());
-        let flag = Arc::new(AtomicBool::new(false));
-        let notifier = {
-            let (events, flag) = (events.clone(), flag.clone());
-            thread::spawn(move || {
-                flag.swap(true, loom::sync::atomic::Ordering::SeqCst);
-                events.notify_one_after_seqcst();
-            })
-        };
-        wait_until_set(&events, &flag);
-        notifier.join().unwrap();
+    waiter_meets_notifier(|flag, events| {
+        flag.swap(true, loom::sync::atomic::Ordering::SeqCst);
+        events.notify_one_after_seqcst();
     });
 }
