@@ -10,7 +10,8 @@
 
 use alloc::boxed::Box;
 
-use crate::hazard::{Domain, Record, drop_box};
+use crate::hazard::domain::{Domain, drop_box};
+use crate::hazard::record::Record;
 use crate::sync::{Arc, AtomicPtr, Ordering};
 use nanopath_atomic::CachePadded;
 
