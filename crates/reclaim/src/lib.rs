@@ -36,19 +36,44 @@
 //! assert_eq!(std::iter::from_fn(|| queue.dequeue()).count(), 2000);
 //! ```
 //!
-//! Under loom (`--cfg nanopath_loom`) the hazard-pointer fences are the
-//! `SeqCst` fallback (loom cannot model `membarrier`), there is no global
-//! domain (each `Hazard::default()` is a fresh local domain), and
+//! ## Requires `std`
+//!
+//! This crate is not `no_std` and has no `std` feature to turn off: hazard
+//! domains keep retired objects behind a `std::sync::Mutex`, the global
+//! domain caches slots and retirements in thread-locals, the asymmetric
+//! fence calls `membarrier(2)` on Linux, and [`Epoch`] is
+//! crossbeam-epoch's `std` collector.
+//!
+//! ## Loom builds are for model checking only
+//!
+//! The `loom` feature together with `--cfg nanopath_loom` builds the crate
+//! against [loom](https://docs.rs/loom) for this repository's model tests
+//! (`tests/loom*.rs`). That build is outside semver: use it to check code
+//! built on this crate at your own risk. Its public items differ from the
+//! normal build's:
+//!
+//! * [`AtomicPtr`] is `loom::sync::atomic::AtomicPtr`, so every API taking
+//!   an atomic pointer takes loom's;
+//! * there is no global domain (a `static` cannot hold loom atomics):
+//!   [`Domain::global`](hazard::Domain::global),
+//!   [`Hazard::global`], [`HazardPointer::new`](hazard::HazardPointer::new)
+//!   and `HazardPointer`'s `Default` are absent, and `Hazard::default()` is
+//!   a fresh local domain;
+//! * [`Domain::new`](hazard::Domain::new) and
+//!   [`Domain::with_scan_threshold`](hazard::Domain::with_scan_threshold)
+//!   are `const fn` outside loom only (loom's atomics and locks have no
+//!   `const` constructors).
+//!
+//! Every other public item is the same in both builds. The behaviour
+//! differs too: a domain scans once a retire list reaches its base
+//! threshold (not `max(base, 2 × hazard slots)`), the hazard-pointer
+//! fences are the `SeqCst` fallback (loom cannot model `membarrier`), and
 //! crossbeam-epoch's internals run unmodelled.
-#![no_std]
 
 // The crate README's example runs as a doctest.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
-
-extern crate alloc;
-extern crate std;
 
 pub mod fence;
 pub mod hazard;
@@ -64,5 +89,5 @@ pub use rcu::{RcuCell, RcuReadGuard};
 pub use scheme::{Epoch, EpochGuard, Guard, Hazard, HazardGuard, HazardReadGuard, Reclaim, Slot};
 pub use stack::TreiberStack;
 /// The atomic pointer type every API here takes (`core`'s; loom's under
-/// `--cfg nanopath_loom`).
+/// `--cfg nanopath_loom`, see the crate docs).
 pub use sync::AtomicPtr;

@@ -3,7 +3,6 @@
 //! PODC 1996), in its hazard-pointer form (Michael 2004, figure 5),
 //! generic over the reclamation scheme.
 
-use alloc::boxed::Box;
 use core::marker::PhantomData;
 use core::mem::MaybeUninit;
 use core::ptr;

@@ -1,6 +1,6 @@
 //! `RcuCell`: a read-mostly cell whose readers never lock.
 
-use alloc::sync::Arc;
+use std::sync::Arc;
 use core::marker::PhantomData;
 use core::ops::Deref;
 

@@ -8,8 +8,6 @@
 //! hazard slots ([`Slot::A`], [`Slot::B`]); with epochs it is a pinned
 //! crossbeam-epoch guard and the slots are ignored.
 
-use alloc::boxed::Box;
-
 use crate::hazard::domain::{Domain, drop_box};
 use crate::hazard::record::Record;
 use crate::sync::{Arc, AtomicPtr, Ordering};
@@ -160,6 +158,7 @@ impl Default for DomainRef {
 
 impl Hazard {
     /// The global domain (per-thread slot caches; the fastest choice).
+    /// Not in loom builds (see the crate docs).
     #[cfg(not(nanopath_loom))]
     pub fn global() -> Self {
         Self {

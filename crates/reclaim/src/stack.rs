@@ -1,7 +1,6 @@
 //! A Treiber stack (R. K. Treiber, "Systems Programming: Coping with
 //! Parallelism", IBM RJ 5118, 1986), generic over the reclamation scheme.
 
-use alloc::boxed::Box;
 use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::ptr;

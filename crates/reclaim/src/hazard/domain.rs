@@ -1,8 +1,5 @@
 //! The domain: the retired objects and the scans that free them.
 
-use std::boxed::Box;
-use std::vec::Vec;
-
 use nanopath_atomic::CachePadded;
 
 #[cfg(not(nanopath_loom))]
@@ -140,8 +137,9 @@ impl Domain {
     }
 
     /// The process-wide domain, with a per-thread cache of hazard slots and
-    /// retirements. Not available in loom builds (a static cannot hold loom
-    /// atomics across model iterations); loom models use local domains.
+    /// retirements. Not in loom builds (a static cannot hold loom atomics
+    /// across model iterations; see the crate docs): loom models use local
+    /// domains.
     #[cfg(not(nanopath_loom))]
     pub fn global() -> &'static Domain {
         &GLOBAL

@@ -2,8 +2,6 @@
 //! retirements, so that the common case touches no shared cache line.
 
 use core::cell::{Cell, RefCell};
-use std::vec::Vec;
-
 use nanopath_atomic::CachePadded;
 
 use super::domain::{GLOBAL, Retired};

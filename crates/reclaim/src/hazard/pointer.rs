@@ -27,7 +27,8 @@ impl core::fmt::Debug for HazardPointer<'_> {
 }
 
 impl HazardPointer<'static> {
-    /// A hazard pointer of the global domain.
+    /// A hazard pointer of the global domain. Not in loom builds (see the
+    /// crate docs).
     #[cfg(not(nanopath_loom))]
     pub fn new() -> Self {
         Domain::global().hazard_pointer()

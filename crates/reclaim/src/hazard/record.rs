@@ -2,8 +2,6 @@
 //! of them that a domain owns.
 
 use core::ptr;
-use std::boxed::Box;
-
 use nanopath_atomic::CachePadded;
 
 use super::domain::Domain;
