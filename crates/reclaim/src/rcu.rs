@@ -73,6 +73,7 @@ impl<T: core::fmt::Debug + Send + Sync + 'static, R: Reclaim> core::fmt::Debug f
 
 /// A protected view of the value an [`RcuCell`] held when it was read.
 /// It borrows the cell, so it cannot outlive the protection.
+#[must_use = "dropping the guard releases the value's protection at once"]
 pub struct RcuReadGuard<'a, T, R: Reclaim + 'a> {
     _guard: R::ReadGuard<'a>,
     /// Protected by `guard` for as long as this view lives; never null once

@@ -188,6 +188,7 @@ impl Hazard {
 
 /// A [`Hazard`] guard: up to two hazard slots, claimed on first use and
 /// released when the guard is dropped.
+#[must_use = "dropping the guard releases its protection at once"]
 pub struct HazardGuard<'d> {
     domain: &'d Domain,
     /// Claimed records (null until first use). Raw pointers rather than
@@ -233,6 +234,7 @@ impl Drop for HazardGuard<'_> {
 }
 
 /// A [`Hazard`] read guard: one claimed hazard slot, released on drop.
+#[must_use = "dropping the guard releases its protection at once"]
 pub struct HazardReadGuard<'d> {
     record: &'d CachePadded<Record>,
 }
@@ -328,6 +330,7 @@ pub struct Epoch;
 
 /// An [`Epoch`] guard: the thread is pinned while it lives.
 #[derive(Debug)]
+#[must_use = "dropping the guard unpins the thread at once"]
 pub struct EpochGuard {
     guard: crossbeam_epoch::Guard,
 }

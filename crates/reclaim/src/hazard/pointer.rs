@@ -11,6 +11,7 @@ use crate::sync::AtomicPtr;
 /// Dropping it resets the slot and returns it for reuse. It borrows the
 /// domain, so it cannot outlive it, and references it hands out borrow it,
 /// so they cannot outlive the protection.
+#[must_use = "a hazard pointer protects nothing once dropped; keep it while you read"]
 pub struct HazardPointer<'d> {
     /// A record of `domain`, owned by this hazard pointer until its drop.
     pub(super) record: &'d CachePadded<Record>,
