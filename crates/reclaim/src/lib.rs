@@ -75,6 +75,7 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+mod chain;
 pub mod fence;
 pub mod hazard;
 mod queue;

@@ -9,6 +9,7 @@ use core::ptr;
 
 use nanopath_atomic::CachePadded;
 
+use crate::chain::{Linked, drop_chain};
 use crate::scheme::{Epoch, Guard, Reclaim, Slot};
 use crate::sync::{AtomicPtr, Ordering, Shadow};
 
@@ -20,6 +21,19 @@ struct Node<T> {
     next: AtomicPtr<Node<T>>,
     /// Loom's view of reads and the free (zero-sized outside loom).
     shadow: Shadow,
+}
+
+impl<T> Linked for Node<T> {
+    fn next(&self) -> *mut Self {
+        // Relaxed: called with exclusive access to the queue (its drop).
+        self.next.load(Ordering::Relaxed)
+    }
+
+    unsafe fn drop_value(&mut self) {
+        // SAFETY: the caller's contract: the value is initialised (a node
+        // after the dummy), dropped once.
+        unsafe { self.value.assume_init_drop() }
+    }
 }
 
 impl<T> Node<T> {
@@ -204,31 +218,8 @@ impl<T: Send, R: Reclaim> MsQueue<T, R> {
 impl<T, R: Reclaim> Drop for MsQueue<T, R> {
     fn drop(&mut self) {
         // `&mut self`: no operation is in flight. The first node is the
-        // dummy (no value); every later node owns one.
-        // As in `TreiberStack`'s drop, the walk's place is kept in a guard,
-        // so a panicking `Drop` of one value does not leak the later ones.
-        struct Walk<T>(*mut Node<T>);
-        impl<T> Walk<T> {
-            /// Drops the values of the nodes from `self.0` on (none of
-            /// them is the dummy) and frees the nodes.
-            fn drop_all(&mut self) {
-                while !self.0.is_null() {
-                    // SAFETY: linked nodes came from Box::into_raw; freed
-                    // once: the walk moves past a node before its value is
-                    // dropped.
-                    let mut b = unsafe { Box::from_raw(self.0) };
-                    self.0 = b.next.load(Ordering::Relaxed);
-                    // SAFETY: non-dummy nodes hold an initialised value;
-                    // `b` frees the node even if this panics.
-                    unsafe { b.value.assume_init_drop() };
-                }
-            }
-        }
-        impl<T> Drop for Walk<T> {
-            fn drop(&mut self) {
-                self.drop_all();
-            }
-        }
+        // dummy (no value); every later node owns one. Relaxed: nothing
+        // else accesses the queue any more.
         let dummy = self.head.swap(ptr::null_mut(), Ordering::Relaxed);
         if dummy.is_null() {
             return;
@@ -236,8 +227,10 @@ impl<T, R: Reclaim> Drop for MsQueue<T, R> {
         // SAFETY: the first node is the dummy, from Box::into_raw, freed
         // once here; it holds no value.
         let dummy = unsafe { Box::from_raw(dummy) };
-        let mut walk = Walk(dummy.next.load(Ordering::Relaxed));
+        let first = dummy.next();
         drop(dummy);
-        walk.drop_all();
+        // SAFETY: the nodes after the dummy came from Box::into_raw, each
+        // holds an initialised value, and the queue owns them alone.
+        unsafe { drop_chain(first) };
     }
 }

@@ -1,8 +1,8 @@
 //! `RcuCell`: a read-mostly cell whose readers never lock.
 
-use std::sync::Arc;
 use core::marker::PhantomData;
 use core::ops::Deref;
+use std::sync::Arc;
 
 use crate::scheme::{Guard, Hazard, Reclaim, Slot};
 use crate::sync::{AtomicPtr, Ordering};

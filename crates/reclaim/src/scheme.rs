@@ -170,9 +170,9 @@ impl Hazard {
     /// [`Domain::with_scan_threshold`]). Clones share it.
     pub fn local(scan_threshold: usize) -> Self {
         Self {
-            domain: DomainRef::Local(Arc::new(LocalDomain(
-                Domain::with_scan_threshold(scan_threshold),
-            ))),
+            domain: DomainRef::Local(Arc::new(LocalDomain(Domain::with_scan_threshold(
+                scan_threshold,
+            )))),
         }
     }
 

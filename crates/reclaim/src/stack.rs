@@ -5,6 +5,7 @@ use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::ptr;
 
+use crate::chain::{Linked, drop_chain};
 use crate::scheme::{Epoch, Guard, Reclaim, Slot};
 use crate::sync::{AtomicPtr, Ordering, Shadow};
 
@@ -21,6 +22,17 @@ struct Node<T> {
 // SAFETY: a node is handed to another thread only to be freed (retired) or
 // popped; it owns a `T`, which is `Send` in every stack that creates one.
 unsafe impl<T: Send> Send for Node<T> {}
+
+impl<T> Linked for Node<T> {
+    fn next(&self) -> *mut Self {
+        self.next
+    }
+
+    unsafe fn drop_value(&mut self) {
+        // SAFETY: the caller's contract: the value is there, dropped once.
+        unsafe { ManuallyDrop::drop(&mut self.value) }
+    }
+}
 
 /// A lock-free LIFO stack. `push` is a CAS loop on the head; `pop`
 /// protects the head through the scheme `R`, so a popped node is never
@@ -166,32 +178,12 @@ impl<T, R: Reclaim> Drop for TreiberStack<T, R> {
     fn drop(&mut self) {
         // `&mut self`: no operation is in flight; every node still linked is
         // owned by the stack and holds a value. Popped nodes were retired
-        // and are the scheme's to free.
-        // The walk keeps its place in a guard: if a value's `Drop` panics,
-        // the guard drops the values below it while unwinding (a second
-        // panic aborts, as for `Vec`'s elements), so none is leaked and
-        // none dropped twice.
-        struct Walk<T>(*mut Node<T>);
-        impl<T> Walk<T> {
-            fn drop_all(&mut self) {
-                while !self.0.is_null() {
-                    // SAFETY: linked nodes came from Box::into_raw and are
-                    // freed once: the walk moves past a node before its value
-                    // is dropped.
-                    let mut b = unsafe { Box::from_raw(self.0) };
-                    self.0 = b.next;
-                    // SAFETY: a linked node still owns its value; `b` frees
-                    // the node (not the value) even if this panics.
-                    unsafe { ManuallyDrop::drop(&mut b.value) };
-                }
-            }
-        }
-        impl<T> Drop for Walk<T> {
-            fn drop(&mut self) {
-                self.drop_all();
-            }
-        }
-        let mut walk = Walk(self.head.swap(ptr::null_mut(), Ordering::Relaxed));
-        walk.drop_all();
+        // and are the scheme's to free. Relaxed: nothing else accesses the
+        // stack any more.
+        let first = self.head.swap(ptr::null_mut(), Ordering::Relaxed);
+        // SAFETY: linked nodes came from Box::into_raw, hold their value
+        // (a pop moves it out only after unlinking the node) and are owned
+        // by the stack alone.
+        unsafe { drop_chain(first) };
     }
 }

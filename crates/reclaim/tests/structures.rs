@@ -139,28 +139,36 @@ fn local_domain_frees_every_retired_node() {
     assert_eq!(domain.unreclaimed(), 0);
 }
 
-/// Two pushers and two poppers; every pushed value is popped exactly once.
-fn stress_stack<R: Reclaim + 'static>(stack: TreiberStack<u64, R>) {
+/// Two producers and two consumers on `shared`: producer `t` puts
+/// `value(t, i, per_thread)` for each `i < per_thread`; each consumer takes
+/// until it misses 1000 times in a row and passes every value to `check`
+/// with its own state. Then every value was taken exactly once.
+fn stress_two_by_two<S: Sync>(
+    shared: &S,
+    value: fn(u64, u64, u64) -> u64,
+    put: fn(&S, u64),
+    take: fn(&S) -> Option<u64>,
+    check: fn(&mut [Option<u64>; 2], u64),
+) {
     let per_thread = stress_iters(250_000) as u64;
-    let stack = Arc::new(stack);
-    let popped = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let taken = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for t in 0..2_u64 {
-            let stack = Arc::clone(&stack);
             s.spawn(move || {
                 for i in 0..per_thread {
-                    stack.push(t * per_thread + i);
+                    put(shared, value(t, i, per_thread));
                 }
             });
         }
         for _ in 0..2 {
-            let (stack, popped) = (Arc::clone(&stack), Arc::clone(&popped));
-            s.spawn(move || {
+            s.spawn(|| {
+                let mut state = [None::<u64>; 2];
                 let mut mine = Vec::new();
                 let mut misses = 0;
                 while misses < 1000 {
-                    match stack.pop() {
+                    match take(shared) {
                         Some(v) => {
+                            check(&mut state, v);
                             mine.push(v);
                             misses = 0;
                         }
@@ -170,12 +178,12 @@ fn stress_stack<R: Reclaim + 'static>(stack: TreiberStack<u64, R>) {
                         }
                     }
                 }
-                popped.lock().unwrap().extend(mine);
+                taken.lock().unwrap().extend(mine);
             });
         }
     });
-    let mut all = std::mem::take(&mut *popped.lock().unwrap());
-    all.extend(std::iter::from_fn(|| stack.pop()));
+    let mut all = taken.into_inner().unwrap();
+    all.extend(std::iter::from_fn(|| take(shared)));
     assert_eq!(
         all.len() as u64,
         2 * per_thread,
@@ -185,55 +193,31 @@ fn stress_stack<R: Reclaim + 'static>(stack: TreiberStack<u64, R>) {
     assert_eq!(unique.len() as u64, 2 * per_thread, "duplicates");
 }
 
+/// Two pushers and two poppers; every pushed value is popped exactly once.
+fn stress_stack<R: Reclaim + 'static>(stack: TreiberStack<u64, R>) {
+    stress_two_by_two(
+        &stack,
+        |t, i, per_thread| t * per_thread + i,
+        TreiberStack::push,
+        TreiberStack::pop,
+        |_, _| {},
+    );
+}
+
 /// Two producers and two consumers; values arrive once each, in order per
 /// producer for each consumer.
 fn stress_queue<R: Reclaim + 'static>(queue: MsQueue<u64, R>) {
-    let per_thread = stress_iters(250_000) as u64;
-    let queue = Arc::new(queue);
-    let received = Arc::new(std::sync::Mutex::new(Vec::new()));
-    std::thread::scope(|s| {
-        for t in 0..2_u64 {
-            let queue = Arc::clone(&queue);
-            s.spawn(move || {
-                for i in 0..per_thread {
-                    queue.enqueue((t << 32) | i);
-                }
-            });
-        }
-        for _ in 0..2 {
-            let (queue, received) = (Arc::clone(&queue), Arc::clone(&received));
-            s.spawn(move || {
-                let mut last = [None::<u64>; 2];
-                let mut mine = Vec::new();
-                let mut misses = 0;
-                while misses < 1000 {
-                    match queue.dequeue() {
-                        Some(v) => {
-                            let (p, i) = ((v >> 32) as usize, v & 0xffff_ffff);
-                            assert!(last[p].is_none_or(|l| l < i), "FIFO per producer");
-                            last[p] = Some(i);
-                            mine.push(v);
-                            misses = 0;
-                        }
-                        None => {
-                            misses += 1;
-                            std::thread::yield_now();
-                        }
-                    }
-                }
-                received.lock().unwrap().extend(mine);
-            });
-        }
-    });
-    let mut all = std::mem::take(&mut *received.lock().unwrap());
-    all.extend(std::iter::from_fn(|| queue.dequeue()));
-    assert_eq!(
-        all.len() as u64,
-        2 * per_thread,
-        "lost or duplicated values"
+    stress_two_by_two(
+        &queue,
+        |t, i, _| (t << 32) | i,
+        MsQueue::enqueue,
+        MsQueue::dequeue,
+        |last, v| {
+            let (p, i) = ((v >> 32) as usize, v & 0xffff_ffff);
+            assert!(last[p].is_none_or(|l| l < i), "FIFO per producer");
+            last[p] = Some(i);
+        },
     );
-    let unique: HashSet<u64> = all.iter().copied().collect();
-    assert_eq!(unique.len() as u64, 2 * per_thread, "duplicates");
 }
 
 #[test]
