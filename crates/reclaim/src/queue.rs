@@ -167,6 +167,8 @@ impl<T: Send, R: Reclaim> MsQueue<T, R> {
             if self.head.load(Ordering::Acquire) != head {
                 continue;
             }
+            // Acquire pairs with the Release CASes that swing the tail: the
+            // links up to the node it names are visible.
             let tail = self.tail.load(Ordering::Acquire);
             if tail == head {
                 // Never move `head` past `tail`: help the tail first.

@@ -225,6 +225,7 @@ impl<T: Send + Sync + 'static, R: Reclaim> RcuCell<T, R> {
 impl<T, R: Reclaim> Drop for RcuCell<T, R> {
     fn drop(&mut self) {
         // `&mut self`: no read guard borrows the cell; release its count.
+        // Relaxed: no other thread accesses the cell any more.
         let p = self.ptr.load(Ordering::Relaxed);
         // SAFETY: from `Arc::into_raw`; the cell's count is released once.
         drop(unsafe { Arc::from_raw(p.cast_const()) });

@@ -67,6 +67,7 @@ unsafe impl<T: Send, R: Reclaim> Sync for TreiberStack<T, R> {}
 
 impl<T, R: Reclaim> core::fmt::Debug for TreiberStack<T, R> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Relaxed: a snapshot; nothing is read through the pointer.
         f.debug_struct("TreiberStack")
             .field("is_empty", &self.head.load(Ordering::Relaxed).is_null())
             .finish_non_exhaustive()
@@ -165,6 +166,7 @@ impl<T: Send, R: Reclaim> TreiberStack<T, R> {
 
     /// Whether the stack was empty at the moment of the load.
     pub fn is_empty(&self) -> bool {
+        // Relaxed: a snapshot; nothing is read through the pointer.
         self.head.load(Ordering::Relaxed).is_null()
     }
 

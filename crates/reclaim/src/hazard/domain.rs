@@ -81,6 +81,9 @@ pub struct Domain {
     pub(super) shared: Mutex<Vec<Retired>>,
     /// Retired and not yet freed, updated when lists are scanned or handed
     /// over (a thread's retirements since its last scan are not included).
+    /// A statistic: every access is Relaxed, since nothing is read through
+    /// it (the lists themselves pass through the mutex or stay on one
+    /// thread).
     pub(super) unreclaimed: AtomicUsize,
     /// Minimum retire-list length that triggers a scan.
     scan_base: usize,
