@@ -2,6 +2,7 @@
 //! of them that a domain owns.
 
 use core::ptr;
+
 use nanopath_atomic::CachePadded;
 
 use super::domain::Domain;
@@ -30,7 +31,8 @@ pub(crate) struct Record {
 }
 
 impl Record {
-    /// The load-announce-validate loop (see [`HazardPointer::protect_ptr`](super::HazardPointer::protect_ptr)).
+    /// The load-announce-validate loop (see
+    /// [`HazardPointer::protect_ptr`](super::HazardPointer::protect_ptr)).
     #[inline(always)]
     pub(crate) fn protect<T>(&self, src: &AtomicPtr<T>) -> *mut T {
         // Relaxed: the value is used only after the Acquire re-read below
@@ -52,7 +54,8 @@ impl Record {
         }
     }
 
-    /// Publishes `p` (see [`HazardPointer::announce`](super::HazardPointer::announce)).
+    /// Publishes `p` (see
+    /// [`HazardPointer::announce`](super::HazardPointer::announce)).
     #[inline(always)]
     pub(crate) fn announce<T>(&self, p: *mut T) {
         // Release: this store also ends the protection of whatever the slot
@@ -69,11 +72,12 @@ impl Record {
     pub(crate) fn domain(&self) -> &Domain {
         // SAFETY: the owner set this when it claimed the record, and the
         // domain cannot move or drop while one of its records is claimed
-        // (claims borrow it).
+        // (claims borrow it). Relaxed: only the owner writes and reads it.
         unsafe { &*self.domain.load(Ordering::Relaxed) }
     }
 
-    /// Ends the protection (see [`HazardPointer::reset`](super::HazardPointer::reset)).
+    /// Ends the protection (see
+    /// [`HazardPointer::reset`](super::HazardPointer::reset)).
     #[inline(always)]
     pub(crate) fn reset(&self) {
         // Release: this thread's reads of the object happen before a scan
@@ -98,6 +102,7 @@ impl Record {
         self.active.store(false, Ordering::Release);
     }
 }
+
 /// A domain's records: an append-only, lock-free list.
 ///
 /// Invariants: every record on the list came from `Box::into_raw`, is
