@@ -16,7 +16,7 @@
 //!
 //! The pieces:
 //!
-//! * the atomics, [`fence`] and [`Arc`];
+//! * the atomics, [`fence`], [`compiler_fence`] and [`Arc`];
 //! * [`UnsafeCell`] with loom's closure API (`with` / `with_mut`) in both
 //!   builds, so loom checks that no shared and exclusive access overlap;
 //! * [`Shadow`], for data loom cannot see (slots in one contiguous
@@ -43,6 +43,11 @@ pub use loom::sync::Arc;
 pub use loom::sync::atomic::{
     AtomicBool, AtomicPtr, AtomicU8, AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence,
 };
+
+/// A compiler-only fence: the same in both builds. It orders nothing
+/// between threads, so loom has nothing to model; code uses it where a
+/// process-wide barrier (membarrier) supplies the hardware ordering.
+pub use core::sync::atomic::compiler_fence;
 
 #[cfg(all(feature = "std", not(nanopath_loom)))]
 pub use std::sync::{Condvar, Mutex, MutexGuard};

@@ -113,7 +113,7 @@ pub(crate) fn light() {
     if mode::asymmetric() {
         // The heavy side's membarrier supplies the hardware barrier; the
         // compiler must still keep the store before the load.
-        core::sync::atomic::compiler_fence(Ordering::SeqCst);
+        crate::sync::compiler_fence(Ordering::SeqCst);
         return;
     }
     // Pairs with the SeqCst fence in `heavy`.
