@@ -94,7 +94,7 @@ macro_rules! spsc_chunks {
     };
 }
 
-spsc_chunks!(nanopath_chunks, "nanopath spsc", new: nanopath_queue::spsc::channel::<u64>(CAPACITY));
+spsc_chunks!(nanopath_chunks, "nanopath spsc", new: nanopath_queue::spsc::ring::<u64>(CAPACITY));
 spsc_chunks!(rtrb_chunks, "rtrb", new: rtrb::RingBuffer::<u64>::new(CAPACITY));
 
 /// Spins or yields after a failed push or pop (see the module docs).
@@ -129,7 +129,7 @@ impl SpscPair for Nanopath {
     type Tx = nanopath_queue::spsc::Producer<u64>;
     type Rx = nanopath_queue::spsc::Consumer<u64>;
     fn new(capacity: usize) -> (Self::Tx, Self::Rx) {
-        nanopath_queue::spsc::channel(capacity)
+        nanopath_queue::spsc::ring(capacity)
     }
     #[inline]
     fn push(tx: &mut Self::Tx, v: u64) -> Result<(), u64> {

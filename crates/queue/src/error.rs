@@ -5,7 +5,7 @@ use core::fmt;
 /// A push into a full queue: the value comes back.
 ///
 /// ```
-/// let (mut tx, _rx) = nanopath_queue::spsc::channel::<&str>(1);
+/// let (mut tx, _rx) = nanopath_queue::spsc::ring::<&str>(1);
 /// tx.push("a").unwrap();
 /// let nanopath_queue::Full(back) = tx.push("b").unwrap_err();
 /// assert_eq!(back, "b");
@@ -43,11 +43,12 @@ impl<T> std::error::Error for Full<T> {}
 /// A chunk request larger than what is available.
 ///
 /// ```
-/// let (mut tx, _rx) = nanopath_queue::spsc::channel::<u8>(4);
+/// let (mut tx, _rx) = nanopath_queue::spsc::ring::<u8>(4);
 /// let err = tx.write_chunk_uninit(5).unwrap_err();
 /// assert_eq!(err, nanopath_queue::ChunkError::TooFewSlots { requested: 5, available: 4 });
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ChunkError {
     /// Fewer free slots (write chunk) or ready items (read chunk) than asked for.
     TooFewSlots {
@@ -80,10 +81,10 @@ impl std::error::Error for ChunkError {}
 /// therefore depends on the item type: `maximum` is computed for it.
 ///
 /// ```
-/// let err = nanopath_queue::spsc::try_channel::<()>(usize::MAX).unwrap_err();
+/// let err = nanopath_queue::spsc::try_ring::<()>(usize::MAX).unwrap_err();
 /// assert_eq!(err.requested, usize::MAX);
 /// assert_eq!(err.maximum, usize::MAX / 2);
-/// let err = nanopath_queue::spsc::try_channel::<[u8; 1024]>(usize::MAX / 2).unwrap_err();
+/// let err = nanopath_queue::spsc::try_ring::<[u8; 1024]>(usize::MAX / 2).unwrap_err();
 /// assert_eq!(err.maximum, isize::MAX as usize / 1024);
 /// let err = nanopath_queue::mpmc::Queue::<u8>::try_new(0).unwrap_err();
 /// assert_eq!((err.requested, err.minimum), (0, 1));

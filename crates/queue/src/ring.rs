@@ -56,14 +56,28 @@
 //! `ArrayQueue`: the price of reporting empty and full only when true.
 
 use crate::error::{CapacityError, Full};
-use crate::sync::{AtomicUsize, Backoff, Ordering, Shadow, drop_each, spin_loop};
+use crate::sync::{AtomicUsize, Ordering, Shadow};
+use crate::unwind::drop_each;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::alloc::Layout;
 use core::cell::UnsafeCell;
 use core::mem::{MaybeUninit, align_of, size_of};
 use core::ptr;
-use nanopath_atomic::CachePadded;
+use nanopath_atomic::{Backoff, CachePadded};
+
+/// The pause before an empty or full check reads the other side's index
+/// line (see `Ring::empty_at`): a hardware hint only, so not in loom
+/// builds. There a spin hint is a yield, which would hand the CPU to the
+/// other thread at every empty or full check: a model would never see a
+/// check fail where the other side could still act, and a blocked channel
+/// above the ring would never reach its park path. The waits around the
+/// checks yield on their own (`Backoff::snooze`).
+#[inline(always)]
+fn pause_before_other_line() {
+    #[cfg(not(nanopath_loom))]
+    crate::sync::spin_loop();
+}
 
 /// One slot: a stamp and a value that is initialised exactly when
 /// `stamp == p + 1` for the slot's current position `p`.
@@ -249,7 +263,7 @@ impl<T> Ring<T> {
     /// Pushes `value`, or gives it back when the queue is full.
     #[inline]
     pub(crate) fn try_push(&self, value: T) -> Result<(), Full<T>> {
-        let mut backoff = Backoff::default();
+        let backoff = Backoff::new();
         // Acquire: pairs with the Release claims of earlier producers, for
         // `full_at` (see the module docs).
         let mut tail = self.tail.load(Ordering::Acquire);
@@ -304,7 +318,7 @@ impl<T> Ring<T> {
         // items.
         //
         // One pause first, as in `empty_at` for the consumers' line.
-        spin_loop();
+        pause_before_other_line();
         let head = self.head.load(Ordering::Relaxed);
         head.wrapping_add(self.one_lap) == tail
     }
@@ -322,7 +336,7 @@ impl<T> Ring<T> {
         // every producer's claim writes, and without a pause it takes that
         // line away at every poll, so each claim misses (a one-producer,
         // one-consumer transfer measured five times slower).
-        spin_loop();
+        pause_before_other_line();
         self.tail.load(Ordering::Relaxed) == head
     }
 
@@ -335,7 +349,7 @@ impl<T> Ring<T> {
         if want == 0 {
             return 0;
         }
-        let mut backoff = Backoff::default();
+        let backoff = Backoff::new();
         // Acquire: as in `try_push`.
         let mut tail = self.tail.load(Ordering::Acquire);
         let (n, start) = loop {
@@ -386,7 +400,7 @@ impl<T> Ring<T> {
     /// Pops the oldest value when several consumers may compete.
     #[inline]
     pub(crate) fn try_pop_shared(&self) -> Option<T> {
-        let mut backoff = Backoff::default();
+        let backoff = Backoff::new();
         // Acquire: pairs with the Release claims of earlier consumers, for
         // `empty_at` (see the module docs).
         let mut head = self.head.load(Ordering::Acquire);
@@ -436,7 +450,7 @@ impl<T> Ring<T> {
         // Reserve before claiming: once positions are claimed nothing may
         // fail before their values are moved out.
         out.reserve(want);
-        let mut backoff = Backoff::default();
+        let backoff = Backoff::new();
         // Acquire: as in `try_pop_shared`.
         let mut head = self.head.load(Ordering::Acquire);
         let (n, start) = loop {
@@ -515,7 +529,7 @@ impl<T> Ring<T> {
     /// has claimed `head`).
     #[inline]
     fn wait_written(&self, head: usize) -> Option<()> {
-        let mut backoff = Backoff::default();
+        let backoff = Backoff::new();
         // Acquire: pairs with the producer's Release in `write`.
         while self.slot(head).stamp.load(Ordering::Acquire) != head.wrapping_add(1) {
             if self.empty_at(head) {
@@ -557,19 +571,23 @@ impl<T> Ring<T> {
     /// index (exact until the position counter wraps: after about `2^64`
     /// slots on 64-bit targets, `2^32` on 32-bit ones, where the statistics
     /// built on it wrap too).
+    #[cfg(feature = "std")]
     #[inline]
     fn count_before(&self, pos: usize) -> u64 {
         let laps = (pos / self.one_lap) as u64;
         laps.wrapping_mul(self.capacity as u64) + (pos & (self.one_lap - 1)) as u64
     }
 
-    /// Pushes claimed so far (a counter for free: `tail` already is one).
+    /// Pushes claimed so far (a counter for free: `tail` already is one);
+    /// for the channel's statistics.
+    #[cfg(feature = "std")]
     pub(crate) fn pushed(&self) -> u64 {
         // Relaxed: a statistic.
         self.count_before(self.tail.load(Ordering::Relaxed))
     }
 
     /// Pops claimed so far.
+    #[cfg(feature = "std")]
     pub(crate) fn popped(&self) -> u64 {
         // Relaxed: a statistic.
         self.count_before(self.head.load(Ordering::Relaxed))

@@ -177,6 +177,7 @@ fn endless_send_timeout_ends_at_disconnection() {
             Ok(()) => {}
             Err(SendTimeoutError::Disconnected(back)) => assert_eq!(back.value, 2),
             Err(SendTimeoutError::Timeout(_)) => panic!("an endless send timed out"),
+            Err(e) => panic!("unexpected {e:?}"),
         }
     });
     assert_eq!(drops.load(Ordering::Relaxed), 2);

@@ -73,6 +73,7 @@ where
                                     std::thread::yield_now();
                                 }
                                 Err(TrySendError::Disconnected(_)) => panic!("receiver gone"),
+                                Err(e) => panic!("unexpected {e:?}"),
                             }
                         }
                     }
@@ -97,6 +98,7 @@ where
                         }
                         Err(TryRecvError::Empty) => std::thread::yield_now(),
                         Err(TryRecvError::Disconnected) => panic!("sender gone early"),
+                        Err(e) => panic!("unexpected {e:?}"),
                     },
                     2 => match rx.recv_timeout(Duration::from_secs(60)) {
                         Ok(v) => {
@@ -105,6 +107,7 @@ where
                         }
                         Err(RecvTimeoutError::Timeout) => panic!("no item within 60 s"),
                         Err(RecvTimeoutError::Disconnected) => panic!("sender gone early"),
+                        Err(e) => panic!("unexpected {e:?}"),
                     },
                     _ => {
                         batch.clear();

@@ -92,6 +92,7 @@ where
                 // Let the senders run.
                 Err(TryRecvError::Empty) => std::thread::yield_now(),
                 Err(TryRecvError::Disconnected) => panic!("disconnected early"),
+                Err(e) => panic!("unexpected {e:?}"),
             }
         }
         None
@@ -138,6 +139,7 @@ fn linearizable_try_recv_spsc() {
                 // Let the senders run.
                 Err(TryRecvError::Empty) => std::thread::yield_now(),
                 Err(TryRecvError::Disconnected) => panic!("disconnected early"),
+                Err(e) => panic!("unexpected {e:?}"),
             }
         }
         None

@@ -46,7 +46,7 @@ fn push_spinning<T>(mut value: T, mut push: impl FnMut(T) -> Result<(), Full<T>>
 #[test]
 fn handoff_spsc_consumer_drains_everything_after_is_abandoned() {
     let n = size(1000, 3);
-    let (mut tx, mut rx) = spsc::channel::<usize>(n);
+    let (mut tx, mut rx) = spsc::ring::<usize>(n);
     std::thread::scope(|s| {
         s.spawn(move || {
             for i in 0..n {
@@ -63,7 +63,7 @@ fn handoff_spsc_consumer_drains_everything_after_is_abandoned() {
 #[test]
 fn handoff_spsc_producer_sees_every_slot_the_gone_consumer_freed() {
     let n = size(1000, 3);
-    let (mut tx, mut rx) = spsc::channel::<usize>(n);
+    let (mut tx, mut rx) = spsc::ring::<usize>(n);
     for i in 0..n {
         tx.push(i).unwrap();
     }
@@ -195,7 +195,7 @@ fn handoff_unbounded_producer_sees_the_consumer_gone() {
 fn both_ends_spsc_every_accessor_while_the_other_side_is_busy() {
     let n = size(100_000, 60) as u64;
     let capacity = 4;
-    let (mut tx, mut rx) = spsc::channel::<u64>(capacity);
+    let (mut tx, mut rx) = spsc::ring::<u64>(capacity);
     std::thread::scope(|s| {
         s.spawn(move || {
             let mut next = 0;

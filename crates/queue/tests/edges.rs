@@ -15,7 +15,7 @@ fn layout_limit(size: usize, align: usize) -> usize {
 
 #[test]
 fn spsc_capacity_zero_is_always_full_and_empty() {
-    let (mut tx, mut rx) = spsc::channel::<String>(0);
+    let (mut tx, mut rx) = spsc::ring::<String>(0);
     assert_eq!(tx.capacity(), 0);
     assert_eq!(tx.free_slots(), 0);
     assert_eq!(tx.push("a".into()), Err(Full("a".into())));
@@ -43,7 +43,7 @@ fn spsc_capacity_zero_is_always_full_and_empty() {
 
 #[test]
 fn spsc_capacity_one_wraps() {
-    let (mut tx, mut rx) = spsc::channel(1);
+    let (mut tx, mut rx) = spsc::ring(1);
     for i in 0..5 {
         tx.push(i).unwrap();
         assert_eq!(tx.push(99), Err(Full(99)));
@@ -54,7 +54,7 @@ fn spsc_capacity_one_wraps() {
 #[test]
 fn spsc_zero_sized_items_at_the_largest_capacity() {
     let max = usize::MAX / 2;
-    let (mut tx, mut rx) = spsc::try_channel::<()>(max).unwrap();
+    let (mut tx, mut rx) = spsc::try_ring::<()>(max).unwrap();
     assert_eq!(tx.capacity(), max);
     assert_eq!(tx.free_slots(), max);
     for _ in 0..3 {
@@ -63,7 +63,7 @@ fn spsc_zero_sized_items_at_the_largest_capacity() {
     assert_eq!(rx.len(), 3);
     assert_eq!(rx.pop_batch(&mut Vec::new(), usize::MAX), 3);
     assert_eq!(tx.free_slots(), max);
-    let err = spsc::try_channel::<()>(max + 1).unwrap_err();
+    let err = spsc::try_ring::<()>(max + 1).unwrap_err();
     assert_eq!((err.requested, err.minimum, err.maximum), (max + 1, 0, max));
 }
 
@@ -71,7 +71,7 @@ fn spsc_zero_sized_items_at_the_largest_capacity() {
 fn spsc_buffers_larger_than_memory_are_an_error_not_a_panic() {
     let limit = layout_limit(size_of::<u64>(), align_of::<u64>());
     for capacity in [limit + 1, usize::MAX / 4, usize::MAX / 2, usize::MAX] {
-        let err = spsc::try_channel::<u64>(capacity).unwrap_err();
+        let err = spsc::try_ring::<u64>(capacity).unwrap_err();
         assert_eq!(
             err,
             CapacityError {
@@ -82,10 +82,10 @@ fn spsc_buffers_larger_than_memory_are_an_error_not_a_panic() {
         );
         assert!(err.to_string().contains("outside the supported range"));
     }
-    let err = spsc::try_channel::<[u8; 4096]>(usize::MAX / 2).unwrap_err();
+    let err = spsc::try_ring::<[u8; 4096]>(usize::MAX / 2).unwrap_err();
     assert_eq!(err.maximum, layout_limit(4096, 1));
     // The panicking constructor panics with the same message.
-    let panic = std::panic::catch_unwind(|| spsc::channel::<u64>(limit + 1)).unwrap_err();
+    let panic = std::panic::catch_unwind(|| spsc::ring::<u64>(limit + 1)).unwrap_err();
     let message = panic.downcast_ref::<String>().unwrap();
     assert!(message.contains("outside the supported range"), "{message}");
 }

@@ -29,6 +29,39 @@ fn parked_receiver_is_woken_by_send_and_by_disconnection() {
     });
 }
 
+/// A receiver parks on an empty channel while the sender lives on: the
+/// send's notification is the only thing that can wake it (the sender's
+/// drop comes after the receive), on every flavor.
+fn parked_receiver_is_woken_by_a_send_alone<F: Flavor>()
+where
+    Sender<u32, F>: Send + 'static,
+{
+    loom::model(|| {
+        let (tx, rx) = channel::try_with::<u32, F>(1, WaitStrategy::park()).unwrap();
+        let sender = thread::spawn(move || {
+            tx.send(7).unwrap();
+            tx
+        });
+        assert_eq!(rx.recv(), Ok(7));
+        drop(sender.join().unwrap());
+    });
+}
+
+#[test]
+fn parked_receiver_is_woken_by_a_send_alone_spsc() {
+    parked_receiver_is_woken_by_a_send_alone::<Spsc>();
+}
+
+#[test]
+fn parked_receiver_is_woken_by_a_send_alone_mpsc() {
+    parked_receiver_is_woken_by_a_send_alone::<Mpsc>();
+}
+
+#[test]
+fn parked_receiver_is_woken_by_a_send_alone_mpmc() {
+    parked_receiver_is_woken_by_a_send_alone::<Mpmc>();
+}
+
 /// A sender parks on a full channel; the receiver's pop must wake it.
 #[test]
 fn parked_sender_is_woken_by_recv() {

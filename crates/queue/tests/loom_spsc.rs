@@ -13,7 +13,7 @@ use nanopath_queue::spsc;
 #[test]
 fn push_pop_with_wrap_around() {
     loom::model(|| {
-        let (mut tx, mut rx) = spsc::channel::<u32>(2);
+        let (mut tx, mut rx) = spsc::ring::<u32>(2);
         let producer = thread::spawn(move || {
             let mut sent = 0;
             while sent < 3 {
@@ -44,7 +44,7 @@ fn push_pop_with_wrap_around() {
 #[test]
 fn chunk_commit_publishes_whole_batches() {
     loom::model(|| {
-        let (mut tx, mut rx) = spsc::channel::<u32>(3);
+        let (mut tx, mut rx) = spsc::ring::<u32>(3);
         let producer = thread::spawn(move || {
             tx.push(0).unwrap();
             // Wait for the consumer to free slot 0, then write two items that
@@ -79,7 +79,7 @@ fn chunk_commit_publishes_whole_batches() {
 #[test]
 fn drop_with_items_inside() {
     loom::model(|| {
-        let (mut tx, rx) = spsc::channel::<loom::sync::Arc<u8>>(2);
+        let (mut tx, rx) = spsc::ring::<loom::sync::Arc<u8>>(2);
         let item = loom::sync::Arc::new(7);
         tx.push(item.clone()).unwrap();
         let t = thread::spawn(move || drop(rx));

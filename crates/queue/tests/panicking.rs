@@ -35,7 +35,7 @@ fn rotate(
 fn panicking_spsc_read_chunk_commit_releases_every_item_it_dropped() {
     for rotation in 0..4 {
         let f = Faults::new();
-        let (mut tx, mut rx) = spsc::channel(4);
+        let (mut tx, mut rx) = spsc::ring(4);
         rotate(&mut tx, &mut rx, f, rotation);
         for id in 0..4 {
             tx.push(f.item(id)).unwrap();
@@ -62,7 +62,7 @@ fn panicking_spsc_read_chunk_commit_releases_every_item_it_dropped() {
 fn panicking_spsc_drop_still_drops_the_other_items() {
     for rotation in 0..4 {
         let f = Faults::new();
-        let (mut tx, mut rx) = spsc::channel(4);
+        let (mut tx, mut rx) = spsc::ring(4);
         rotate(&mut tx, &mut rx, f, rotation);
         for id in 0..4 {
             tx.push(f.item(id)).unwrap();
@@ -77,7 +77,7 @@ fn panicking_spsc_drop_still_drops_the_other_items() {
 #[test]
 fn panicking_spsc_fill_from_iter_publishes_what_the_iterator_yielded() {
     let f = Faults::new();
-    let (mut tx, mut rx) = spsc::channel(4);
+    let (mut tx, mut rx) = spsc::ring(4);
     rotate(&mut tx, &mut rx, f, 3);
     // The third call of the iterator panics, after two items.
     f.panic_on_tick(3);
@@ -111,7 +111,7 @@ fn panicking_spsc_pop_batch_and_chunks_leave_no_duplicate() {
     // A panicking drop of a popped item (the caller's) cannot touch the
     // queue: the items that were moved out are not in it any more.
     let f = Faults::new();
-    let (mut tx, mut rx) = spsc::channel(3);
+    let (mut tx, mut rx) = spsc::ring(3);
     for id in 0..3 {
         tx.push(f.item(id)).unwrap();
     }

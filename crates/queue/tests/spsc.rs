@@ -45,7 +45,7 @@ proptest! {
     /// capacity; small capacities make every sequence wrap many times.
     #[test]
     fn matches_vecdeque(capacity in 0usize..9, ops in proptest::collection::vec(op(), 0..if cfg!(miri) { 60 } else { 200 })) {
-        let (mut tx, mut rx) = spsc::channel::<u64>(capacity);
+        let (mut tx, mut rx) = spsc::ring::<u64>(capacity);
         let mut model = VecDeque::new();
         let mut next = 0u64;
         for op in ops {
@@ -121,7 +121,7 @@ proptest! {
     #[test]
     fn drops_every_item_exactly_once(capacity in 1usize..8, pushes in 0usize..40, pops in 0usize..40, drop_consumer_first in any::<bool>()) {
         let drops = Arc::new(AtomicUsize::new(0));
-        let (mut tx, mut rx) = spsc::channel::<Counted>(capacity);
+        let (mut tx, mut rx) = spsc::ring::<Counted>(capacity);
         let mut accepted = 0;
         let mut rejected = 0;
         for i in 0..pushes {
@@ -145,33 +145,33 @@ proptest! {
 
 #[test]
 fn abandonment_is_seen_by_both_sides_and_nothing_sent_is_lost() {
-    let (mut tx, mut rx) = spsc::channel(2);
+    let (mut tx, mut rx) = spsc::ring(2);
     tx.push(String::from("kept")).unwrap();
     assert!(!rx.is_abandoned());
     drop(tx);
     assert!(rx.is_abandoned());
     assert_eq!(rx.pop().as_deref(), Some("kept"));
-    let (tx, rx) = spsc::channel::<u8>(1);
+    let (tx, rx) = spsc::ring::<u8>(1);
     drop(rx);
     assert!(tx.is_abandoned());
 }
 
 #[test]
 fn capacity_is_exact_and_bounded() {
-    let (mut tx, _rx) = spsc::channel(3);
+    let (mut tx, _rx) = spsc::ring(3);
     for i in 0..3 {
         tx.push(i).unwrap();
     }
     assert_eq!(tx.push(3), Err(Full(3)));
-    let err = spsc::try_channel::<u8>(usize::MAX / 2 + 1).unwrap_err();
+    let err = spsc::try_ring::<u8>(usize::MAX / 2 + 1).unwrap_err();
     assert_eq!((err.minimum, err.maximum), (0, usize::MAX / 2));
     assert!(err.to_string().contains("outside the supported range"));
     // A zero-capacity queue is always full and always empty, never UB.
-    let (mut tx, mut rx) = spsc::channel::<u8>(0);
+    let (mut tx, mut rx) = spsc::ring::<u8>(0);
     assert_eq!(tx.push(1), Err(Full(1)));
     assert_eq!(rx.pop(), None);
     // Zero-sized items take no memory but keep exact counts.
-    let (mut tx, mut rx) = spsc::channel::<()>(1 << 40);
+    let (mut tx, mut rx) = spsc::ring::<()>(1 << 40);
     tx.push(()).unwrap();
     assert_eq!(rx.len(), 1);
     assert_eq!(rx.pop(), Some(()));
@@ -179,7 +179,7 @@ fn capacity_is_exact_and_bounded() {
 
 #[test]
 fn an_uncommitted_read_chunk_consumes_nothing() {
-    let (mut tx, mut rx) = spsc::channel(4);
+    let (mut tx, mut rx) = spsc::ring(4);
     tx.push_slice(&[1, 2, 3]);
     {
         let chunk = rx.read_chunk(3).unwrap();
@@ -196,7 +196,7 @@ fn an_uncommitted_read_chunk_consumes_nothing() {
 fn stress_two_threads_fifo_no_loss() {
     let items = nanopath_testkit::stress_iters(1_000_000) as u64;
     let drops = Arc::new(AtomicUsize::new(0));
-    let (mut tx, mut rx) = spsc::channel::<Counted>(64);
+    let (mut tx, mut rx) = spsc::ring::<Counted>(64);
     std::thread::scope(|s| {
         let drops_tx = drops.clone();
         s.spawn(move || {

@@ -27,8 +27,13 @@
 //! Progress: `push` and `pop` are wait-free (a bounded number of steps, no
 //! retry loop).
 
-use crate::error::{CapacityError, ChunkError, Full};
-use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, Shadow, drop_each};
+mod chunks;
+
+pub use chunks::{ReadChunk, WriteChunkUninit};
+
+use crate::error::{CapacityError, Full};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, Shadow};
+use crate::unwind::drop_each;
 use alloc::boxed::Box;
 use core::alloc::Layout;
 use core::cell::UnsafeCell;
@@ -37,27 +42,29 @@ use core::mem::{MaybeUninit, align_of, size_of};
 use core::ptr;
 use nanopath_atomic::CachePadded;
 
-/// Creates a queue with room for exactly `capacity` items.
+/// A ring with room for exactly `capacity` items: its [`Producer`] and
+/// [`Consumer`] handles.
 ///
 /// # Panics
 ///
-/// If `capacity` is too large (see [`try_channel`] for an error
+/// If `capacity` is too large (see [`try_ring`] for an error
 /// instead), or if the allocation fails.
 ///
 /// ```
-/// let (mut tx, mut rx) = nanopath_queue::spsc::channel::<u32>(3);
+/// let (mut tx, mut rx) = nanopath_queue::spsc::ring::<u32>(3);
 /// assert_eq!(tx.capacity(), 3);
 /// tx.push(1).unwrap();
 /// assert_eq!(rx.pop(), Some(1));
 /// ```
-pub fn channel<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
-    match try_channel(capacity) {
+pub fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
+    match try_ring(capacity) {
         Ok(pair) => pair,
         Err(e) => panic!("{e}"),
     }
 }
 
-/// Creates a queue with room for exactly `capacity` items.
+/// A ring with room for exactly `capacity` items, or an error instead of
+/// a panic.
 ///
 /// # Errors
 ///
@@ -69,15 +76,15 @@ pub fn channel<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
 /// aborts, as for `Vec`.
 ///
 /// ```
-/// let (tx, _rx) = nanopath_queue::spsc::try_channel::<u8>(16).unwrap();
+/// let (tx, _rx) = nanopath_queue::spsc::try_ring::<u8>(16).unwrap();
 /// assert_eq!(tx.capacity(), 16);
-/// assert!(nanopath_queue::spsc::try_channel::<u8>(usize::MAX).is_err());
-/// let err = nanopath_queue::spsc::try_channel::<u64>(usize::MAX / 2).unwrap_err();
+/// assert!(nanopath_queue::spsc::try_ring::<u8>(usize::MAX).is_err());
+/// let err = nanopath_queue::spsc::try_ring::<u64>(usize::MAX / 2).unwrap_err();
 /// assert_eq!(err.maximum, isize::MAX as usize / 8);
-/// let (tx, _rx) = nanopath_queue::spsc::try_channel::<()>(usize::MAX / 2).unwrap();
+/// let (tx, _rx) = nanopath_queue::spsc::try_ring::<()>(usize::MAX / 2).unwrap();
 /// assert_eq!(tx.free_slots(), usize::MAX / 2);
 /// ```
-pub fn try_channel<T>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), CapacityError> {
+pub fn try_ring<T>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), CapacityError> {
     let maximum = max_capacity::<T>();
     if capacity > maximum || Layout::array::<T>(capacity).is_err() {
         return Err(CapacityError {
@@ -152,6 +159,15 @@ struct Shared<T> {
     /// it set, the survivor also sees every index store the dropped handle
     /// made, so a consumer that drains after it misses nothing.
     closed: AtomicBool,
+}
+
+/// Which way [`Shared::copy`] copies.
+#[derive(Clone, Copy)]
+enum Direction {
+    /// From the caller's buffer into the ring's slots.
+    IntoSlots,
+    /// From the ring's slots into the caller's buffer.
+    OutOfSlots,
 }
 
 impl<T> Shared<T> {
@@ -229,13 +245,51 @@ impl<T> Shared<T> {
     }
 
     /// The (up to two) contiguous runs of slots for `len` positions from
-    /// `pos`: `(start index, length)` of the first run, and the length of the
-    /// second run, which starts at slot 0.
+    /// `pos` (`len <= capacity`), as pointer and length: the first from
+    /// `pos`'s slot towards the end of the buffer, the second from slot 0
+    /// (empty unless the positions wrap around the end). The runs lie
+    /// inside the buffer and are disjoint (`second <= start`).
     #[inline]
-    fn runs(&self, pos: usize, len: usize) -> (usize, usize, usize) {
+    fn runs(&self, pos: usize, len: usize) -> [(*mut T, usize); 2] {
         let start = self.index(pos);
         let first = len.min(self.capacity - start);
-        (start, first, len - first)
+        // A pointer derived from the whole buffer: the slots are
+        // `UnsafeCell`s, so writing through it is allowed.
+        let base = self.slots.as_ptr().cast::<T>().cast_mut();
+        // SAFETY: `start < capacity`, or 0 in a ring of capacity 0: inside
+        // the allocation (or at its start).
+        let first_run = unsafe { base.add(start) };
+        [(first_run, first), (base, len - first)]
+    }
+
+    /// Copies `n` items between the `n` slots from position `pos` and the
+    /// contiguous buffer `buf`, in two parts where the slots wrap around
+    /// the end of the ring: into the slots or out of them, as `direction`
+    /// says. Moves nothing in the sense of ownership: the caller decides
+    /// who owns the copied values.
+    ///
+    /// # Safety
+    ///
+    /// `n <= capacity`; `buf` is valid for `n` items (reads for
+    /// [`Direction::IntoSlots`], writes for [`Direction::OutOfSlots`]) and does not
+    /// overlap the ring's buffer; the slots are the caller's to write
+    /// (free and reserved) or to read (published).
+    #[inline]
+    unsafe fn copy(&self, pos: usize, buf: *mut T, n: usize, direction: Direction) {
+        let mut done = 0;
+        for (run, len) in self.runs(pos, n) {
+            // SAFETY: `done + len <= n`, inside `buf`; the run lies inside
+            // the buffer (see `runs`); the two never overlap (caller's
+            // contract).
+            unsafe {
+                let outside = buf.add(done);
+                match direction {
+                    Direction::IntoSlots => ptr::copy_nonoverlapping(outside, run, len),
+                    Direction::OutOfSlots => ptr::copy_nonoverlapping(run, outside, len),
+                }
+            }
+            done += len;
+        }
     }
 }
 
@@ -349,7 +403,7 @@ impl<T> Producer<T> {
     /// [`Full`] with the value when the queue is full.
     ///
     /// ```
-    /// let (mut tx, _rx) = nanopath_queue::spsc::channel(1);
+    /// let (mut tx, _rx) = nanopath_queue::spsc::ring(1);
     /// assert!(tx.push('a').is_ok());
     /// assert_eq!(tx.push('b'), Err(nanopath_queue::Full('b')));
     /// ```
@@ -372,7 +426,7 @@ impl<T> Producer<T> {
     /// publication; returns how many.
     ///
     /// ```
-    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(3);
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::ring(3);
     /// assert_eq!(tx.push_slice(&[1, 2, 3, 4]), 3);
     /// let mut out = [0; 4];
     /// assert_eq!(rx.pop_slice(&mut out), 3);
@@ -387,55 +441,27 @@ impl<T> Producer<T> {
             return 0;
         }
         let shared = &*self.shared;
-        let (start, first, second) = shared.runs(self.tail, n);
         shared.track_writes(self.tail, n);
-        let base = shared.slots.as_ptr().cast::<T>().cast_mut();
-        // SAFETY: the `n` slots from `tail` are free (see `push`); the runs
-        // lie inside the buffer (`start + first <= capacity`, `second <=
-        // start`), and `items` cannot overlap our private buffer. The slots
-        // are `UnsafeCell`s, so writing through a pointer derived from the
-        // buffer is allowed.
+        // SAFETY: the `n` slots from `tail` are free (see `push`); `items`
+        // holds at least `n` values, is only read (`copy` reads `buf` when
+        // copying into the slots), and cannot overlap our private buffer.
         unsafe {
-            ptr::copy_nonoverlapping(items.as_ptr(), base.add(start), first);
-            ptr::copy_nonoverlapping(items.as_ptr().add(first), base, second);
+            shared.copy(
+                self.tail,
+                items.as_ptr().cast_mut(),
+                n,
+                Direction::IntoSlots,
+            );
         }
         self.publish(n);
         n
-    }
-
-    /// Reserves `n` free slots to be written in place and committed with
-    /// one publication (zero-copy batch push).
-    ///
-    /// # Errors
-    ///
-    /// [`ChunkError::TooFewSlots`] if fewer than `n` slots are free.
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel::<u64>(8);
-    /// let chunk = tx.write_chunk_uninit(4).unwrap();
-    /// assert_eq!(chunk.fill_from_iter(10..), 4);
-    /// assert_eq!(rx.pop(), Some(10));
-    /// assert_eq!(rx.len(), 3);
-    /// ```
-    pub fn write_chunk_uninit(&mut self, n: usize) -> Result<WriteChunkUninit<'_, T>, ChunkError> {
-        let available = self.reserve(n);
-        if available < n {
-            return Err(ChunkError::TooFewSlots {
-                requested: n,
-                available,
-            });
-        }
-        Ok(WriteChunkUninit {
-            producer: self,
-            len: n,
-        })
     }
 
     /// Free slots right now (a lower bound by the time it returns: the
     /// consumer may free more).
     ///
     /// ```
-    /// let (mut tx, _rx) = nanopath_queue::spsc::channel(2);
+    /// let (mut tx, _rx) = nanopath_queue::spsc::ring(2);
     /// tx.push(0u8).unwrap();
     /// assert_eq!(tx.free_slots(), 1);
     /// ```
@@ -449,7 +475,7 @@ impl<T> Producer<T> {
     /// The queue's exact capacity.
     ///
     /// ```
-    /// assert_eq!(nanopath_queue::spsc::channel::<u8>(5).0.capacity(), 5);
+    /// assert_eq!(nanopath_queue::spsc::ring::<u8>(5).0.capacity(), 5);
     /// ```
     pub fn capacity(&self) -> usize {
         self.shared.capacity
@@ -459,7 +485,7 @@ impl<T> Producer<T> {
     /// now on will be read.
     ///
     /// ```
-    /// let (tx, rx) = nanopath_queue::spsc::channel::<u8>(1);
+    /// let (tx, rx) = nanopath_queue::spsc::ring::<u8>(1);
     /// assert!(!tx.is_abandoned());
     /// drop(rx);
     /// assert!(tx.is_abandoned());
@@ -501,7 +527,7 @@ impl<T> Consumer<T> {
     /// Removes and returns the oldest item, or `None` if the queue is empty.
     ///
     /// ```
-    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(2);
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::ring(2);
     /// assert_eq!(rx.pop(), None);
     /// tx.push("x").unwrap();
     /// assert_eq!(rx.pop(), Some("x"));
@@ -524,7 +550,7 @@ impl<T> Consumer<T> {
     /// The oldest item, without removing it.
     ///
     /// ```
-    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(2);
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::ring(2);
     /// tx.push(7).unwrap();
     /// assert_eq!(rx.peek(), Some(&7));
     /// assert_eq!(rx.pop(), Some(7));
@@ -545,7 +571,7 @@ impl<T> Consumer<T> {
     /// publication; returns how many.
     ///
     /// ```
-    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(4);
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::ring(4);
     /// tx.push_slice(&[1u8, 2, 3]);
     /// let mut out = [0u8; 2];
     /// assert_eq!(rx.pop_slice(&mut out), 2);
@@ -561,15 +587,10 @@ impl<T> Consumer<T> {
         }
         let shared = &*self.shared;
         shared.track_writes(self.head, n);
-        let (start, first, second) = shared.runs(self.head, n);
-        let base = shared.slots.as_ptr().cast::<T>();
-        // SAFETY: the `n` slots from `head` are published (see `pop`) and
-        // lie inside the buffer; `out` is caller memory, disjoint from it.
+        // SAFETY: the `n` slots from `head` are published (see `pop`); `out`
+        // is caller memory with room for `n`, disjoint from the ring.
         // `T: Copy`, so copying leaves nothing to drop.
-        unsafe {
-            ptr::copy_nonoverlapping(base.add(start), out.as_mut_ptr(), first);
-            ptr::copy_nonoverlapping(base, out.as_mut_ptr().add(first), second);
-        }
+        unsafe { shared.copy(self.head, out.as_mut_ptr(), n, Direction::OutOfSlots) };
         self.release(n);
         n
     }
@@ -579,7 +600,7 @@ impl<T> Consumer<T> {
     /// `min(max, capacity)`.
     ///
     /// ```
-    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(4);
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::ring(4);
     /// tx.push_slice(&[1, 2, 3]);
     /// let mut out = vec![0];
     /// assert_eq!(rx.pop_batch(&mut out, 2), 2);
@@ -594,59 +615,25 @@ impl<T> Consumer<T> {
         out.reserve(n);
         let shared = &*self.shared;
         shared.track_writes(self.head, n);
-        let (start, first, second) = shared.runs(self.head, n);
-        let base = shared.slots.as_ptr().cast::<T>();
         let len = out.len();
-        // SAFETY: the `n` slots from `head` are published (see `pop`) and
-        // lie inside the buffer; `out` has room for `n` more values after
-        // `reserve`. Each value is moved exactly once: the slots are released
+        // SAFETY: the `n` slots from `head` are published (see `pop`); `out`
+        // has room for `n` more values after `reserve`, disjoint from the
+        // ring. Each value is moved exactly once: the slots are released
         // below without being dropped, and `set_len` takes ownership.
         unsafe {
-            let dst = out.as_mut_ptr().add(len);
-            ptr::copy_nonoverlapping(base.add(start), dst, first);
-            ptr::copy_nonoverlapping(base, dst.add(first), second);
+            let spare = out.as_mut_ptr().add(len);
+            shared.copy(self.head, spare, n, Direction::OutOfSlots);
             out.set_len(len + n);
         }
         self.release(n);
         n
     }
 
-    /// Borrows `n` ready items in place, as up to two slices, to be consumed
-    /// with one publication (zero-copy batch pop).
-    ///
-    /// # Errors
-    ///
-    /// [`ChunkError::TooFewSlots`] if fewer than `n` items are ready.
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(4);
-    /// tx.push_slice(&[1, 2, 3]);
-    /// let chunk = rx.read_chunk(3).unwrap();
-    /// let (a, b) = chunk.as_slices();
-    /// assert_eq!(a.iter().chain(b).sum::<i32>(), 6);
-    /// chunk.commit_all();
-    /// assert!(rx.is_empty());
-    /// ```
-    pub fn read_chunk(&mut self, n: usize) -> Result<ReadChunk<'_, T>, ChunkError> {
-        let available = self.ready(n);
-        if available < n {
-            return Err(ChunkError::TooFewSlots {
-                requested: n,
-                available,
-            });
-        }
-        self.shared.track_reads(self.head, n);
-        Ok(ReadChunk {
-            consumer: self,
-            len: n,
-        })
-    }
-
     /// Items ready right now (a lower bound by the time it returns: the
     /// producer may add more).
     ///
     /// ```
-    /// let (mut tx, rx) = nanopath_queue::spsc::channel(2);
+    /// let (mut tx, rx) = nanopath_queue::spsc::ring(2);
     /// tx.push(1).unwrap();
     /// assert_eq!(rx.len(), 1);
     /// ```
@@ -659,7 +646,7 @@ impl<T> Consumer<T> {
     /// `true` if no item is ready right now.
     ///
     /// ```
-    /// let (_tx, rx) = nanopath_queue::spsc::channel::<u8>(2);
+    /// let (_tx, rx) = nanopath_queue::spsc::ring::<u8>(2);
     /// assert!(rx.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
@@ -669,7 +656,7 @@ impl<T> Consumer<T> {
     /// The queue's exact capacity.
     ///
     /// ```
-    /// assert_eq!(nanopath_queue::spsc::channel::<u8>(5).1.capacity(), 5);
+    /// assert_eq!(nanopath_queue::spsc::ring::<u8>(5).1.capacity(), 5);
     /// ```
     pub fn capacity(&self) -> usize {
         self.shared.capacity
@@ -680,7 +667,7 @@ impl<T> Consumer<T> {
     /// that returns `true`, so a drain after it sees every item.
     ///
     /// ```
-    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(1);
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::ring(1);
     /// tx.push(1).unwrap();
     /// drop(tx);
     /// assert!(rx.is_abandoned());
@@ -691,264 +678,6 @@ impl<T> Consumer<T> {
         // after its last `tail` store: the `tail` loads of a drain after
         // this see every push.
         self.shared.closed.load(Ordering::Acquire)
-    }
-}
-
-/// Free slots reserved by [`Producer::write_chunk_uninit`], written in place.
-///
-/// Nothing is visible to the consumer until a commit. Values written into
-/// slots that are not committed are not dropped (they are forgotten, as with
-/// `MaybeUninit`).
-pub struct WriteChunkUninit<'a, T> {
-    producer: &'a mut Producer<T>,
-    /// Reserved slots from `producer.tail`; all are free.
-    len: usize,
-}
-
-impl<T> WriteChunkUninit<'_, T> {
-    /// The reserved slots, as up to two slices (the second is empty unless
-    /// the chunk wraps around the end of the buffer).
-    ///
-    /// ```
-    /// use core::mem::MaybeUninit;
-    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel::<u32>(4);
-    /// let mut chunk = tx.write_chunk_uninit(2).unwrap();
-    /// let (first, second) = chunk.as_mut_slices();
-    /// assert_eq!(first.len() + second.len(), 2);
-    /// for (i, slot) in first.iter_mut().chain(second).enumerate() {
-    ///     slot.write(i as u32 * 10);
-    /// }
-    /// // SAFETY: both slots were initialised above.
-    /// unsafe { chunk.commit_all() };
-    /// assert_eq!((rx.pop(), rx.pop()), (Some(0), Some(10)));
-    /// ```
-    pub fn as_mut_slices(&mut self) -> (&mut [MaybeUninit<T>], &mut [MaybeUninit<T>]) {
-        let shared = &*self.producer.shared;
-        let (start, first, second) = shared.runs(self.producer.tail, self.len);
-        let base = shared.slots.as_ptr().cast::<MaybeUninit<T>>().cast_mut();
-        // SAFETY: the runs lie inside the buffer and are disjoint (`second <=
-        // start`); the slots are free and reserved for us (see `push`), and the
-        // slices borrow `self` mutably, so nothing else reaches them meanwhile.
-        unsafe {
-            (
-                core::slice::from_raw_parts_mut(base.add(start), first),
-                core::slice::from_raw_parts_mut(base, second),
-            )
-        }
-    }
-
-    /// The number of reserved slots.
-    ///
-    /// ```
-    /// let (mut tx, _rx) = nanopath_queue::spsc::channel::<u8>(4);
-    /// assert_eq!(tx.write_chunk_uninit(3).unwrap().len(), 3);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// `true` for a chunk of zero slots.
-    ///
-    /// ```
-    /// let (mut tx, _rx) = nanopath_queue::spsc::channel::<u8>(4);
-    /// assert!(tx.write_chunk_uninit(0).unwrap().is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// Publishes the first `n` slots (in slice order); `n` is capped at
-    /// [`len`](Self::len).
-    ///
-    /// # Safety
-    ///
-    /// The first `min(n, len)` slots, in the order of
-    /// [`as_mut_slices`](Self::as_mut_slices) (first slice, then second),
-    /// must have been initialised.
-    pub unsafe fn commit(self, n: usize) {
-        let n = n.min(self.len);
-        self.producer.shared.track_writes(self.producer.tail, n);
-        self.producer.publish(n);
-    }
-
-    /// Publishes every reserved slot.
-    ///
-    /// # Safety
-    ///
-    /// Every reserved slot must have been initialised.
-    pub unsafe fn commit_all(self) {
-        let n = self.len;
-        // SAFETY: forwarded to the caller.
-        unsafe { self.commit(n) };
-    }
-
-    /// Moves items from `iter` into the reserved slots until either runs out,
-    /// then publishes them; returns how many. Safe: only written slots are
-    /// committed. If the iterator panics, the items it yielded before are
-    /// still published (as `Vec::extend` keeps them) and the panic goes on.
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(4);
-    /// let n = tx.write_chunk_uninit(4).unwrap().fill_from_iter(["a", "b"]);
-    /// assert_eq!(n, 2);
-    /// assert_eq!(rx.len(), 2);
-    /// ```
-    pub fn fill_from_iter<I: IntoIterator<Item = T>>(self, iter: I) -> usize {
-        /// Publishes the slots written so far, on return and on unwinding.
-        struct Publish<'a, T> {
-            producer: &'a mut Producer<T>,
-            /// Slots written, in slice order, from `producer.tail`.
-            written: usize,
-        }
-        impl<T> Drop for Publish<'_, T> {
-            fn drop(&mut self) {
-                let n = self.written;
-                self.producer.shared.track_writes(self.producer.tail, n);
-                self.producer.publish(n);
-            }
-        }
-        let mut iter = iter.into_iter();
-        let len = self.len;
-        let shared = &*self.producer.shared;
-        let (start, first, _) = shared.runs(self.producer.tail, len);
-        let base = shared.slots.as_ptr().cast::<T>().cast_mut();
-        let mut guard = Publish {
-            producer: self.producer,
-            written: 0,
-        };
-        while guard.written < len {
-            let Some(value) = iter.next() else {
-                break;
-            };
-            let i = guard.written;
-            let index = if i < first { start + i } else { i - first };
-            // SAFETY: the `len` slots from `tail` are free and reserved for
-            // us (see `as_mut_slices`); slot `i` in slice order is `index`,
-            // inside the buffer, and is written once. The slots are
-            // `UnsafeCell`s, so writing through the buffer's pointer is
-            // allowed.
-            unsafe { base.add(index).write(value) };
-            guard.written += 1;
-        }
-        guard.written
-    }
-}
-
-/// Ready items borrowed in place by [`Consumer::read_chunk`].
-///
-/// Nothing is consumed until a commit; dropping the chunk without one
-/// leaves every item in the queue.
-pub struct ReadChunk<'a, T> {
-    consumer: &'a mut Consumer<T>,
-    /// Ready items from `consumer.head`.
-    len: usize,
-}
-
-impl<T> ReadChunk<'_, T> {
-    /// The items, oldest first, as up to two slices.
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(2);
-    /// tx.push_slice(&[5, 6]);
-    /// let chunk = rx.read_chunk(2).unwrap();
-    /// assert_eq!(chunk.as_slices(), (&[5, 6][..], &[][..]));
-    /// ```
-    pub fn as_slices(&self) -> (&[T], &[T]) {
-        let shared = &*self.consumer.shared;
-        let (start, first, second) = shared.runs(self.consumer.head, self.len);
-        let base = shared.slots.as_ptr().cast::<T>();
-        // SAFETY: the runs lie inside the buffer and hold published,
-        // initialised items (see `Consumer::pop`) that the producer will not
-        // touch until we release them, which needs `self` by value.
-        unsafe {
-            (
-                core::slice::from_raw_parts(base.add(start), first),
-                core::slice::from_raw_parts(base, second),
-            )
-        }
-    }
-
-    /// The number of items in the chunk.
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(2);
-    /// tx.push(1).unwrap();
-    /// assert_eq!(rx.read_chunk(1).unwrap().len(), 1);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// `true` for a chunk of zero items.
-    ///
-    /// ```
-    /// let (_tx, mut rx) = nanopath_queue::spsc::channel::<u8>(2);
-    /// assert!(rx.read_chunk(0).unwrap().is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// Consumes (drops) the oldest `n` items of the chunk (capped at
-    /// [`len`](Self::len)) and hands their slots back with one publication.
-    /// If an item's `Drop` panics, the other items are still dropped and
-    /// all `n` slots are handed back before the panic goes on.
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(3);
-    /// tx.push_slice(&[1, 2, 3]);
-    /// rx.read_chunk(3).unwrap().commit(2);
-    /// assert_eq!(rx.pop(), Some(3));
-    /// ```
-    pub fn commit(self, n: usize) {
-        /// Hands the slots back, on return and on unwinding alike.
-        struct Release<'a, T> {
-            consumer: &'a mut Consumer<T>,
-            /// Items from `consumer.head` that are dropped (or being dropped).
-            n: usize,
-        }
-        impl<T> Drop for Release<'_, T> {
-            fn drop(&mut self) {
-                self.consumer.release(self.n);
-            }
-        }
-        let n = n.min(self.len);
-        let head = self.consumer.head;
-        let guard = Release {
-            consumer: self.consumer,
-            n,
-        };
-        let shared = &*guard.consumer.shared;
-        shared.track_writes(head, n);
-        let mut i = 0;
-        // If an item's `Drop` panics, `drop_each` still drops the rest and
-        // `guard` then releases all `n` slots: each item is dropped exactly
-        // once and none is left behind to be popped again.
-        drop_each(|| {
-            if i == n {
-                return false;
-            }
-            let pos = shared.advance(head, i);
-            i += 1;
-            // SAFETY: the item at `pos` is initialised and ours (see
-            // `as_slices`); each of the `n` is visited once, and its slot
-            // is released (by `guard`) only after this drop.
-            unsafe { ptr::drop_in_place(shared.slot(pos)) };
-            true
-        });
-    }
-
-    /// Consumes every item of the chunk.
-    ///
-    /// ```
-    /// let (mut tx, mut rx) = nanopath_queue::spsc::channel(3);
-    /// tx.push_slice(&[1, 2]);
-    /// rx.read_chunk(2).unwrap().commit_all();
-    /// assert!(rx.is_empty());
-    /// ```
-    pub fn commit_all(self) {
-        let n = self.len;
-        self.commit(n);
     }
 }
 
@@ -967,19 +696,5 @@ impl<T> fmt::Debug for Consumer<T> {
             .field("capacity", &self.capacity())
             .field("len", &self.len())
             .finish()
-    }
-}
-
-impl<T> fmt::Debug for WriteChunkUninit<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WriteChunkUninit")
-            .field("len", &self.len)
-            .finish()
-    }
-}
-
-impl<T> fmt::Debug for ReadChunk<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReadChunk").field("len", &self.len).finish()
     }
 }

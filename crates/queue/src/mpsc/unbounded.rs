@@ -60,7 +60,8 @@
 
 #[cfg(nanopath_loom)]
 use crate::sync::Shadow;
-use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, drop_each, fetch_byte_add};
+use crate::sync::{Arc, AtomicBool, AtomicPtr, AtomicUsize, Ordering, fetch_byte_add};
+use crate::unwind::drop_each;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::cell::{Cell, UnsafeCell};
@@ -70,9 +71,14 @@ use core::mem::MaybeUninit;
 use core::ptr;
 use nanopath_atomic::CachePadded;
 
-/// Slots per segment (two under loom, so models cross segment boundaries).
-/// 63 eight-byte items and their flags fill a segment's 1 KiB exactly.
-pub const SEGMENT_SLOTS: usize = if cfg!(nanopath_loom) { 2 } else { 63 };
+/// Slots per segment. 63 eight-byte items and their flags fill a segment's
+/// 1 KiB exactly. (Two in loom builds, so models cross segment boundaries;
+/// see the crate docs on the `loom` feature.)
+pub const SEGMENT_SLOTS: usize = if cfg!(nanopath_loom) {
+    2
+} else {
+    NATIVE_SEGMENT_SLOTS
+};
 
 /// Reset segments kept for reuse instead of being freed.
 const SPARE_SEGMENTS: usize = if cfg!(nanopath_loom) { 1 } else { 8 };
@@ -82,7 +88,11 @@ const SPARE_SEGMENTS: usize = if cfg!(nanopath_loom) { 1 } else { 8 };
 pub const SEGMENT_ALIGN: usize = 1024;
 
 /// The most producer handles that may exist at once (see the module docs).
-pub const MAX_PRODUCERS: usize = SEGMENT_ALIGN - SEGMENT_SLOTS - 1;
+/// The same in loom builds, whose smaller segments would allow more.
+pub const MAX_PRODUCERS: usize = SEGMENT_ALIGN - NATIVE_SEGMENT_SLOTS - 1;
+
+/// [`SEGMENT_SLOTS`] outside loom.
+const NATIVE_SEGMENT_SLOTS: usize = 63;
 
 const CLAIM_MASK: usize = SEGMENT_ALIGN - 1;
 

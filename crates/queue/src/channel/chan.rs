@@ -1,0 +1,289 @@
+//! The shared core of a channel: the queue, the waiters of each side, the
+//! handle counts, the statistics and the drain at disconnection.
+
+use super::error::{RecvTimeoutError, SendTimeoutError};
+use super::flavors::{Flavor, RawQueue, RxEnd, TxEnd};
+use super::waiting::{Step, WaitEnd, WaitStrategy};
+use crate::sync::{AtomicUsize, Mutex, Ordering, lock};
+use crate::unwind::drop_each;
+use core::marker::PhantomData;
+use nanopath_atomic::{CachePadded, EventCount};
+use std::time::Instant;
+
+/// Counters of a channel's life so far: relaxed snapshots, free on the fast
+/// path (`sent` and `received` come from the queue's own positions, or from
+/// single-writer counters, and the other two count only slow-path events).
+///
+/// ```
+/// let (tx, rx) = nanopath_queue::channel::spsc::<u8>(1);
+/// tx.try_send(1).unwrap();
+/// assert!(tx.try_send(2).is_err());
+/// rx.try_recv().unwrap();
+/// assert!(rx.try_recv().is_err());
+/// let s = rx.stats();
+/// assert_eq!((s.sent, s.received, s.full_on_send, s.empty_on_recv), (1, 1, 1, 1));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Stats {
+    /// Items sent.
+    pub sent: u64,
+    /// Items taken out of the channel: received, or dropped by the last
+    /// receiver's drop.
+    pub received: u64,
+    /// Sends that found the channel full (a failed `try_send`, or a `send`
+    /// that had to wait).
+    pub full_on_send: u64,
+    /// Receives that found the channel empty (a failed `try_recv`, or a
+    /// `recv` that had to wait).
+    pub empty_on_recv: u64,
+}
+
+/// Live sender and receiver handles; the channel is disconnected for one
+/// side when the other side's count reaches zero.
+pub(super) struct Handles {
+    /// Live `Sender`s; 0 once the last one is dropped, never back up.
+    pub(super) senders: AtomicUsize,
+    /// Live `Receiver`s; 0 once the last one is dropped, never back up.
+    pub(super) receivers: AtomicUsize,
+}
+
+/// Everything the handles of one channel share.
+pub(super) struct Chan<T, F: Flavor> {
+    /// The shared part of the queue; the handles hold their own ends.
+    pub(super) queue: F::Queue<T>,
+    /// Parked receivers, woken by senders (after every send) and by the
+    /// last sender's drop.
+    pub(super) receivers_waiting: CachePadded<EventCount>,
+    /// Parked senders, woken by receivers (after every receive) and by the
+    /// last receiver's drop.
+    pub(super) senders_waiting: CachePadded<EventCount>,
+    /// Live handles: read on every send (receivers) and on empty receives
+    /// (senders), written only on clone and drop, so they get a line of
+    /// their own that stays shared in every core's cache.
+    pub(super) handles: CachePadded<Handles>,
+    /// Slow-path counters, each on its own line: a receiver counting an
+    /// empty poll must not invalidate a line the sender reads per send.
+    pub(super) full_on_send: CachePadded<AtomicUsize>,
+    /// As for `full_on_send`, for receives that found the channel empty.
+    pub(super) empty_on_recv: CachePadded<AtomicUsize>,
+    /// How blocked operations wait; fixed at construction.
+    wait: WaitStrategy,
+    /// The receivers' end once the last receiver is gone (`None` before):
+    /// the last receiver's drop moves its end here and drains through it,
+    /// and a send that finds no receiver left after its push drains through
+    /// it too. Holding the lock is the right to pop: it makes every drain
+    /// the queue's only consumer. Touched only at disconnection.
+    orphan: Mutex<Option<RxEnd<T, F>>>,
+    flavor: PhantomData<F>,
+}
+
+impl<T, F: Flavor> Chan<T, F> {
+    /// A channel core around `queue`, with one sender and one receiver.
+    pub(super) fn new(queue: F::Queue<T>, wait: WaitStrategy) -> Self {
+        Chan {
+            queue,
+            receivers_waiting: CachePadded::new(EventCount::new()),
+            senders_waiting: CachePadded::new(EventCount::new()),
+            handles: CachePadded::new(Handles {
+                senders: AtomicUsize::new(1),
+                receivers: AtomicUsize::new(1),
+            }),
+            full_on_send: CachePadded::new(AtomicUsize::new(0)),
+            empty_on_recv: CachePadded::new(AtomicUsize::new(0)),
+            wait,
+            orphan: Mutex::new(None),
+            flavor: PhantomData,
+        }
+    }
+
+    /// One send attempt through the sender's end `tx`; a failed one hands
+    /// the value back.
+    #[inline]
+    pub(super) fn attempt_send(&self, tx: &TxEnd<T, F>, value: T) -> Step<(), T> {
+        // Acquire: pairs with the last receiver's Release on drop.
+        if self.handles.receivers.load(Ordering::Acquire) == 0 {
+            return Step::Closed(value);
+        }
+        // SAFETY: `tx` is the calling sender's own end, and the `Sender`
+        // methods that reach here are only callable as concurrently as the
+        // flavor allows (`Sync`/`Clone` per flavor).
+        match unsafe { self.queue.push(tx, value) } {
+            Ok(()) => Step::Done(()),
+            Err(value) => Step::Again(value),
+        }
+    }
+
+    /// What every successful send does next: wake a parked receiver, and
+    /// drop what is queued if the receivers went meanwhile.
+    #[inline]
+    pub(super) fn sent_one(&self) {
+        // `notify_one` runs a SeqCst fence and then reads the waiter
+        // count: the fence pairs with a parking receiver's fence in
+        // `prepare_wait` (no lost wake-up, see `EventCount`). One item is
+        // there for one receiver, so waking one is enough: see
+        // `WaitStrategy::block` for why every wake-up leads to a retry.
+        self.receivers_waiting.notify_one();
+        // Relaxed, and it must stay after the notify: it is ordered by the
+        // SeqCst fence inside `notify_one` above, which also pairs with
+        // the last receiver's fence in `receiver_gone` (the one inside its
+        // `notify_all`). Of our push-then-fence and its count-drop-then-
+        // fence, one comes first: either its drain sees our item, or this
+        // load sees zero receivers (possibly both; the drains share a lock).
+        if self.handles.receivers.load(Ordering::Relaxed) == 0 {
+            self.drain_orphaned();
+        }
+    }
+
+    /// What every successful receive of `n` items does next: wake parked
+    /// senders, one per freed slot at most.
+    #[inline]
+    pub(super) fn received(&self, n: usize) {
+        // SeqCst fence inside, pairing with a parking sender's fence in
+        // `prepare_wait` (see `EventCount`). One freed slot takes one
+        // sender (see `sent_one`); a batch wakes them all.
+        if n == 1 {
+            self.senders_waiting.notify_one();
+        } else if n > 1 {
+            self.senders_waiting.notify_all();
+        }
+    }
+
+    /// A send found no receiver left after its push: drop what is queued,
+    /// our item included, unless the last receiver has not taken the
+    /// drain lock yet (then its drain comes after us and sees our item).
+    #[cold]
+    fn drain_orphaned(&self) {
+        let orphan = lock(&self.orphan);
+        if let Some(rx) = orphan.as_ref() {
+            // SAFETY: we hold the drain lock, and `rx` is the receivers'
+            // end left there by the last receiver.
+            unsafe { self.drain(rx) };
+        }
+    }
+
+    /// Pops and drops every item left. If an item's `Drop` panics, the
+    /// rest are still dropped while the panic unwinds.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the `orphan` lock, and `rx` is the end kept there
+    /// (so every receiver is gone and this is the only consumer).
+    unsafe fn drain(&self, rx: &RxEnd<T, F>) {
+        drop_each(|| {
+            // SAFETY: the caller's contract: we are the only consumer.
+            // `pop` moves the item out before it is dropped, as `drop_each`
+            // requires.
+            match unsafe { self.queue.pop(rx) } {
+                Some(item) => {
+                    drop(item);
+                    true
+                }
+                None => false,
+            }
+        });
+    }
+
+    /// A receiver's drop: the last one moves its end into the drain slot,
+    /// wakes parked senders (their sends now fail) and drops every item
+    /// left.
+    pub(super) fn receiver_gone(&self, rx: RxEnd<T, F>) {
+        // AcqRel: Release publishes our pops to the drain (which also
+        // takes the lock after us); Acquire sees the other receivers'.
+        if self.handles.receivers.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        // Wake parked senders first: if an item's `Drop` panics below, they
+        // must not sleep on. The SeqCst fence inside `notify_all` also
+        // pairs with the one in `sent_one` (see there), so it must stay
+        // between the count drop above and the drain below.
+        self.senders_waiting.notify_all();
+        let mut orphan = lock(&self.orphan);
+        let rx = orphan.insert(rx);
+        // SAFETY: we hold the drain lock and `rx` is the end kept there.
+        unsafe { self.drain(rx) };
+    }
+
+    /// One receive attempt through the receiver's end `rx`.
+    #[inline]
+    pub(super) fn attempt_recv(&self, rx: &RxEnd<T, F>) -> Step<T, ()> {
+        // SAFETY: as in `attempt_send`, for receivers.
+        if let Some(v) = unsafe { self.queue.pop(rx) } {
+            return Step::Done(v);
+        }
+        // Acquire: pairs with the last sender's Release on drop, so its
+        // pushes are visible to the second look below.
+        if self.handles.senders.load(Ordering::Acquire) == 0 {
+            // SAFETY: as above.
+            return match unsafe { self.queue.pop(rx) } {
+                Some(v) => Step::Done(v),
+                None => Step::Closed(()),
+            };
+        }
+        Step::Again(())
+    }
+
+    pub(super) fn send(
+        &self,
+        tx: &TxEnd<T, F>,
+        value: T,
+        deadline: Option<Instant>,
+    ) -> Result<(), SendTimeoutError<T>> {
+        let outcome = match self.attempt_send(tx, value) {
+            Step::Done(()) => Ok(()),
+            Step::Closed(value) => Err((value, WaitEnd::Closed)),
+            Step::Again(value) => {
+                // Relaxed: a statistic.
+                self.full_on_send.fetch_add(1, Ordering::Relaxed);
+                self.wait
+                    .block(&self.senders_waiting, deadline, value, |v| {
+                        self.attempt_send(tx, v)
+                    })
+            }
+        };
+        match outcome {
+            Ok(()) => {
+                self.sent_one();
+                Ok(())
+            }
+            Err((value, WaitEnd::Timeout)) => Err(SendTimeoutError::Timeout(value)),
+            Err((value, WaitEnd::Closed)) => Err(SendTimeoutError::Disconnected(value)),
+        }
+    }
+
+    pub(super) fn recv(
+        &self,
+        rx: &RxEnd<T, F>,
+        deadline: Option<Instant>,
+    ) -> Result<T, RecvTimeoutError> {
+        let outcome = match self.attempt_recv(rx) {
+            Step::Done(v) => Ok(v),
+            Step::Closed(()) => Err(((), WaitEnd::Closed)),
+            Step::Again(()) => {
+                // Relaxed: a statistic.
+                self.empty_on_recv.fetch_add(1, Ordering::Relaxed);
+                self.wait
+                    .block(&self.receivers_waiting, deadline, (), |()| {
+                        self.attempt_recv(rx)
+                    })
+            }
+        };
+        match outcome {
+            Ok(v) => {
+                self.received(1);
+                Ok(v)
+            }
+            Err((_, WaitEnd::Timeout)) => Err(RecvTimeoutError::Timeout),
+            Err((_, WaitEnd::Closed)) => Err(RecvTimeoutError::Disconnected),
+        }
+    }
+
+    pub(super) fn stats(&self) -> Stats {
+        Stats {
+            sent: self.queue.sent(),
+            received: self.queue.received(),
+            // Relaxed: statistics.
+            full_on_send: self.full_on_send.load(Ordering::Relaxed) as u64,
+            empty_on_recv: self.empty_on_recv.load(Ordering::Relaxed) as u64,
+        }
+    }
+}

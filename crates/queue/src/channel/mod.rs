@@ -1,0 +1,219 @@
+//! Blocking channels with statistics on top of the queues of this crate
+//! (`std` feature).
+//!
+//! | constructor | queue underneath | `Sender` | `Receiver` |
+//! |---|---|---|---|
+//! | [`spsc()`] | the [`spsc`](mod@crate::spsc) ring | one, `Send` | one, `Send` |
+//! | [`mpsc()`] | the bounded [`mpsc`](mod@crate::mpsc) ring | `Clone + Sync` | one, `Send` |
+//! | [`mpmc()`] | [`mpmc::Queue`](crate::mpmc::Queue) | `Clone + Sync` | `Clone + Sync` |
+//!
+//! # Waiting
+//!
+//! A blocking call first retries the queue following its [`WaitStrategy`]:
+//! spin (with growing runs of spin hints), then yield, then park on an
+//! [`EventCount`](nanopath_atomic::EventCount) from `nanopath-atomic`, one
+//! per side. A sender or receiver that parks registers (`prepare_wait`,
+//! which ends in a `SeqCst` fence) and tries once more before it sleeps;
+//! the other side, after every successful operation, notifies (a `SeqCst`
+//! fence and one load of the waiter count). Of the two fenced sequences
+//! one comes first, so either the waiter's last try sees the item (or
+//! space), or the notifier sees the waiter and wakes it: no lost wake-up
+//! (the loom model `tests/loom_channel.rs` checks this). While nobody is
+//! parked, the only cost of blocking support is that fence and one load of
+//! a line nobody writes: no lock, no syscall.
+//!
+//! # Disconnection
+//!
+//! When the last sender goes, receivers drain what is left and then get
+//! [`RecvError`]. When the last receiver goes, its drop drops every item
+//! still inside at once (the senders may live on), and from then on sends
+//! fail and return the value ([`SendError`]). A send that races that drop
+//! either fails with its value or succeeds, and then its item is dropped
+//! with the rest before the send returns or by the receiver's drop: no
+//! item outlives the receivers, and none is dropped twice. If an item's
+//! `Drop` panics there, the remaining items are still dropped while the
+//! panic unwinds (a second panic aborts, as for `Vec`), and the panic
+//! comes out of the receiver's drop (or of the racing send).
+//!
+//! # Capacity
+//!
+//! Capacity is exact and at least 1: capacity 0 is an error
+//! ([`CapacityError`]), not a rendezvous channel as in crossbeam-channel,
+//! where `bounded(0)` makes every send wait for a receiver. Capacity 1 is
+//! the closest hand-off here; a send then returns once the item is in the
+//! channel, not once it has been received.
+//!
+//! ```
+//! use nanopath_queue::channel;
+//! let (tx, rx) = channel::mpsc::<u64>(64);
+//! let workers: Vec<_> = (0..4)
+//!     .map(|w| {
+//!         let tx = tx.clone();
+//!         std::thread::spawn(move || (0..100).for_each(|i| tx.send(w * 100 + i).unwrap()))
+//!     })
+//!     .collect();
+//! drop(tx);
+//! let total: u64 = rx.iter().sum(); // ends when every sender is gone
+//! assert_eq!(total, (0..400).sum());
+//! workers.into_iter().for_each(|w| w.join().unwrap());
+//! assert_eq!(rx.stats().received, 400);
+
+mod chan;
+mod error;
+mod flavors;
+mod handles;
+mod waiting;
+
+pub use chan::Stats;
+pub use error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
+pub use flavors::{Flavor, Mpmc, Mpsc, Spsc};
+#[doc(hidden)]
+pub use flavors::{MpscQueue, SpscQueue};
+pub use handles::{IntoIter, Iter, Receiver, Sender, TryIter};
+pub use waiting::WaitStrategy;
+
+use crate::error::CapacityError;
+use chan::Chan;
+use flavors::RawQueue;
+
+fn unwrap_capacity<P>(r: Result<P, CapacityError>) -> P {
+    match r {
+        Ok(pair) => pair,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// An SPSC channel of exactly `capacity` slots with the default
+/// [`WaitStrategy`].
+///
+/// # Panics
+///
+/// If `capacity` is 0 (there is no rendezvous channel; see
+/// [Capacity](self#capacity)) or too large; [`try_with`] returns an error
+/// instead.
+///
+/// ```
+/// let (tx, rx) = nanopath_queue::channel::spsc(8);
+/// std::thread::spawn(move || (0..100).for_each(|i| tx.send(i).unwrap()));
+/// assert_eq!(rx.iter().collect::<Vec<_>>(), (0..100).collect::<Vec<_>>());
+/// ```
+pub fn spsc<T>(capacity: usize) -> (Sender<T, Spsc>, Receiver<T, Spsc>) {
+    unwrap_capacity(try_with(capacity, WaitStrategy::default()))
+}
+
+/// [`spsc()`] with a chosen [`WaitStrategy`].
+///
+/// # Panics
+///
+/// As for [`spsc()`].
+///
+/// ```
+/// use nanopath_queue::channel::{self, WaitStrategy};
+/// let (tx, rx) = channel::spsc_with(8, WaitStrategy::park());
+/// tx.send('x').unwrap();
+/// assert_eq!(rx.recv(), Ok('x'));
+/// ```
+pub fn spsc_with<T>(capacity: usize, wait: WaitStrategy) -> (Sender<T, Spsc>, Receiver<T, Spsc>) {
+    unwrap_capacity(try_with(capacity, wait))
+}
+
+/// An MPSC channel of exactly `capacity` slots with the default
+/// [`WaitStrategy`].
+///
+/// # Panics
+///
+/// If `capacity` is 0 (there is no rendezvous channel; see
+/// [Capacity](self#capacity)) or too large; [`try_with`] returns an error
+/// instead.
+///
+/// ```
+/// let (tx, rx) = nanopath_queue::channel::mpsc(4);
+/// let tx2 = tx.clone();
+/// tx.send(1).unwrap();
+/// tx2.send(2).unwrap();
+/// assert_eq!(rx.recv().unwrap() + rx.recv().unwrap(), 3);
+/// ```
+pub fn mpsc<T>(capacity: usize) -> (Sender<T, Mpsc>, Receiver<T, Mpsc>) {
+    unwrap_capacity(try_with(capacity, WaitStrategy::default()))
+}
+
+/// [`mpsc()`] with a chosen [`WaitStrategy`].
+///
+/// # Panics
+///
+/// As for [`mpsc()`].
+///
+/// ```
+/// use nanopath_queue::channel::{self, WaitStrategy};
+/// let (tx, rx) = channel::mpsc_with(4, WaitStrategy::busy_spin());
+/// tx.send(1u8).unwrap();
+/// assert_eq!(rx.recv(), Ok(1));
+/// ```
+pub fn mpsc_with<T>(capacity: usize, wait: WaitStrategy) -> (Sender<T, Mpsc>, Receiver<T, Mpsc>) {
+    unwrap_capacity(try_with(capacity, wait))
+}
+
+/// An MPMC channel of exactly `capacity` slots with the default
+/// [`WaitStrategy`].
+///
+/// # Panics
+///
+/// If `capacity` is 0 (there is no rendezvous channel; see
+/// [Capacity](self#capacity)) or too large; [`try_with`] returns an error
+/// instead.
+///
+/// ```
+/// let (tx, rx) = nanopath_queue::channel::mpmc(4);
+/// let rx2 = rx.clone();
+/// tx.send(1).unwrap();
+/// tx.send(2).unwrap();
+/// assert_eq!(rx.recv().unwrap() + rx2.recv().unwrap(), 3);
+/// ```
+pub fn mpmc<T>(capacity: usize) -> (Sender<T, Mpmc>, Receiver<T, Mpmc>) {
+    unwrap_capacity(try_with(capacity, WaitStrategy::default()))
+}
+
+/// [`mpmc()`] with a chosen [`WaitStrategy`].
+///
+/// # Panics
+///
+/// As for [`mpmc()`].
+///
+/// ```
+/// use nanopath_queue::channel::{self, WaitStrategy};
+/// let (tx, rx) = channel::mpmc_with(4, WaitStrategy::park());
+/// tx.send(1u8).unwrap();
+/// assert_eq!(rx.recv(), Ok(1));
+/// ```
+pub fn mpmc_with<T>(capacity: usize, wait: WaitStrategy) -> (Sender<T, Mpmc>, Receiver<T, Mpmc>) {
+    unwrap_capacity(try_with(capacity, wait))
+}
+
+/// Any flavor, without panicking: the flavor is the type parameter.
+///
+/// # Errors
+///
+/// [`CapacityError`] if `capacity` is 0 (unlike crossbeam-channel's
+/// `bounded(0)`, not a rendezvous channel; see [Capacity](self#capacity)),
+/// or too large for the queue: past its position arithmetic, or slots that
+/// would not fit in `isize::MAX` bytes.
+///
+/// ```
+/// use nanopath_queue::channel::{self, Mpmc, Mpsc, Spsc, WaitStrategy};
+/// assert!(channel::try_with::<u8, Mpsc>(0, WaitStrategy::default()).is_err());
+/// assert!(channel::try_with::<u64, Spsc>(usize::MAX / 2, WaitStrategy::default()).is_err());
+/// assert!(channel::try_with::<u64, Mpmc>(usize::MAX / 4, WaitStrategy::default()).is_err());
+/// let (tx, rx) = channel::try_with::<u8, Mpsc>(2, WaitStrategy::default()).unwrap();
+/// tx.send(3).unwrap();
+/// assert_eq!(rx.recv(), Ok(3));
+/// ```
+#[allow(clippy::type_complexity)] // a pair of handles in a `Result`
+pub fn try_with<T, F: Flavor>(
+    capacity: usize,
+    wait: WaitStrategy,
+) -> Result<(Sender<T, F>, Receiver<T, F>), CapacityError> {
+    let (queue, tx, rx) = F::Queue::<T>::with_capacity(capacity)?;
+    Ok(handles::pair(Chan::new(queue, wait), tx, rx))
+}
