@@ -74,6 +74,7 @@ pub(super) struct Chan<T, F: Flavor> {
     /// it too. Holding the lock is the right to pop: it makes every drain
     /// the queue's only consumer. Touched only at disconnection.
     orphan: Mutex<Option<RxEnd<T, F>>>,
+    /// The flavor is a type-level choice only (no value of it exists).
     flavor: PhantomData<F>,
 }
 
