@@ -1,5 +1,5 @@
 //! `cargo xtask bench [FILTER] [--full]`: run the head-to-head criterion
-//! benches in `benches/`, then write the report (see `report.rs`).
+//! benches in `benches/`, then write the report (see `report/`).
 
 use crate::report;
 use crate::util::{cargo, display, target_dir, workspace_root};

@@ -1,5 +1,5 @@
 //! A minimal JSON reader for criterion's `benchmark.json` and
-//! `estimates.json` (keeps xtask free of serde).
+//! `estimates.json` and for `cargo metadata` (keeps xtask free of serde).
 
 use std::collections::BTreeMap;
 
@@ -40,6 +40,23 @@ impl Json {
             Json::String(s) => Some(s),
             _ => None,
         }
+    }
+
+    pub(crate) fn as_array(&self) -> Option<&[Json]> {
+        match self {
+            Json::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// `self[key]` when it is a string.
+    pub(crate) fn str_at(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Json::as_str)
+    }
+
+    /// `self[key]` when it is an array.
+    pub(crate) fn array_at(&self, key: &str) -> Option<&[Json]> {
+        self.get(key).and_then(Json::as_array)
     }
 }
 

@@ -1,0 +1,118 @@
+//! Reads criterion's results: every `*/new/benchmark.json` and its
+//! `estimates.json` under the criterion home, grouped into scenarios.
+
+use crate::json::{self, Json};
+use std::path::Path;
+
+/// One implementation's result in a scenario.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    /// Criterion function id, e.g. `nanopath_seqlock`.
+    pub(crate) name: String,
+    /// Median time per iteration (one operation), nanoseconds.
+    pub(crate) median_ns: f64,
+    /// Work per iteration, for a throughput column.
+    pub(crate) throughput: Option<Throughput>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Throughput {
+    Elements(f64),
+    Bytes(f64),
+}
+
+/// A criterion group (plus parameter): every entry measured the same work.
+#[derive(Debug, Clone)]
+pub(crate) struct Scenario {
+    /// `group` or `group/parameter`.
+    pub(crate) key: String,
+    /// Sorted fastest first.
+    pub(crate) entries: Vec<Entry>,
+}
+
+impl Scenario {
+    pub(crate) fn entry(&self, name: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.name == name)
+    }
+
+    pub(crate) fn nanopath_entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries
+            .iter()
+            .filter(|e| e.name.starts_with("nanopath"))
+    }
+}
+
+/// `other / ours`: how many times faster ours is (>1 means ours wins).
+pub(crate) fn ratio(ours: &Entry, other: &Entry) -> f64 {
+    other.median_ns / ours.median_ns
+}
+
+/// Reads every `*/new/benchmark.json` (+ `estimates.json`) under `home`.
+pub(crate) fn collect(home: &Path) -> Result<Vec<Scenario>, String> {
+    let mut found = Vec::new();
+    find_results(home, &mut found);
+    let mut scenarios: Vec<Scenario> = Vec::new();
+    for dir in found {
+        let read = |file: &str| -> Result<Json, String> {
+            let path = dir.join(file);
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            json::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+        };
+        let bench = read("benchmark.json")?;
+        let estimates = read("estimates.json")?;
+        let group = bench
+            .str_at("group_id")
+            .ok_or("benchmark.json without group_id")?;
+        let function = bench.str_at("function_id").unwrap_or(group);
+        let key = match bench.str_at("value_str") {
+            Some(param) => format!("{group}/{param}"),
+            None => group.to_string(),
+        };
+        let median_ns = estimates
+            .path(&["median", "point_estimate"])
+            .and_then(Json::as_f64)
+            .ok_or("estimates.json without median.point_estimate")?;
+        let throughput = bench.get("throughput").and_then(|t| {
+            t.get("Elements")
+                .and_then(Json::as_f64)
+                .map(Throughput::Elements)
+                .or_else(|| t.get("Bytes").and_then(Json::as_f64).map(Throughput::Bytes))
+        });
+        let entry = Entry {
+            name: function.to_string(),
+            median_ns,
+            throughput,
+        };
+        match scenarios.iter_mut().find(|s| s.key == key) {
+            Some(s) => s.entries.push(entry),
+            None => scenarios.push(Scenario {
+                key,
+                entries: vec![entry],
+            }),
+        }
+    }
+    for s in &mut scenarios {
+        s.entries
+            .sort_by(|a, b| a.median_ns.total_cmp(&b.median_ns));
+    }
+    scenarios.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(scenarios)
+}
+
+fn find_results(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !path.is_dir() {
+            continue;
+        }
+        if path.file_name().is_some_and(|n| n == "new") && path.join("benchmark.json").is_file() {
+            out.push(path);
+        } else {
+            find_results(&path, out);
+        }
+    }
+}

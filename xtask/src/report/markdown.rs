@@ -1,0 +1,149 @@
+//! Writes `report.md`: the machine table, the targets with their verdicts,
+//! one table per scenario (with its chart beside it, see `svg.rs`) and the
+//! tables benches wrote themselves.
+
+use super::criterion::{Entry, Scenario, Throughput, ratio};
+use super::machine::Machine;
+use super::svg::{sanitize, svg_chart};
+use super::targets::Target;
+use std::fmt::Write as _;
+use std::path::Path;
+
+pub(crate) fn format_time(ns: f64) -> String {
+    if ns < 10.0 {
+        format!("{ns:.2} ns")
+    } else if ns < 1_000.0 {
+        format!("{ns:.1} ns")
+    } else if ns < 1_000_000.0 {
+        format!("{:.2} µs", ns / 1e3)
+    } else {
+        format!("{:.2} ms", ns / 1e6)
+    }
+}
+
+fn format_throughput(t: Option<Throughput>, ns: f64) -> String {
+    match t {
+        Some(Throughput::Elements(n)) => {
+            let per_sec = n / ns * 1e9;
+            if per_sec >= 1e6 {
+                format!("{:.1} M ops/s", per_sec / 1e6)
+            } else {
+                format!("{:.1} K ops/s", per_sec / 1e3)
+            }
+        }
+        Some(Throughput::Bytes(n)) => format!("{:.2} GB/s", n / ns),
+        None => "-".into(),
+    }
+}
+
+/// Writes `report.md` and one SVG per scenario into `out`; returns a short
+/// text summary of the targets for the terminal.
+pub(crate) fn write(
+    scenarios: &[Scenario],
+    targets: &[Target],
+    machine: &Machine,
+    out: &Path,
+) -> Result<String, String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut md = String::new();
+    let _ = writeln!(md, "# nanopath benchmark report\n");
+    let _ = writeln!(md, "| | |\n|---|---|");
+    let _ = writeln!(md, "| CPU | {} |", machine.cpu);
+    let _ = writeln!(md, "| cores | {} |", machine.cores);
+    let _ = writeln!(md, "| OS | {} |", machine.os);
+    let _ = writeln!(md, "| rustc | {} |", machine.rustc);
+    let _ = writeln!(md, "| git revision | {} |", machine.revision);
+    let _ = writeln!(md, "| date | {} |\n", machine.date);
+    let _ = writeln!(
+        md,
+        "Times are criterion medians per operation. A ratio `vs X` is the entry's time divided by \
+         nanopath entry X's: above 1.00× means X is faster.\n"
+    );
+
+    let mut summary = String::from("targets:\n");
+    if !targets.is_empty() {
+        let _ = writeln!(md, "## Targets\n");
+        let _ = writeln!(
+            md,
+            "| scenario | target | measured | result |\n|---|---|---|---|"
+        );
+        for t in targets {
+            let measured = scenarios
+                .iter()
+                .find(|s| s.key == t.scenario)
+                .and_then(|s| Some(ratio(s.entry(&t.nanopath)?, s.entry(&t.competitor)?)));
+            let (value, verdict) = match measured {
+                Some(r) if r >= t.min_ratio => (format!("{r:.2}×"), "met"),
+                Some(r) => (format!("{r:.2}×"), "MISSED"),
+                None => ("not run".to_string(), "-"),
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {} (`{}` vs `{}` ≥ {:.2}×) | {value} | {verdict} |",
+                t.scenario, t.text, t.nanopath, t.competitor, t.min_ratio
+            );
+            let _ = writeln!(
+                summary,
+                "  {:<24} {:<60} {value:>9} {verdict}",
+                t.scenario, t.text
+            );
+        }
+        md.push('\n');
+    }
+
+    for s in scenarios {
+        let ours: Vec<&Entry> = s.nanopath_entries().collect();
+        let _ = writeln!(md, "## {}\n", s.key);
+        let mut header = String::from("| implementation | median | throughput |");
+        let mut rule = String::from("|---|---:|---:|");
+        for o in &ours {
+            let _ = write!(header, " vs {} |", o.name);
+            rule.push_str("---:|");
+        }
+        let _ = writeln!(md, "{header}\n{rule}");
+        for e in &s.entries {
+            let name = if e.name.starts_with("nanopath") {
+                format!("**{}**", e.name)
+            } else {
+                e.name.clone()
+            };
+            let _ = write!(
+                md,
+                "| {name} | {} | {} |",
+                format_time(e.median_ns),
+                format_throughput(e.throughput, e.median_ns)
+            );
+            for o in &ours {
+                let _ = write!(md, " {:.2}× |", ratio(o, e));
+            }
+            md.push('\n');
+        }
+        let file = format!("{}.svg", sanitize(&s.key));
+        std::fs::write(out.join(&file), svg_chart(s)).map_err(|e| format!("{file}: {e}"))?;
+        let _ = writeln!(md, "\n![{}]({file})\n", s.key);
+    }
+    append_tables(&mut md, &out.join("tables"));
+    let path = out.join("report.md");
+    std::fs::write(&path, md).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(summary)
+}
+
+/// Appends the markdown tables benches wrote into `dir` (measurements that
+/// are not timings), in file-name order.
+fn append_tables(md: &mut String, dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    files.sort();
+    for f in files {
+        if let Ok(text) = std::fs::read_to_string(&f) {
+            md.push_str(text.trim_end());
+            md.push_str("\n\n");
+        }
+    }
+}
