@@ -11,25 +11,63 @@
 mod bench;
 mod json;
 mod report;
+mod rust_source;
 mod util;
 mod verify;
+mod workspace;
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
-const HELP: &str = "\
-cargo xtask <command>
+/// The column command descriptions start at.
+const COLUMN: usize = 35;
 
-commands:
-  verify [--only STEP] [--quick] [--strict]
-                                   fmt, clippy, cross, tests, bench tests, docs, loom, miri
-                                   (STEP is one of: fmt clippy cross test bench-test doc loom miri;
-                                    --quick skips the slow steps: doc, loom, miri;
-                                    --strict fails if any step is skipped, as CI runs it)
-  bench [FILTER] [--full]          run the criterion benches in benches/ (quick settings
-                                   unless --full), then write target/nanopath-report/report.md
-                                   and one SVG chart per scenario
-  help                             this text
-";
+/// One command of the help text: its usage, then its description lines from
+/// [`COLUMN`] on (below the usage when that is too long).
+fn command(text: &mut String, usage: &str, lines: &[&str]) {
+    let _ = write!(text, "  {usage}");
+    for (n, line) in lines.iter().enumerate() {
+        let pad = if n > 0 {
+            COLUMN
+        } else if usage.len() + 3 <= COLUMN {
+            COLUMN - 2 - usage.len()
+        } else {
+            text.push('\n');
+            COLUMN
+        };
+        let _ = writeln!(text, "{:pad$}{line}", "");
+    }
+}
+
+/// `cargo xtask help`; verify's steps come from [`verify::STEPS`], the same
+/// table the step runner reads.
+fn help() -> String {
+    let mut text = String::from("cargo xtask <command>\n\ncommands:\n");
+    command(
+        &mut text,
+        "verify [--only STEP] [--quick] [--strict]",
+        &[
+            "run these steps in order (--only STEP: just one;",
+            "--quick skips the slow ones, marked *;",
+            "--strict fails if any step is skipped, as CI runs it):",
+        ],
+    );
+    for step in &verify::STEPS {
+        let name = format!("{}{}", step.name, if step.slow { " *" } else { "" });
+        let _ = writeln!(text, "      {name:<12} {}", step.about);
+    }
+    command(
+        &mut text,
+        "bench [FILTER] [--full]",
+        &[
+            "run the criterion benches in benches/ (quick settings",
+            "unless --full), then write target/nanopath-report/report.md",
+            "and one SVG chart per scenario",
+        ],
+    );
+    command(&mut text, "help", &["this text"]);
+    text
+}
 
 fn main() -> ExitCode {
     match try_main() {
@@ -49,9 +87,57 @@ fn try_main() -> Result<(), String> {
         Some("verify") => verify::run(&rest),
         Some("bench") => bench::run(&rest),
         Some("help" | "--help" | "-h") | None => {
-            print!("{HELP}");
+            print!("{}", help());
             Ok(())
         }
-        Some(other) => Err(format!("unknown command `{other}`\n\n{HELP}")),
+        Some(other) => Err(format!("unknown command `{other}`\n\n{}", help())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every step the runner knows is in the help text, each on its own line
+    /// with its description, in the runner's order, slow ones marked.
+    #[test]
+    fn help_lists_every_step_of_verify() {
+        let help = help();
+        let mut at = 0;
+        for step in &verify::STEPS {
+            let slow = if step.slow { " *" } else { "" };
+            let line = help
+                .lines()
+                .position(|l| {
+                    let mut words = l.split_whitespace();
+                    words.next() == Some(step.name) && l.contains(step.about)
+                })
+                .unwrap_or_else(|| panic!("step `{}` missing from help:\n{help}", step.name));
+            assert!(line > at, "step `{}` out of order:\n{help}", step.name);
+            assert!(
+                help.lines()
+                    .nth(line)
+                    .unwrap()
+                    .contains(&format!("{}{slow} ", step.name)),
+                "{help}"
+            );
+            at = line;
+        }
+        for name in [
+            "fmt",
+            "clippy",
+            "cross",
+            "test",
+            "bench-test",
+            "doc",
+            "loom",
+            "miri",
+        ] {
+            assert!(
+                verify::STEPS.iter().any(|s| s.name == name),
+                "step `{name}` gone"
+            );
+        }
+        assert!(help.lines().all(|l| l.len() <= 100), "{help}");
     }
 }

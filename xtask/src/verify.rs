@@ -1,57 +1,78 @@
 //! `cargo xtask verify`: the project's one test command (README, `.ci/run`).
 //!
-//! Steps, in order (see docs/verification.md for what each proves):
-//! fmt, clippy, cross, test, bench-test, doc, loom, miri. Each prints one summary
-//! line; the command exits non-zero if any step failed, and with `--strict`
-//! (CI) also if any step was skipped (a missing toolchain component, or
-//! `--quick`).
+//! The steps run in the order of [`STEPS`] (see docs/verification.md for
+//! what each proves). Each prints one summary line; the command exits
+//! non-zero if any step failed, and with `--strict` (CI) also if any step was
+//! skipped (a missing toolchain component, or `--quick`).
 
 use crate::util::{cargo, display, target_dir, workspace_root};
+use crate::workspace::{self, Crate};
 use std::process::Command;
 use std::time::Instant;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Step {
-    Fmt,
-    Clippy,
-    Cross,
-    Test,
-    BenchTest,
-    Doc,
-    Loom,
-    Miri,
-}
-
-const STEPS: [Step; 8] = [
-    Step::Fmt,
-    Step::Clippy,
-    Step::Cross,
-    Step::Test,
-    Step::BenchTest,
-    Step::Doc,
-    Step::Loom,
-    Step::Miri,
-];
-
-impl Step {
-    fn name(self) -> &'static str {
-        match self {
-            Step::Fmt => "fmt",
-            Step::Clippy => "clippy",
-            Step::Cross => "cross",
-            Step::Test => "test",
-            Step::BenchTest => "bench-test",
-            Step::Doc => "doc",
-            Step::Loom => "loom",
-            Step::Miri => "miri",
-        }
-    }
-
+/// One step of verify: the name `--only` takes and the summary prints, a
+/// one-line description for `cargo xtask help`, whether `--quick` skips it,
+/// and what it runs.
+pub(crate) struct Step {
+    pub(crate) name: &'static str,
+    pub(crate) about: &'static str,
     /// Slow steps that `--quick` skips.
-    fn is_slow(self) -> bool {
-        matches!(self, Step::Doc | Step::Loom | Step::Miri)
-    }
+    pub(crate) slow: bool,
+    run: fn() -> Outcome,
 }
+
+/// Every step, in the order verify runs them. The runner and the help text
+/// both read this table, so a step cannot run without being listed there.
+pub(crate) static STEPS: [Step; 8] = [
+    Step {
+        name: "fmt",
+        about: "rustfmt, checked (files are never rewritten)",
+        slow: false,
+        run: fmt,
+    },
+    Step {
+        name: "clippy",
+        about: "clippy -D warnings on all targets; the Miri markers",
+        slow: false,
+        run: clippy,
+    },
+    Step {
+        name: "cross",
+        about: "clippy of nanopath-simd for aarch64 (its NEON code)",
+        slow: false,
+        run: cross,
+    },
+    Step {
+        name: "test",
+        about: "unit, integration and example tests (debug)",
+        slow: false,
+        run: test,
+    },
+    Step {
+        name: "bench-test",
+        about: "each criterion bench once in test mode",
+        slow: false,
+        run: bench_test,
+    },
+    Step {
+        name: "doc",
+        about: "rustdoc with warnings as errors, and the doctests",
+        slow: true,
+        run: doc,
+    },
+    Step {
+        name: "loom",
+        about: "the loom models (tests/loom*.rs), release",
+        slow: true,
+        run: loom,
+    },
+    Step {
+        name: "miri",
+        about: "Miri over the crates marked `miri = true`",
+        slow: true,
+        run: miri,
+    },
+];
 
 enum Outcome {
     Passed,
@@ -71,8 +92,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "--only" => {
                 let name = iter.next().ok_or("--only needs a step name")?;
                 let step = STEPS
-                    .into_iter()
-                    .find(|s| s.name() == name)
+                    .iter()
+                    .find(|s| s.name == name)
                     .ok_or_else(|| format!("unknown step `{name}`; steps: {}", step_names()))?;
                 only = Some(step);
             }
@@ -82,22 +103,22 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 
     let started = Instant::now();
     let mut results = Vec::new();
-    for step in STEPS {
-        if only.is_some_and(|o| o != step) {
+    for step in &STEPS {
+        if only.is_some_and(|o: &Step| o.name != step.name) {
             continue;
         }
         let step_start = Instant::now();
-        let outcome = if quick && step.is_slow() && only.is_none() {
+        let outcome = if quick && step.slow && only.is_none() {
             Outcome::Skipped("--quick".into())
         } else {
-            println!("\n==> {}", step.name());
-            run_step(step)
+            println!("\n==> {}", step.name);
+            (step.run)()
         };
         let secs = step_start.elapsed().as_secs_f64();
         let line = match &outcome {
-            Outcome::Passed => format!("{}: ok ({secs:.0}s)", step.name()),
-            Outcome::Failed(why) => format!("{}: FAILED ({why}, {secs:.0}s)", step.name()),
-            Outcome::Skipped(why) => format!("{}: skipped ({why})", step.name()),
+            Outcome::Passed => format!("{}: ok ({secs:.0}s)", step.name),
+            Outcome::Failed(why) => format!("{}: FAILED ({why}, {secs:.0}s)", step.name),
+            Outcome::Skipped(why) => format!("{}: skipped ({why})", step.name),
         };
         println!("{line}");
         results.push((outcome, line));
@@ -132,80 +153,87 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 }
 
 fn step_names() -> String {
-    STEPS
-        .iter()
-        .map(|s| s.name())
-        .collect::<Vec<_>>()
-        .join(", ")
+    STEPS.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
 }
 
-fn run_step(step: Step) -> Outcome {
-    match step {
-        // Formatting is checked, never rewritten, so CI cannot pass by
-        // changing files.
-        Step::Fmt => run_all(vec![cmd(&["fmt", "--all", "--", "--check"])]),
-        // All targets (tests, benches, examples) with warnings as errors, so
-        // lint debt cannot accumulate in code that is only compiled here.
-        Step::Clippy => run_all(vec![
-            cmd(&[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ]),
-            // Optional features with code of their own (frame's tokio codec
-            // and its echo example) are linted with the feature on.
-            cmd(&[
-                "clippy",
-                "-p",
-                "nanopath-frame",
-                "--features",
-                "tokio",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ]),
-        ]),
-        // Unit, integration and example tests in debug (overflow checks and
-        // debug assertions on). Doctests run in the doc step.
-        Step::Test => run_all(vec![
-            cmd(&[
-                "test",
-                "--workspace",
-                "--lib",
-                "--bins",
-                "--tests",
-                "--examples",
-            ]),
-            // The tokio codec: frame's tests with the feature on, and the
-            // loopback echo example run end to end (it asserts every echo).
-            cmd(&["test", "-p", "nanopath-frame", "--features", "tokio"]),
-            cmd(&[
-                "run",
-                "-p",
-                "nanopath-frame",
-                "--features",
-                "tokio",
-                "--example",
-                "echo",
-            ]),
-        ]),
-        // Each criterion bench run once in test mode, with its sanity checks,
-        // so the benches never rot between `cargo xtask bench` runs.
-        Step::BenchTest => run_all(vec![cmd(&["test", "--workspace", "--benches"])]),
-        Step::Doc => {
-            // Broken intra-doc links and doc warnings are errors.
-            let mut doc = cmd(&["doc", "--workspace", "--no-deps"]);
-            doc.env("RUSTDOCFLAGS", "-D warnings");
-            run_all(vec![doc, cmd(&["test", "--workspace", "--doc"])])
-        }
-        Step::Cross => cross(),
-        Step::Loom => loom(),
-        Step::Miri => miri(),
+/// Formatting is checked, never rewritten, so CI cannot pass by changing
+/// files.
+fn fmt() -> Outcome {
+    run_all(vec![cmd(&["fmt", "--all", "--", "--check"])])
+}
+
+/// All targets (tests, benches, examples) with warnings as errors, so lint
+/// debt cannot accumulate in code that is only compiled here. First, the
+/// Miri markers (see [`workspace::miri_crates`]): cheap, and checked here so
+/// that a crate with `unsafe` code that Miri would not cover fails every
+/// verify, also where Miri is not installed or `--quick` skips it.
+fn clippy() -> Outcome {
+    if let Err(why) = miri_crates() {
+        return Outcome::Failed(why);
     }
+    run_all(vec![
+        cmd(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+        // Optional features with code of their own (frame's tokio codec
+        // and its echo example) are linted with the feature on.
+        cmd(&[
+            "clippy",
+            "-p",
+            "nanopath-frame",
+            "--features",
+            "tokio",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    ])
+}
+
+/// Unit, integration and example tests in debug (overflow checks and debug
+/// assertions on). Doctests run in the doc step.
+fn test() -> Outcome {
+    run_all(vec![
+        cmd(&[
+            "test",
+            "--workspace",
+            "--lib",
+            "--bins",
+            "--tests",
+            "--examples",
+        ]),
+        // The tokio codec: frame's tests with the feature on, and the
+        // loopback echo example run end to end (it asserts every echo).
+        cmd(&["test", "-p", "nanopath-frame", "--features", "tokio"]),
+        cmd(&[
+            "run",
+            "-p",
+            "nanopath-frame",
+            "--features",
+            "tokio",
+            "--example",
+            "echo",
+        ]),
+    ])
+}
+
+/// Each criterion bench run once in test mode, with its sanity checks, so
+/// the benches never rot between `cargo xtask bench` runs.
+fn bench_test() -> Outcome {
+    run_all(vec![cmd(&["test", "--workspace", "--benches"])])
+}
+
+/// Broken intra-doc links and doc warnings are errors.
+fn doc() -> Outcome {
+    let mut doc = cmd(&["doc", "--workspace", "--no-deps"]);
+    doc.env("RUSTDOCFLAGS", "-D warnings");
+    run_all(vec![doc, cmd(&["test", "--workspace", "--doc"])])
 }
 
 /// The aarch64 target the NEON code is checked for.
@@ -267,38 +295,22 @@ fn run_all(commands: Vec<Command>) -> Outcome {
     Outcome::Passed
 }
 
-/// A workspace crate: its package name and directory.
-struct Crate {
-    package: String,
-    dir: std::path::PathBuf,
-}
-
-/// The crates under `crates/`, read from their manifests.
-fn workspace_crates() -> Vec<Crate> {
-    let mut crates = Vec::new();
-    let Ok(entries) = std::fs::read_dir(workspace_root().join("crates")) else {
-        return crates;
-    };
-    for entry in entries.flatten() {
-        let dir = entry.path();
-        let Ok(manifest) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
-            continue;
-        };
-        let package = manifest.lines().find_map(|line| {
-            let line = line.trim();
-            let value = line
-                .strip_prefix("name")?
-                .trim_start()
-                .strip_prefix('=')?
-                .trim();
-            Some(value.trim_matches('"').to_string())
-        });
-        if let Some(package) = package {
-            crates.push(Crate { package, dir });
-        }
-    }
-    crates.sort_by(|a, b| a.package.cmp(&b.package));
-    crates
+/// The crates Miri covers ([`workspace::miri_crates`]: read from
+/// `cargo metadata`, with the markers checked), printed.
+fn miri_crates() -> Result<Vec<Crate>, String> {
+    println!("$ cargo metadata --format-version 1 --no-deps");
+    let crates = workspace::crates()?;
+    let marked: Vec<Crate> = workspace::miri_crates(&crates)?
+        .into_iter()
+        .cloned()
+        .collect();
+    let names: Vec<&str> = marked.iter().map(|k| k.package.as_str()).collect();
+    println!(
+        "Miri markers ok; Miri covers {} crate(s): {}",
+        names.len(),
+        names.join(" ")
+    );
+    Ok(marked)
 }
 
 /// Loom models: every `tests/loom*.rs` of every crate, built with
@@ -306,18 +318,17 @@ fn workspace_crates() -> Vec<Crate> {
 /// and in its own target directory, so the cfg change does not invalidate
 /// the normal build's cache.
 fn loom() -> Outcome {
+    let crates = match workspace::crates() {
+        Ok(crates) => crates,
+        Err(why) => return Outcome::Failed(why),
+    };
     let mut commands = Vec::new();
-    for krate in workspace_crates() {
-        let Ok(entries) = std::fs::read_dir(krate.dir.join("tests")) else {
-            continue;
-        };
-        let mut tests: Vec<String> = entries
-            .flatten()
-            .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|n| n.starts_with("loom") && n.ends_with(".rs"))
-            .map(|n| n.trim_end_matches(".rs").to_string())
+    for krate in crates {
+        let tests: Vec<&String> = krate
+            .tests
+            .iter()
+            .filter(|t| t.starts_with("loom"))
             .collect();
-        tests.sort();
         if tests.is_empty() {
             continue;
         }
@@ -329,7 +340,7 @@ fn loom() -> Outcome {
             "--features",
             "loom",
         ]);
-        for t in &tests {
+        for t in tests {
             c.args(["--test", t]);
         }
         c.env("RUSTFLAGS", "--cfg nanopath_loom")
@@ -345,9 +356,14 @@ fn loom() -> Outcome {
     run_all(commands)
 }
 
-/// Miri on every crate with `unsafe` code, when `cargo +nightly miri` is
-/// installed; a clear skip line otherwise.
+/// Miri on every crate marked `[package.metadata.nanopath] miri = true` (see
+/// [`workspace::miri_crates`] for why a marker, and how it is checked), when
+/// `cargo +nightly miri` is installed; a clear skip line otherwise.
 fn miri() -> Outcome {
+    let crates = match miri_crates() {
+        Ok(crates) => crates,
+        Err(why) => return Outcome::Failed(why),
+    };
     let installed = Command::new("cargo")
         .args(["+nightly", "miri", "--version"])
         .current_dir(workspace_root())
@@ -360,21 +376,16 @@ fn miri() -> Outcome {
             "not installed: `rustup +nightly component add miri rust-src`".into(),
         );
     }
-    let crates: Vec<Crate> = workspace_crates()
-        .into_iter()
-        .filter(|k| has_unsafe(&k.dir.join("src")))
-        .collect();
     if crates.is_empty() {
-        return Outcome::Skipped("no crate has unsafe code".into());
+        return Outcome::Skipped("no crate is marked for Miri".into());
     }
-    let miri_target = target_dir().join("miri");
     // `cargo miri setup` builds Miri's sysroot; it fails if rust-src is
     // missing, which is an installation gap, not a test failure.
     let mut setup = Command::new("cargo");
     setup
         .args(["+nightly", "miri", "setup"])
         .current_dir(workspace_root())
-        .env("CARGO_TARGET_DIR", &miri_target);
+        .env("CARGO_TARGET_DIR", miri_target());
     match setup.status() {
         Ok(s) if s.success() => {}
         _ => {
@@ -384,20 +395,13 @@ fn miri() -> Outcome {
             );
         }
     }
-    let mut strict = Command::new("cargo");
     // Unit and integration tests: they exercise every unsafe path. Doc
     // examples run natively in the `doc` step; under Miri each would be a
     // separate build (about two seconds apiece, most of the step's time).
-    strict
-        .args([
-            "+nightly",
-            "miri",
-            "test",
-            "--no-fail-fast",
-            "--lib",
-            "--tests",
-        ])
-        .current_dir(workspace_root());
+    let mut strict = miri_test(
+        &["--no-fail-fast", "--lib", "--tests"],
+        "-Zmiri-strict-provenance",
+    );
     for k in &crates {
         strict.args(["-p", &k.package]);
     }
@@ -410,29 +414,14 @@ fn miri() -> Outcome {
     // also ignores leaks: epoch garbage still queued in crossbeam's global
     // collector at exit is never freed, by design (the strict pass checks
     // leaks for everything else).
-    strict
-        .args(["--", "--skip", "epoch"])
-        .env("MIRIFLAGS", "-Zmiri-strict-provenance")
-        .env("CARGO_TARGET_DIR", &miri_target);
+    strict.args(["--", "--skip", "epoch"]);
     let mut commands = vec![strict];
     if crates.iter().any(|k| k.package == "nanopath-reclaim") {
-        let mut epoch = Command::new("cargo");
-        epoch
-            .args([
-                "+nightly",
-                "miri",
-                "test",
-                "--tests",
-                "-p",
-                "nanopath-reclaim",
-            ])
-            .args(["--", "epoch"])
-            .current_dir(workspace_root())
-            .env(
-                "MIRIFLAGS",
-                "-Zmiri-permissive-provenance -Zmiri-tree-borrows -Zmiri-ignore-leaks",
-            )
-            .env("CARGO_TARGET_DIR", &miri_target);
+        let mut epoch = miri_test(
+            &["--tests", "-p", "nanopath-reclaim"],
+            "-Zmiri-permissive-provenance -Zmiri-tree-borrows -Zmiri-ignore-leaks",
+        );
+        epoch.args(["--", "epoch"]);
         commands.push(epoch);
     }
     // Weak memory: the concurrent hand-off tests (publication, abandonment,
@@ -441,67 +430,58 @@ fn miri() -> Outcome {
     // Relaxed or Acquire load may see, which is what exposes a missing
     // happens-before edge that one run (or loom, which models some std
     // operations as stronger than they are) passes.
-    let mut seeds = Command::new("cargo");
-    seeds
-        .args([
-            "+nightly",
-            "miri",
-            "test",
-            "--no-fail-fast",
-            "--lib",
-            "--tests",
-        ])
-        .current_dir(workspace_root());
+    let mut seeds = miri_test(
+        &["--no-fail-fast", "--lib", "--tests"],
+        &format!("-Zmiri-strict-provenance -Zmiri-many-seeds=0..{MIRI_SEEDS}"),
+    );
     for k in &crates {
         seeds.args(["-p", &k.package]);
     }
-    seeds
-        .args(["--", "handoff_"])
-        .env(
-            "MIRIFLAGS",
-            format!("-Zmiri-strict-provenance -Zmiri-many-seeds=0..{MIRI_SEEDS}"),
-        )
-        .env("CARGO_TARGET_DIR", &miri_target);
+    seeds.args(["--", "handoff_"]);
     commands.push(seeds);
     // 32-bit: the frame decoder's length arithmetic (and the queues' and
     // pools' capacity checks) on i686, where `usize` is 32 bits. Needs no
     // installed target: Miri builds the sysroot from rust-src.
-    let mut i686 = Command::new("cargo");
-    i686.args([
-        "+nightly",
-        "miri",
-        "test",
-        "--target",
-        I686,
-        "--tests",
-        "-p",
-        "nanopath-frame",
-    ])
-    .current_dir(workspace_root())
-    .env("MIRIFLAGS", "-Zmiri-strict-provenance")
-    .env("CARGO_TARGET_DIR", &miri_target);
-    commands.push(i686);
+    commands.push(miri_test(
+        &["--target", I686, "--tests", "-p", "nanopath-frame"],
+        "-Zmiri-strict-provenance",
+    ));
     // The edge-input test files (`tests/*edges*.rs`: capacities 0, 1, the
     // largest accepted and one past it, zero-sized items, zero and endless
     // timeouts) of the other crates, on i686 too.
     for k in crates.iter().filter(|k| k.package != "nanopath-frame") {
-        let edges = test_files(&k.dir, "edges");
+        let edges = k.tests_named("edges");
         if edges.is_empty() {
             continue;
         }
-        let mut c = Command::new("cargo");
-        c.args([
-            "+nightly", "miri", "test", "--target", I686, "-p", &k.package,
-        ])
-        .current_dir(workspace_root());
+        let mut c = miri_test(
+            &["--target", I686, "-p", &k.package],
+            "-Zmiri-strict-provenance",
+        );
         for t in &edges {
             c.args(["--test", t]);
         }
-        c.env("MIRIFLAGS", "-Zmiri-strict-provenance")
-            .env("CARGO_TARGET_DIR", &miri_target);
         commands.push(c);
     }
     run_all(commands)
+}
+
+/// Miri's own target directory.
+fn miri_target() -> std::path::PathBuf {
+    target_dir().join("miri")
+}
+
+/// `cargo +nightly miri test ARGS` with `MIRIFLAGS=flags`, in Miri's
+/// target directory. (`cargo`, not `$CARGO`: `+nightly` needs rustup's
+/// proxy.)
+fn miri_test(args: &[&str], flags: &str) -> Command {
+    let mut c = Command::new("cargo");
+    c.args(["+nightly", "miri", "test"])
+        .args(args)
+        .current_dir(workspace_root())
+        .env("MIRIFLAGS", flags)
+        .env("CARGO_TARGET_DIR", miri_target());
+    c
 }
 
 /// Seeds for Miri's weak-memory pass over the `handoff_*` tests.
@@ -510,40 +490,3 @@ const MIRI_SEEDS: u32 = 16;
 /// The 32-bit target Miri interprets for the edge-input tests and the frame
 /// decoder.
 const I686: &str = "i686-unknown-linux-gnu";
-
-/// The integration tests of the crate in `dir` whose file name contains
-/// `part`, sorted (names without `.rs`).
-fn test_files(dir: &std::path::Path, part: &str) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir.join("tests")) else {
-        return Vec::new();
-    };
-    let mut tests: Vec<String> = entries
-        .flatten()
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| n.contains(part) && n.ends_with(".rs"))
-        .map(|n| n.trim_end_matches(".rs").to_string())
-        .collect();
-    tests.sort();
-    tests
-}
-
-/// Whether any `.rs` file under `dir` contains the `unsafe` keyword.
-fn has_unsafe(dir: &std::path::Path) -> bool {
-    has_text(dir, "unsafe ")
-}
-
-/// Whether any `.rs` file under `dir` contains `text`.
-fn has_text(dir: &std::path::Path, text: &str) -> bool {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return false;
-    };
-    entries.flatten().any(|e| {
-        let path = e.path();
-        if path.is_dir() {
-            has_text(&path, text)
-        } else {
-            path.extension().is_some_and(|x| x == "rs")
-                && std::fs::read_to_string(&path).is_ok_and(|s| s.contains(text))
-        }
-    })
-}

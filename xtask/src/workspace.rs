@@ -1,0 +1,298 @@
+//! The workspace's library crates as `cargo metadata --format-version 1
+//! --no-deps` describes them (names, directories, targets, the
+//! `[package.metadata.nanopath]` table), and which of them Miri covers.
+
+use crate::json::{self, Json};
+use crate::rust_source;
+use crate::util::{cargo, output_of};
+use std::path::{Path, PathBuf};
+
+/// A library crate of the workspace (a package under `crates/`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Crate {
+    /// The package name, e.g. `nanopath-queue`.
+    pub(crate) package: String,
+    /// The directory of its `Cargo.toml`.
+    pub(crate) dir: PathBuf,
+    /// The lib target's root file (`src/lib.rs`), if it has one.
+    pub(crate) lib: Option<PathBuf>,
+    /// The directories of its lib and bin targets' root files: the crate's
+    /// own code, searched for `unsafe`.
+    pub(crate) source_dirs: Vec<PathBuf>,
+    /// Its integration test targets (`tests/NAME.rs`), by name, sorted.
+    pub(crate) tests: Vec<String>,
+    /// `[package.metadata.nanopath] miri`, when present.
+    pub(crate) miri: Option<Json>,
+}
+
+impl Crate {
+    /// The integration tests whose name contains `part`, sorted.
+    pub(crate) fn tests_named(&self, part: &str) -> Vec<String> {
+        self.tests
+            .iter()
+            .filter(|t| t.contains(part))
+            .cloned()
+            .collect()
+    }
+}
+
+/// Runs `cargo metadata --format-version 1 --no-deps` and returns the
+/// crates under `crates/`, sorted by package name.
+pub(crate) fn crates() -> Result<Vec<Crate>, String> {
+    let mut cmd = cargo();
+    cmd.args(["metadata", "--format-version", "1", "--no-deps"]);
+    let text = output_of(&mut cmd).ok_or("`cargo metadata --format-version 1 --no-deps` failed")?;
+    parse(&text)
+}
+
+/// The crates under `<workspace_root>/crates/` in a `cargo metadata`
+/// document, sorted by package name.
+pub(crate) fn parse(text: &str) -> Result<Vec<Crate>, String> {
+    let doc = json::parse(text).map_err(|e| format!("cargo metadata: {e}"))?;
+    let root = doc
+        .str_at("workspace_root")
+        .ok_or("cargo metadata: no workspace_root")?;
+    let crates_dir = Path::new(root).join("crates");
+    let packages = doc
+        .array_at("packages")
+        .ok_or("cargo metadata: no packages")?;
+    let mut crates = Vec::new();
+    for package in packages {
+        let name = package
+            .str_at("name")
+            .ok_or("cargo metadata: a package without a name")?;
+        let manifest = package
+            .str_at("manifest_path")
+            .ok_or_else(|| format!("cargo metadata: {name} has no manifest_path"))?;
+        let dir = Path::new(manifest).parent().unwrap_or(Path::new(manifest));
+        if !dir.starts_with(&crates_dir) {
+            continue;
+        }
+        let mut lib = None;
+        let mut source_dirs = Vec::new();
+        let mut tests = Vec::new();
+        for target in package.array_at("targets").unwrap_or_default() {
+            let kinds: Vec<&str> = target
+                .array_at("kind")
+                .unwrap_or_default()
+                .iter()
+                .filter_map(Json::as_str)
+                .collect();
+            let (Some(target_name), Some(src)) = (target.str_at("name"), target.str_at("src_path"))
+            else {
+                continue;
+            };
+            let src = PathBuf::from(src);
+            let is_lib = kinds
+                .iter()
+                .any(|k| matches!(*k, "lib" | "rlib" | "staticlib" | "cdylib" | "dylib"));
+            if is_lib {
+                lib = Some(src.clone());
+            }
+            if (is_lib || kinds.contains(&"bin"))
+                && let Some(parent) = src.parent()
+                && !source_dirs.iter().any(|d| d == parent)
+            {
+                source_dirs.push(parent.to_path_buf());
+            }
+            if kinds.contains(&"test") {
+                tests.push(target_name.to_string());
+            }
+        }
+        tests.sort();
+        crates.push(Crate {
+            package: name.to_string(),
+            dir: dir.to_path_buf(),
+            lib,
+            source_dirs,
+            tests,
+            miri: package.path(&["metadata", "nanopath", "miri"]).cloned(),
+        });
+    }
+    crates.sort_by(|a, b| a.package.cmp(&b.package));
+    Ok(crates)
+}
+
+/// The marker a crate with `unsafe` code carries in its `Cargo.toml`.
+pub(crate) const MIRI_MARKER: &str = "[package.metadata.nanopath] miri = true";
+
+/// The crates the Miri step runs on: those marked
+/// `[package.metadata.nanopath] miri = true` in their `Cargo.toml`.
+///
+/// The set is declared, not guessed: grepping the sources for `unsafe `
+/// picked up a comment that mentions the word and missed `unsafe{`. The
+/// marker is checked instead, so that it cannot be forgotten: a crate
+/// without it must show it has no `unsafe` code of its own, either by
+/// `#![forbid(unsafe_code)]` in its `lib.rs` (the compiler enforces it) or
+/// by having no `unsafe` keyword in the code of its lib and bin
+/// directories, comments and string and character literals left out (see
+/// `rust_source.rs`). Any other unmarked crate is an error that names the
+/// file and line, so verify fails (the clippy step runs this check on every
+/// verify, the miri step before choosing its crates). Code that a macro of
+/// another crate generates (zerocopy's derives) is that crate's to check.
+pub(crate) fn miri_crates(crates: &[Crate]) -> Result<Vec<&Crate>, String> {
+    let mut marked = Vec::new();
+    let mut errors = Vec::new();
+    for k in crates {
+        match &k.miri {
+            Some(Json::Bool(true)) => {
+                marked.push(k);
+                continue;
+            }
+            None | Some(Json::Bool(false)) => {}
+            Some(other) => {
+                errors.push(format!(
+                    "{}: `[package.metadata.nanopath] miri` must be true or false, not {other:?}",
+                    k.package
+                ));
+                continue;
+            }
+        }
+        if let Some(lib) = &k.lib {
+            let forbids = std::fs::read_to_string(lib)
+                .is_ok_and(|text| rust_source::forbids_unsafe_code(&text));
+            if forbids {
+                continue;
+            }
+        }
+        if let Some((file, line)) = k
+            .source_dirs
+            .iter()
+            .find_map(|d| rust_source::first_unsafe_in_dir(d))
+        {
+            errors.push(format!(
+                "{}: {}:{line} has `unsafe` code, but Miri does not cover the crate: add \
+                 `{MIRI_MARKER}` to {}",
+                k.package,
+                file.display(),
+                k.dir.join("Cargo.toml").display()
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(marked)
+    } else {
+        Err(errors.join("\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `cargo metadata --format-version 1 --no-deps` document in the shape
+    /// cargo writes it (fields xtask does not read left out), with one crate
+    /// marked for Miri, one unmarked, and the benches and xtask outside
+    /// `crates/`.
+    const METADATA: &str = r#"{
+      "packages": [
+        {"name": "nanopath-queue", "version": "0.1.0",
+         "id": "path+file:///w/crates/queue#nanopath-queue@0.1.0",
+         "manifest_path": "/w/crates/queue/Cargo.toml",
+         "features": {"default": ["std"], "std": [], "loom": ["dep:loom"]},
+         "targets": [
+           {"kind": ["lib"], "crate_types": ["lib"], "name": "nanopath_queue",
+            "src_path": "/w/crates/queue/src/lib.rs", "edition": "2024"},
+           {"kind": ["test"], "crate_types": ["bin"], "name": "spsc",
+            "src_path": "/w/crates/queue/tests/spsc.rs"},
+           {"kind": ["test"], "crate_types": ["bin"], "name": "edges",
+            "src_path": "/w/crates/queue/tests/edges.rs"},
+           {"kind": ["test"], "crate_types": ["bin"], "name": "channel_edges",
+            "src_path": "/w/crates/queue/tests/channel_edges.rs"},
+           {"kind": ["bench"], "crate_types": ["bin"], "name": "local",
+            "src_path": "/w/crates/queue/benches/local.rs"}
+         ],
+         "metadata": {"nanopath": {"miri": true}}},
+        {"name": "nanopath-frame", "version": "0.1.0",
+         "manifest_path": "/w/crates/frame/Cargo.toml", "features": {},
+         "targets": [
+           {"kind": ["lib"], "name": "nanopath_frame",
+            "src_path": "/w/crates/frame/src/lib.rs"},
+           {"kind": ["example"], "name": "echo",
+            "src_path": "/w/crates/frame/examples/echo.rs"}
+         ],
+         "metadata": null},
+        {"name": "nanopath-bench", "manifest_path": "/w/benches/Cargo.toml",
+         "targets": [], "metadata": null},
+        {"name": "xtask", "manifest_path": "/w/xtask/Cargo.toml",
+         "targets": [{"kind": ["bin"], "name": "xtask", "src_path": "/w/xtask/src/main.rs"}],
+         "metadata": null}
+      ],
+      "workspace_members": [],
+      "workspace_root": "/w",
+      "target_directory": "/w/target",
+      "version": 1
+    }"#;
+
+    #[test]
+    fn metadata_gives_the_crates_their_targets_and_markers() {
+        let crates = parse(METADATA).unwrap();
+        let names: Vec<&str> = crates.iter().map(|k| k.package.as_str()).collect();
+        assert_eq!(names, ["nanopath-frame", "nanopath-queue"]);
+        let (frame, queue) = (&crates[0], &crates[1]);
+        assert_eq!(queue.dir, Path::new("/w/crates/queue"));
+        assert_eq!(
+            queue.lib.as_deref(),
+            Some(Path::new("/w/crates/queue/src/lib.rs"))
+        );
+        assert_eq!(queue.source_dirs, [Path::new("/w/crates/queue/src")]);
+        assert_eq!(queue.tests, ["channel_edges", "edges", "spsc"]);
+        assert_eq!(queue.tests_named("edges"), ["channel_edges", "edges"]);
+        assert_eq!(queue.miri, Some(Json::Bool(true)));
+        assert_eq!(frame.miri, None);
+        assert!(frame.tests.is_empty());
+        assert!(parse("{}").is_err());
+        assert!(parse("not json").is_err());
+    }
+
+    /// A crate in a scratch directory with `lib.rs` as given.
+    fn scratch_crate(name: &str, lib: &str, miri: Option<Json>) -> Crate {
+        let dir =
+            std::env::temp_dir().join(format!("nanopath-xtask-{name}-{}", std::process::id()));
+        let src = dir.join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(src.join("lib.rs"), lib).unwrap();
+        Crate {
+            package: name.into(),
+            dir,
+            lib: Some(src.join("lib.rs")),
+            source_dirs: vec![src],
+            tests: Vec::new(),
+            miri,
+        }
+    }
+
+    #[test]
+    fn an_unmarked_crate_with_unsafe_code_fails_the_check() {
+        let marked = scratch_crate(
+            "marked",
+            "pub fn f() { unsafe {} }\n",
+            Some(Json::Bool(true)),
+        );
+        let safe = scratch_crate(
+            "safe",
+            "//! Not unsafe at all.\n/// \"unsafe \" in a doc.\npub const S: &str = \"unsafe {\";\n",
+            None,
+        );
+        let forbidden = scratch_crate(
+            "forbidden",
+            "#![forbid(unsafe_code)]\n#[cfg(any())]\nfn f() { unsafe {} }\n",
+            None,
+        );
+        let sneaky = scratch_crate("sneaky", "// fine\npub fn f() {\n    unsafe{}\n}\n", None);
+        let all = [marked.clone(), safe.clone(), forbidden.clone()];
+        let selected = miri_crates(&all).unwrap();
+        assert_eq!(selected, [&marked]);
+        let err = miri_crates(&[marked.clone(), sneaky.clone()]).unwrap_err();
+        assert!(err.contains("sneaky") && err.contains("lib.rs:3"), "{err}");
+        assert!(err.contains(MIRI_MARKER), "{err}");
+        let odd = Crate {
+            miri: Some(Json::String("yes".into())),
+            ..safe.clone()
+        };
+        assert!(miri_crates(&[odd]).unwrap_err().contains("true or false"));
+        for k in [marked, safe, forbidden, sneaky] {
+            let _ = std::fs::remove_dir_all(k.dir);
+        }
+    }
+}
