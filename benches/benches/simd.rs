@@ -18,7 +18,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use nanopath_bench::criterion_config;
-use nanopath_simd::{Level, bytes, checksum, f32s, reference, threshold};
+use nanopath_simd::{Level, checksum, f32s, reference, search, threshold};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -81,11 +81,11 @@ fn crc(c: &mut Criterion) {
         });
         for level in levels() {
             assert_eq!(
-                nanopath_simd::crc32c::crc32c_append_with(level, 0, d),
+                nanopath_simd::crc::crc32c_append_with(level, 0, d),
                 Ok(want)
             );
             run(&mut g, &level_id(level), size, || {
-                black_box(nanopath_simd::crc32c::crc32c_append_with(level, 0, black_box(d)).ok());
+                black_box(nanopath_simd::crc::crc32c_append_with(level, 0, black_box(d)).ok());
             });
         }
         run(&mut g, "crc32c_crate", size, || {
@@ -109,14 +109,14 @@ fn find_count(c: &mut Criterion) {
         let data = input(len);
         let d = &data[..];
         g.throughput(Throughput::Bytes(len as u64));
-        assert_eq!(bytes::find(d, 0xFF), None);
+        assert_eq!(search::find(d, 0xFF), None);
         assert_eq!(memchr::memchr(0xFF, d), None);
         run(&mut g, "nanopath", size, || {
-            black_box(bytes::find(black_box(d), black_box(0xFF)));
+            black_box(search::find(black_box(d), black_box(0xFF)));
         });
         for level in levels() {
             run(&mut g, &level_id(level), size, || {
-                black_box(bytes::find_with(level, black_box(d), black_box(0xFF)).ok());
+                black_box(search::find_with(level, black_box(d), black_box(0xFF)).ok());
             });
         }
         run(&mut g, "memchr", size, || {
@@ -133,14 +133,14 @@ fn find_count(c: &mut Criterion) {
         let d = &data[..];
         g.throughput(Throughput::Bytes(len as u64));
         let want = reference::count(d, 7);
-        assert_eq!(bytes::count(d, 7), want);
+        assert_eq!(search::count(d, 7), want);
         assert_eq!(memchr::memchr_iter(7, d).count(), want);
         run(&mut g, "nanopath", size, || {
-            black_box(bytes::count(black_box(d), black_box(7)));
+            black_box(search::count(black_box(d), black_box(7)));
         });
         for level in levels() {
             run(&mut g, &level_id(level), size, || {
-                black_box(bytes::count_with(level, black_box(d), black_box(7)).ok());
+                black_box(search::count_with(level, black_box(d), black_box(7)).ok());
             });
         }
         run(&mut g, "memchr_iter", size, || {

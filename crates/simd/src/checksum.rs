@@ -11,65 +11,29 @@
 //! `Avx512` 8, `Neon` 2, each with four independent accumulators;
 //! `Scalar` is the reference loop.
 
-use crate::{Error, Level, reference};
-
-crate::dispatch::dispatch!(unsafe fn(data: &[u8]) -> u64);
-
-fn select(level: Level) -> Kernel {
-    match level {
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx512 => crate::arch::x86_64::avx512::sum64,
-        #[cfg(target_arch = "x86_64")]
-        Level::Avx2 => crate::arch::x86_64::avx2::sum64,
-        #[cfg(target_arch = "x86_64")]
-        Level::Sse42 => crate::arch::x86_64::sse42::sum64,
-        #[cfg(target_arch = "x86_64")]
-        Level::Sse2 => crate::arch::x86_64::sse2::sum64,
-        #[cfg(target_arch = "aarch64")]
-        Level::Neon => crate::arch::aarch64::neon::sum64,
-        _ => scalar,
-    }
-}
-
-/// # Safety
-/// None (a safe function typed as a kernel).
-unsafe fn scalar(data: &[u8]) -> u64 {
-    reference::sum64(data)
-}
-
-/// The wrapping sum of `data`'s little-endian `u64` words (see the module
-/// docs), at the best level this CPU has.
-///
-/// ```
-/// use nanopath_simd::checksum::sum64;
-///
-/// let mut data = [0u8; 20];
-/// data[0] = 1; // word 0 = 1
-/// data[8] = 2; // word 1 = 2
-/// data[16] = 3; // the 4-byte tail, zero-padded = 3
-/// assert_eq!(sum64(&data), 6);
-/// assert_eq!(sum64(&[0xFF; 16]), u64::MAX.wrapping_add(u64::MAX));
-/// ```
-#[inline]
-pub fn sum64(data: &[u8]) -> u64 {
-    // SAFETY: no preconditions beyond the types.
-    unsafe { call(data) }
-}
-
-/// [`sum64`] at a given level.
-///
-/// # Errors
-/// [`Error::Unavailable`] if this CPU lacks `level`.
-///
-/// ```
-/// use nanopath_simd::{Level, checksum};
-///
-/// let data: Vec<u8> = (0..100).collect();
-/// for level in Level::ALL.into_iter().filter(|l| l.is_available()) {
-///     assert_eq!(checksum::sum64_with(level, &data), Ok(checksum::sum64(&data)));
-/// }
-/// ```
-pub fn sum64_with(level: Level, data: &[u8]) -> Result<u64, Error> {
-    // SAFETY: no preconditions beyond the types.
-    unsafe { call_with(level, data) }
+crate::dispatch::kernel! {
+    mod sum64_kernel = arch::sum64, else crate::reference::sum64;
+    /// The wrapping sum of `data`'s little-endian `u64` words (see the module
+    /// docs), at the best level this CPU has.
+    ///
+    /// ```
+    /// use nanopath_simd::checksum::sum64;
+    ///
+    /// let mut data = [0u8; 20];
+    /// data[0] = 1; // word 0 = 1
+    /// data[8] = 2; // word 1 = 2
+    /// data[16] = 3; // the 4-byte tail, zero-padded = 3
+    /// assert_eq!(sum64(&data), 6);
+    /// assert_eq!(sum64(&[0xFF; 16]), u64::MAX.wrapping_add(u64::MAX));
+    /// ```
+    pub fn sum64(data: &[u8]) -> u64;
+    /// ```
+    /// use nanopath_simd::{Level, checksum};
+    ///
+    /// let data: Vec<u8> = (0..100).collect();
+    /// for level in Level::ALL.into_iter().filter(|l| l.is_available()) {
+    ///     assert_eq!(checksum::sum64_with(level, &data), Ok(checksum::sum64(&data)));
+    /// }
+    /// ```
+    pub fn sum64_with;
 }

@@ -183,6 +183,7 @@ fn available(level: Level) -> bool {
 
 /// Why a kernel refused to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Error {
     /// A `*_with` entry point was asked for a level this CPU lacks.
     Unavailable {

@@ -8,7 +8,7 @@
 //!   and carry-less-multiply folding;
 //! * [`threshold::keep_above`]: zero the bytes at or below a threshold;
 //! * [`f32s::add`], [`f32s::scale`], [`f32s::sum`];
-//! * [`bytes::find`] (like `memchr`) and [`bytes::count`].
+//! * [`search::find`] (like `memchr`) and [`search::count`].
 //!
 //! Every kernel is a safe function. The default entry point picks the best
 //! [`Level`] once per process (a static function pointer that starts at a
@@ -25,13 +25,15 @@
 //! `arch::aarch64::neon` implement the trait and instantiate the
 //! algorithms inside `#[target_feature]` functions; CRC32C has its own
 //! per-ISA code (`arch::x86_64::crc`) because it uses different
-//! instructions, not wider ones.
+//! instructions, not wider ones. Each kernel module states its kernel once
+//! (signature, implementations, portable code, entry points) in a private
+//! macro that writes the dispatch and both entry points.
 //!
 //! ```
-//! use nanopath_simd::{Level, bytes, crc32c};
+//! use nanopath_simd::{Level, crc32c, search};
 //!
 //! assert_eq!(crc32c(b"123456789"), 0xE306_9283);
-//! assert_eq!(bytes::find(b"key=value", b'='), Some(3));
+//! assert_eq!(search::find(b"key=value", b'='), Some(3));
 //! println!("running at {}", Level::detect());
 //! ```
 
@@ -64,16 +66,16 @@ macro_rules! has_feature {
 }
 
 mod arch;
-pub mod bytes;
 pub mod checksum;
-pub mod crc32c;
+pub mod crc;
 mod crc_math;
 mod dispatch;
 pub mod f32s;
 mod generic;
 mod level;
 pub mod reference;
+pub mod search;
 pub mod threshold;
 
-pub use crc32c::{crc32c, crc32c_append};
+pub use crc::{crc32c, crc32c_append};
 pub use level::{Error, Level};

@@ -4,7 +4,7 @@
 //! under Miri (no mmap there).
 #![cfg(all(target_os = "linux", not(miri)))]
 
-use nanopath_simd::{Level, bytes, checksum, crc32c, f32s, threshold};
+use nanopath_simd::{Level, checksum, crc, f32s, search, threshold};
 
 const PAGE: usize = 4096;
 
@@ -89,15 +89,15 @@ fn kernels_stay_inside_their_slices() {
             };
             for &level in &levels {
                 assert_eq!(
-                    bytes::find_with(level, slice, 0xFE).unwrap(),
+                    search::find_with(level, slice, 0xFE).unwrap(),
                     slice.iter().position(|&b| b == 0xFE)
                 );
                 assert_eq!(
-                    bytes::count_with(level, slice, 0x07).unwrap(),
+                    search::count_with(level, slice, 0x07).unwrap(),
                     slice.iter().filter(|&&b| b == 7).count()
                 );
                 checksum::sum64_with(level, slice).unwrap();
-                crc32c::crc32c_append_with(level, 0, slice).unwrap();
+                crc::crc32c_append_with(level, 0, slice).unwrap();
                 threshold::keep_above_with(level, slice, 100, out).unwrap();
                 threshold::keep_above_in_place_with(level, out, 200).unwrap();
                 f32s::add_with(level, fin, fin, fout).unwrap();

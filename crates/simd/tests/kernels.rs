@@ -6,7 +6,7 @@
 //! words) so a kernel that reads outside its slice gets a wrong answer.
 //! Under Miri only the scalar level runs, on smaller inputs.
 
-use nanopath_simd::{Error, Level, bytes, checksum, crc32c, f32s, reference, threshold};
+use nanopath_simd::{Error, Level, checksum, crc, crc32c, f32s, reference, search, threshold};
 use nanopath_testkit::proptest_config;
 use proptest::prelude::*;
 
@@ -50,14 +50,14 @@ proptest! {
         let (buf, r) = embed(&data, offset, needle);
         let hay = &buf[r];
         for level in levels() {
-            prop_assert_eq!(bytes::find_with(level, hay, needle).unwrap(), reference::find(hay, needle), "find {}", level);
-            prop_assert_eq!(bytes::count_with(level, hay, needle).unwrap(), reference::count(hay, needle), "count {}", level);
+            prop_assert_eq!(search::find_with(level, hay, needle).unwrap(), reference::find(hay, needle), "find {}", level);
+            prop_assert_eq!(search::count_with(level, hay, needle).unwrap(), reference::count(hay, needle), "count {}", level);
             // And a byte that is (most likely) absent.
             let absent = needle.wrapping_add(1);
-            prop_assert_eq!(bytes::find_with(level, hay, absent).unwrap(), reference::find(hay, absent), "find absent {}", level);
+            prop_assert_eq!(search::find_with(level, hay, absent).unwrap(), reference::find(hay, absent), "find absent {}", level);
         }
-        prop_assert_eq!(bytes::find(hay, needle), reference::find(hay, needle));
-        prop_assert_eq!(bytes::count(hay, needle), reference::count(hay, needle));
+        prop_assert_eq!(search::find(hay, needle), reference::find(hay, needle));
+        prop_assert_eq!(search::count(hay, needle), reference::count(hay, needle));
     }
 
     #[test]
@@ -75,10 +75,10 @@ proptest! {
     fn crc32c_matches_the_reference_and_the_crc32c_crate((data, offset) in input(), seed in any::<u32>()) {
         let (buf, r) = embed(&data, offset, 0x5A);
         let d = &buf[r];
-        let want = if cfg!(miri) { reference::crc32c(seed, d) } else { crc32c::crc32c_append(seed, d) };
+        let want = if cfg!(miri) { reference::crc32c(seed, d) } else { ::crc32c::crc32c_append(seed, d) };
         prop_assert_eq!(reference::crc32c(seed, d), want);
         for level in levels() {
-            prop_assert_eq!(nanopath_simd::crc32c::crc32c_append_with(level, seed, d).unwrap(), want, "{}", level);
+            prop_assert_eq!(crc::crc32c_append_with(level, seed, d).unwrap(), want, "{}", level);
         }
         prop_assert_eq!(nanopath_simd::crc32c_append(seed, d), want);
     }
@@ -142,11 +142,7 @@ fn crc32c_published_check_values() {
     for (data, want) in cases {
         assert_eq!(reference::crc32c(0, data), want);
         for level in levels() {
-            assert_eq!(
-                nanopath_simd::crc32c::crc32c_append_with(level, 0, data),
-                Ok(want),
-                "{level}"
-            );
+            assert_eq!(crc::crc32c_append_with(level, 0, data), Ok(want), "{level}");
         }
         assert_eq!(crc32c(data), want);
     }
@@ -171,7 +167,7 @@ fn long_crc_inputs_cross_every_loop_boundary() {
         let want = reference::crc32c(7, d);
         for level in levels() {
             assert_eq!(
-                nanopath_simd::crc32c::crc32c_append_with(level, 7, d),
+                crc::crc32c_append_with(level, 7, d),
                 Ok(want),
                 "{level} at {len}"
             );
@@ -187,15 +183,15 @@ fn unavailable_levels_and_length_mismatches_are_errors() {
             Err(Error::Unavailable { level })
         );
         assert_eq!(
-            bytes::find_with(level, b"x", b'x'),
+            search::find_with(level, b"x", b'x'),
             Err(Error::Unavailable { level })
         );
         assert_eq!(
-            bytes::count_with(level, b"x", b'x'),
+            search::count_with(level, b"x", b'x'),
             Err(Error::Unavailable { level })
         );
         assert_eq!(
-            nanopath_simd::crc32c::crc32c_append_with(level, 0, b"x"),
+            crc::crc32c_append_with(level, 0, b"x"),
             Err(Error::Unavailable { level })
         );
         let mut out = [0u8; 1];
@@ -264,12 +260,12 @@ fn every_alignment_and_tail_length() {
                 // A needle that occurs (the last byte) and the byte count.
                 let needle = d.last().copied().unwrap_or(0);
                 assert_eq!(
-                    bytes::find_with(level, d, needle).unwrap(),
+                    search::find_with(level, d, needle).unwrap(),
                     reference::find(d, needle),
                     "{level} find {offset}+{len}"
                 );
                 assert_eq!(
-                    bytes::count_with(level, d, needle).unwrap(),
+                    search::count_with(level, d, needle).unwrap(),
                     reference::count(d, needle),
                     "{level} count {offset}+{len}"
                 );
@@ -279,7 +275,7 @@ fn every_alignment_and_tail_length() {
                     "{level} sum64 {offset}+{len}"
                 );
                 assert_eq!(
-                    nanopath_simd::crc32c::crc32c_append_with(level, 1, d).unwrap(),
+                    crc::crc32c_append_with(level, 1, d).unwrap(),
                     reference::crc32c(1, d),
                     "{level} crc {offset}+{len}"
                 );

@@ -129,8 +129,5 @@ pub(crate) unsafe fn crc(mut state: u32, data: &[u8]) -> u32 {
 
 /// Whether the CPU has the CRC instructions.
 pub(crate) fn has_crc() -> bool {
-    #[cfg(feature = "std")]
-    return std::arch::is_aarch64_feature_detected!("crc");
-    #[cfg(not(feature = "std"))]
-    return cfg!(target_feature = "crc");
+    has_feature!("crc")
 }

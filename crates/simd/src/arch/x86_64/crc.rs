@@ -388,10 +388,7 @@ pub(crate) unsafe fn crc_fused256(mut state: u32, mut data: &[u8]) -> u32 {
 
 /// Whether the CPU has 256-bit carry-less multiplication.
 pub(crate) fn has_vpclmulqdq() -> bool {
-    #[cfg(feature = "std")]
-    return std::is_x86_feature_detected!("vpclmulqdq");
-    #[cfg(not(feature = "std"))]
-    return cfg!(target_feature = "vpclmulqdq");
+    has_feature!("vpclmulqdq")
 }
 
 #[cfg(test)]
@@ -412,7 +409,7 @@ mod tests {
     /// Every path at lengths around its thresholds and loop widths.
     #[test]
     fn every_x86_path_matches_the_reference() {
-        if cfg!(miri) || !std::is_x86_feature_detected!("sse4.2") {
+        if cfg!(miri) || !has_feature!("sse4.2") {
             return;
         }
         let input = data(3 * FUSED_BLOCK + 3 * BLOCK_SMALL + 600);
@@ -432,15 +429,12 @@ mod tests {
             // SAFETY: SSE4.2 checked above.
             let got = unsafe { crc_sse42(0x1357_9BDF, d) };
             assert_eq!(got, want, "sse4.2, {len} bytes");
-            if std::is_x86_feature_detected!("pclmulqdq") {
+            if has_feature!("pclmulqdq") {
                 // SAFETY: SSE4.2 and PCLMULQDQ checked.
                 let got = unsafe { crc_pclmul(0x1357_9BDF, d) };
                 assert_eq!(got, want, "pclmul, {len} bytes");
             }
-            if std::is_x86_feature_detected!("pclmulqdq")
-                && std::is_x86_feature_detected!("avx2")
-                && has_vpclmulqdq()
-            {
+            if has_feature!("pclmulqdq") && has_feature!("avx2") && has_vpclmulqdq() {
                 // SAFETY: all four features checked.
                 let got = unsafe { crc_vpclmul256(0x1357_9BDF, d) };
                 assert_eq!(got, want, "vpclmul, {len} bytes");

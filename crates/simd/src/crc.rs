@@ -1,0 +1,74 @@
+//! CRC-32C (Castagnoli): polynomial 0x1EDC6F41, reflected, initial value and
+//! final XOR `0xFFFF_FFFF` — the CRC of iSCSI, ext4, Btrfs and SCTP, with
+//! the same values as the `crc32c` crate. The check value of `b"123456789"`
+//! is `0xE306_9283`.
+//!
+//! Levels:
+//! * `Scalar`, `Sse2`: slicing-by-8 tables (8 KiB, built at compile time).
+//! * `Sse42`: the `crc32` instruction on three interleaved streams.
+//! * `Avx2`, `Avx512`: carry-less-multiply folding for inputs of 256
+//!   bytes or more — 256-bit `vpclmulqdq` (128 bytes per iteration) where
+//!   the CPU has it, else 128-bit `pclmulqdq` (64 bytes per iteration) —
+//!   and the `Sse42` code below that. With `vpclmulqdq`, inputs of 8704
+//!   bytes or more go through a fused loop: each block folds 4 KiB while
+//!   three `crc32` streams cover the next 4.5 KiB, so both units work at
+//!   once where the CPU runs them on different ports. There is no 512-bit
+//!   folding yet; the `Avx512` level runs the 256-bit code.
+//! * `Neon`: the ARMv8 CRC instructions where the CPU has them, else tables.
+
+crate::dispatch::kernel! {
+    mod crc32c_kernel: unsafe fn(state: u32, data: &[u8]) -> u32
+        = |level| match level {
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx2 | Level::Avx512 => {
+                if crate::arch::x86_64::crc::has_vpclmulqdq() {
+                    crate::arch::x86_64::crc::crc_fused256
+                } else {
+                    crate::arch::x86_64::crc::crc_pclmul
+                }
+            }
+            #[cfg(target_arch = "x86_64")]
+            Level::Sse42 => crate::arch::x86_64::crc::crc_sse42,
+            #[cfg(target_arch = "aarch64")]
+            Level::Neon if crate::arch::aarch64::neon::has_crc() => crate::arch::aarch64::neon::crc,
+            _ => scalar,
+        },
+        // Slicing-by-8 tables.
+        else { crate::crc_math::update_table(state, data) };
+
+    /// The CRC-32C of the bytes whose CRC-32C is `crc`, followed by `data`: for
+    /// any split, `crc32c_append(crc32c(a), b) == crc32c(a ‖ b)`.
+    ///
+    /// ```
+    /// use nanopath_simd::{crc32c, crc32c_append};
+    ///
+    /// let whole = crc32c(b"hello, world");
+    /// assert_eq!(crc32c_append(crc32c(b"hello, "), b"world"), whole);
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn crc32c_append(crc: u32, data: &[u8]) -> u32;
+    /// ```
+    /// use nanopath_simd::{Level, crc::crc32c_append_with};
+    ///
+    /// for level in Level::ALL.into_iter().filter(|l| l.is_available()) {
+    ///     assert_eq!(crc32c_append_with(level, 0, b"123456789"), Ok(0xE306_9283));
+    /// }
+    /// ```
+    pub fn crc32c_append_with;
+    // The kernels take and return raw states (see `crc_math`).
+    // SAFETY: no preconditions beyond the types.
+    |run| !unsafe { run(!crc, data) };
+}
+
+/// The CRC-32C of `data`.
+///
+/// ```
+/// assert_eq!(nanopath_simd::crc32c(b"123456789"), 0xE306_9283);
+/// assert_eq!(nanopath_simd::crc32c(b""), 0);
+/// ```
+#[inline]
+#[must_use]
+pub fn crc32c(data: &[u8]) -> u32 {
+    crc32c_append(0, data)
+}
