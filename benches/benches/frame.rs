@@ -15,9 +15,9 @@
 use bytes::{Bytes, BytesMut};
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use nanopath_bench::criterion_config;
-use nanopath_frame::{Decoder, Encoder, Frame, FrameFields, HEADER_LEN};
+use nanopath_frame::{Frame, FrameDecoder, FrameEncoder, FrameFields, HEADER_LEN};
 use std::hint::black_box;
-use tokio_util::codec::{Decoder as _, Encoder as _, LengthDelimitedCodec};
+use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
 
 /// Frames per decoded stream.
 fn frames_for(size: usize) -> usize {
@@ -46,7 +46,7 @@ fn decode(c: &mut Criterion) {
         let mut ld = LengthDelimitedCodec::new();
         for i in 0..n {
             let p = payload(i, size);
-            Encoder::default()
+            FrameEncoder::default()
                 .encode(
                     FrameFields {
                         sequence: i as u64,
@@ -66,7 +66,7 @@ fn decode(c: &mut Criterion) {
         // Sanity: every decoder sees all n frames with the right payloads.
         {
             let mut b = ours.clone();
-            let mut dec = Decoder::default();
+            let mut dec = FrameDecoder::default();
             let mut k = 0;
             while let Some(f) = dec.decode(&mut b).unwrap() {
                 assert_eq!(&f.payload()[..], &payload(k, size)[..]);
@@ -84,7 +84,7 @@ fn decode(c: &mut Criterion) {
             assert_eq!(std::iter::from_fn(|| decode_copying(&mut b)).count(), n);
         }
         g.bench_function(BenchmarkId::new("nanopath", name), |b| {
-            let mut dec = Decoder::default();
+            let mut dec = FrameDecoder::default();
             b.iter_batched_ref(
                 || ours.clone(),
                 |buf| {
@@ -127,7 +127,7 @@ fn encode(c: &mut Criterion) {
     let p = payload(1, size);
     let bytes = Bytes::from(p.clone());
     g.throughput(Throughput::Bytes(size as u64));
-    let enc = Encoder::default();
+    let enc = FrameEncoder::default();
     assert_eq!(
         enc.encode_vectored(FrameFields::default(), &p)
             .unwrap()

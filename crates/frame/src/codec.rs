@@ -171,10 +171,10 @@ impl Frame {
     ///
     /// ```
     /// use bytes::BytesMut;
-    /// use nanopath_frame::{Encoder, Frame, FrameFields};
+    /// use nanopath_frame::{Frame, FrameEncoder, FrameFields};
     ///
     /// let mut wire = BytesMut::new();
-    /// Encoder::default().encode(FrameFields { sequence: 9, flags: 1 }, b"ping", &mut wire).unwrap();
+    /// FrameEncoder::default().encode(FrameFields { sequence: 9, flags: 1 }, b"ping", &mut wire).unwrap();
     /// wire.extend_from_slice(b"rest");
     /// let (frame, rest) = Frame::parse(&wire).unwrap();
     /// assert_eq!((frame.sequence(), frame.flags(), frame.payload()), (9, 1, &b"ping"[..]));
@@ -266,14 +266,14 @@ impl Frame {
 /// stream cannot be resynchronised (the format has no sync marker beyond
 /// the magic); close it.
 #[derive(Debug, Clone, Default)]
-pub struct Decoder {
+pub struct FrameDecoder {
     config: Config,
 }
 
-impl Decoder {
+impl FrameDecoder {
     /// A decoder with the given options.
     pub fn new(config: Config) -> Self {
-        Decoder { config }
+        FrameDecoder { config }
     }
 
     /// The options.
@@ -292,16 +292,16 @@ impl Decoder {
     ///
     /// ```
     /// use bytes::BytesMut;
-    /// use nanopath_frame::{Config, Decoder, Encoder, FrameError, FrameFields};
+    /// use nanopath_frame::{Config, FrameDecoder, FrameEncoder, FrameError, FrameFields};
     ///
     /// let mut wire = BytesMut::new();
-    /// Encoder::default().encode(FrameFields::default(), &[7u8; 100], &mut wire).unwrap();
-    /// let mut small = Decoder::new(Config { max_frame_len: 64, ..Config::default() });
+    /// FrameEncoder::default().encode(FrameFields::default(), &[7u8; 100], &mut wire).unwrap();
+    /// let mut small = FrameDecoder::new(Config { max_frame_len: 64, ..Config::default() });
     /// assert_eq!(small.decode(&mut wire), Err(FrameError::TooLarge { len: 100, max: 64 }));
     /// assert_eq!(wire.len(), 126, "nothing consumed");
     ///
     /// let mut half = wire.split_to(60);
-    /// let mut dec = Decoder::default();
+    /// let mut dec = FrameDecoder::default();
     /// assert_eq!(dec.decode(&mut half), Ok(None));
     /// assert!(half.capacity() >= 126, "room reserved for the whole frame");
     /// half.unsplit(wire);
@@ -330,9 +330,9 @@ impl Decoder {
 /// Writes frames.
 ///
 /// ```
-/// use nanopath_frame::{Encoder, FrameError, FrameFields};
+/// use nanopath_frame::{FrameEncoder, FrameError, FrameFields};
 ///
-/// let enc = Encoder::new(8);
+/// let enc = FrameEncoder::new(8);
 /// let mut out = bytes::BytesMut::new();
 /// assert_eq!(
 ///     enc.encode(FrameFields::default(), b"too long!", &mut out),
@@ -341,21 +341,21 @@ impl Decoder {
 /// assert!(out.is_empty());
 /// ```
 #[derive(Debug, Clone, Copy)]
-pub struct Encoder {
+pub struct FrameEncoder {
     max_frame_len: u32,
 }
 
-impl Default for Encoder {
+impl Default for FrameEncoder {
     /// The same maximum as [`Config::default`].
     fn default() -> Self {
-        Encoder {
+        FrameEncoder {
             max_frame_len: Config::default().max_frame_len,
         }
     }
 }
 
 /// A frame ready for `write_vectored`: the encoded header and the borrowed
-/// payload (see [`Encoder::encode_vectored`]).
+/// payload (see [`FrameEncoder::encode_vectored`]).
 #[derive(Debug, Clone, Copy)]
 pub struct VectoredFrame<'a> {
     header: [u8; HEADER_LEN],
@@ -385,10 +385,10 @@ impl<'a> VectoredFrame<'a> {
     }
 }
 
-impl Encoder {
+impl FrameEncoder {
     /// An encoder that refuses payloads over `max_frame_len` bytes.
     pub fn new(max_frame_len: u32) -> Self {
-        Encoder { max_frame_len }
+        FrameEncoder { max_frame_len }
     }
 
     fn header(&self, fields: FrameFields, payload: &[u8]) -> Result<FrameHeader, FrameError> {
@@ -434,10 +434,10 @@ impl Encoder {
     ///
     /// ```
     /// use std::io::Write;
-    /// use nanopath_frame::{Encoder, Frame, FrameFields};
+    /// use nanopath_frame::{Frame, FrameEncoder, FrameFields};
     ///
     /// let payload = vec![42u8; 16 * 1024];
-    /// let frame = Encoder::default().encode_vectored(FrameFields { sequence: 1, flags: 0 }, &payload).unwrap();
+    /// let frame = FrameEncoder::default().encode_vectored(FrameFields { sequence: 1, flags: 0 }, &payload).unwrap();
     /// let mut socket = Vec::new(); // any `Write`
     /// let written = socket.write_vectored(&frame.io_slices()).unwrap();
     /// assert_eq!(written, frame.len());
@@ -480,18 +480,19 @@ impl Encoder {
 mod tokio_codec {
     use super::*;
 
-    /// A `tokio_util::codec` codec: [`Decoder`] and [`Encoder`] together,
-    /// for `Framed` over a byte stream (see `examples/echo.rs`).
+    /// A `tokio_util::codec` codec: [`FrameDecoder`] and [`FrameEncoder`]
+    /// together, for `Framed` over a byte stream (see `examples/echo.rs`).
     #[derive(Debug, Clone, Default)]
     pub struct Codec {
         /// Decodes incoming frames.
-        pub decoder: Decoder,
+        pub decoder: FrameDecoder,
         /// Encodes outgoing frames.
-        pub encoder: Encoder,
+        pub encoder: FrameEncoder,
     }
 
     /// A frame error or an I/O error from the stream under the codec.
     #[derive(Debug)]
+    #[non_exhaustive]
     pub enum CodecError {
         /// The peer sent a bad frame.
         Frame(FrameError),

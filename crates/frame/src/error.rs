@@ -13,6 +13,7 @@ use core::fmt;
 /// assert_eq!(err.to_string(), "frame too short: 3 bytes, need 26");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FrameError {
     /// Fewer bytes than the header, or than header + announced payload
     /// (from [`Frame::parse`](crate::Frame::parse); the streaming decoder

@@ -37,7 +37,7 @@ pub(crate) const HEADER_CRC_COVERS: usize = HEADER_LEN - 4;
 ///
 /// assert_eq!(HEADER_LEN, 26);
 /// let mut wire = bytes::BytesMut::new();
-/// nanopath_frame::Encoder::default()
+/// nanopath_frame::FrameEncoder::default()
 ///     .encode(nanopath_frame::FrameFields { sequence: 7, flags: 0x80 }, b"abc", &mut wire)
 ///     .unwrap();
 /// let (header, payload) = FrameHeader::ref_from_prefix(&wire).unwrap();

@@ -6,13 +6,13 @@
 //!
 //! * [`Frame::parse`] views one frame inside a byte slice: no copy, no
 //!   allocation.
-//! * [`Decoder::decode`] splits whole frames off a `BytesMut` stream as
-//!   [`Frame`]s whose payload is a `Bytes` sharing the input's memory (no
+//! * [`FrameDecoder::decode`] splits whole frames off a `BytesMut` stream
+//!   as [`Frame`]s whose payload is a `Bytes` sharing the input's memory (no
 //!   copy); `Ok(None)` asks for more bytes. The announced length is checked
 //!   against the configured maximum before anything is reserved.
-//! * [`Encoder::encode`] appends a frame to a `BytesMut`;
-//!   [`Encoder::encode_vectored`] returns the header bytes and the borrowed
-//!   payload as two `IoSlice`s, so a frame goes out with one
+//! * [`FrameEncoder::encode`] appends a frame to a `BytesMut`;
+//!   [`FrameEncoder::encode_vectored`] returns the header bytes and the
+//!   borrowed payload as two `IoSlice`s, so a frame goes out with one
 //!   `write_vectored` and no payload copy.
 //! * [`FrameError`] is a `Copy` enum: every error is typed, allocation-free,
 //!   and says what was wrong with which values.
@@ -24,14 +24,14 @@
 //!
 //! ```
 //! use bytes::BytesMut;
-//! use nanopath_frame::{Decoder, Encoder, FrameFields};
+//! use nanopath_frame::{FrameDecoder, FrameEncoder, FrameFields};
 //!
 //! let mut wire = BytesMut::new();
-//! let enc = Encoder::default();
+//! let enc = FrameEncoder::default();
 //! enc.encode(FrameFields { sequence: 1, flags: 0 }, b"hello", &mut wire).unwrap();
 //! enc.encode(FrameFields { sequence: 2, flags: 0 }, b"world", &mut wire).unwrap();
 //!
-//! let mut dec = Decoder::default();
+//! let mut dec = FrameDecoder::default();
 //! let first = dec.decode(&mut wire).unwrap().expect("a whole frame");
 //! assert_eq!((first.sequence(), &first.payload()[..]), (1, &b"hello"[..]));
 //! let second = dec.decode(&mut wire).unwrap().expect("a whole frame");
@@ -50,6 +50,6 @@ mod header;
 
 #[cfg(feature = "tokio")]
 pub use codec::{Codec, CodecError};
-pub use codec::{Config, Decoder, Encoder, Frame, FrameFields, FrameRef, VectoredFrame};
+pub use codec::{Config, Frame, FrameDecoder, FrameEncoder, FrameFields, FrameRef, VectoredFrame};
 pub use error::FrameError;
 pub use header::{FrameHeader, HEADER_LEN, MAGIC, VERSION};

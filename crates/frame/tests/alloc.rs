@@ -3,7 +3,7 @@
 //! copied). Counted with a counting global allocator.
 
 use bytes::BytesMut;
-use nanopath_frame::{Decoder, Encoder, FrameFields};
+use nanopath_frame::{FrameDecoder, FrameEncoder, FrameFields};
 use nanopath_testkit::{CountingAllocator, thread_allocations};
 
 #[global_allocator]
@@ -14,7 +14,7 @@ static GLOBAL: CountingAllocator = CountingAllocator;
 fn allocations_to_decode(n: usize) -> u64 {
     let mut wire = BytesMut::with_capacity(n * 90);
     for i in 0..n {
-        Encoder::default()
+        FrameEncoder::default()
             .encode(
                 FrameFields {
                     sequence: i as u64,
@@ -25,7 +25,7 @@ fn allocations_to_decode(n: usize) -> u64 {
             )
             .unwrap();
     }
-    let mut dec = Decoder::default();
+    let mut dec = FrameDecoder::default();
     let before = thread_allocations();
     let mut decoded = 0;
     while let Some(frame) = dec.decode(&mut wire).unwrap() {

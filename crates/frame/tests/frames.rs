@@ -3,7 +3,7 @@
 
 use bytes::{Bytes, BytesMut};
 use nanopath_frame::{
-    Config, Decoder, Encoder, Frame, FrameError, FrameFields, HEADER_LEN, MAGIC, VERSION,
+    Config, Frame, FrameDecoder, FrameEncoder, FrameError, FrameFields, HEADER_LEN, MAGIC, VERSION,
 };
 use nanopath_testkit::proptest_config;
 use proptest::prelude::*;
@@ -11,7 +11,7 @@ use proptest::prelude::*;
 fn encode_all(frames: &[(FrameFields, Vec<u8>)]) -> Vec<u8> {
     let mut wire = BytesMut::new();
     for (fields, payload) in frames {
-        Encoder::default()
+        FrameEncoder::default()
             .encode(*fields, payload, &mut wire)
             .unwrap();
     }
@@ -33,7 +33,7 @@ fn frames() -> impl Strategy<Value = Vec<(FrameFields, Vec<u8>)>> {
 /// Feeds `wire` to a decoder in chunks of the given sizes (cycled; 0 read
 /// as 1) and returns what came out.
 fn decode_chunked(wire: &[u8], chunks: &[usize], config: Config) -> Result<Vec<Frame>, FrameError> {
-    let mut dec = Decoder::new(config);
+    let mut dec = FrameDecoder::new(config);
     let mut buf = BytesMut::new();
     let mut out = Vec::new();
     let mut at = 0;
@@ -82,7 +82,7 @@ proptest! {
         // The vectored form puts the same bytes on the wire.
         let mut vectored = Vec::new();
         for (fields, payload) in &frames {
-            let v = Encoder::default().encode_vectored(*fields, payload).unwrap();
+            let v = FrameEncoder::default().encode_vectored(*fields, payload).unwrap();
             for s in v.io_slices() {
                 vectored.extend_from_slice(&s);
             }
@@ -124,7 +124,7 @@ proptest! {
             }
         }
         // decode, a few bytes at a time, watching the reservation.
-        let mut dec = Decoder::new(config);
+        let mut dec = FrameDecoder::new(config);
         let mut buf = BytesMut::new();
         // The largest capacity the buffer has had: BytesMut may hand back
         // its original allocation, or double, when asked to grow.
@@ -170,7 +170,7 @@ fn one_frame(payload: &[u8]) -> Vec<u8> {
 fn errors(wire: &[u8], config: Config) -> (FrameError, FrameError) {
     let parse = Frame::parse_with(wire, &config).unwrap_err();
     let mut buf = BytesMut::from(wire);
-    let decode = Decoder::new(config).decode(&mut buf).unwrap_err();
+    let decode = FrameDecoder::new(config).decode(&mut buf).unwrap_err();
     assert_eq!(buf.len(), wire.len(), "nothing consumed on error");
     (parse, decode)
 }
@@ -187,7 +187,7 @@ fn truncated_header() {
             })
         );
         let mut buf = BytesMut::from(&wire[..len]);
-        assert_eq!(Decoder::default().decode(&mut buf), Ok(None));
+        assert_eq!(FrameDecoder::default().decode(&mut buf), Ok(None));
         assert!(buf.capacity() >= HEADER_LEN, "room for the header reserved");
     }
 }
@@ -204,7 +204,7 @@ fn truncated_payload() {
             })
         );
         let mut buf = BytesMut::from(&wire[..len]);
-        assert_eq!(Decoder::default().decode(&mut buf), Ok(None));
+        assert_eq!(FrameDecoder::default().decode(&mut buf), Ok(None));
         assert!(buf.capacity() >= wire.len(), "room for the frame reserved");
     }
 }
@@ -244,7 +244,7 @@ fn oversized_length_is_refused_before_any_reservation() {
     };
     let mut buf = BytesMut::from(&wire[..]);
     let cap = buf.capacity();
-    assert_eq!(Decoder::default().decode(&mut buf), Err(want));
+    assert_eq!(FrameDecoder::default().decode(&mut buf), Err(want));
     assert_eq!(buf.capacity(), cap, "nothing reserved");
     assert_eq!(Frame::parse(&wire), Err(want));
     // And a small configured maximum.
@@ -297,7 +297,7 @@ fn lengths_near_u32_max_with_the_largest_maximum() {
             assert_eq!(parsed, Err(want));
             let mut buf = BytesMut::from(&wire[..]);
             let cap = buf.capacity();
-            assert_eq!(Decoder::new(config).decode(&mut buf), Err(want));
+            assert_eq!(FrameDecoder::new(config).decode(&mut buf), Err(want));
             assert_eq!(buf.capacity(), cap, "nothing reserved");
             assert_eq!(buf.len(), wire.len(), "nothing consumed");
         } else {
@@ -375,7 +375,7 @@ fn decoding_after_an_error_keeps_what_was_decoded() {
     );
     let second = HEADER_LEN + 4;
     wire[second + HEADER_LEN] ^= 0xFF; // corrupt the second payload
-    let mut dec = Decoder::default();
+    let mut dec = FrameDecoder::default();
     let first = dec.decode(&mut wire).unwrap().unwrap();
     assert!(matches!(
         dec.decode(&mut wire),
@@ -418,6 +418,11 @@ fn frames_built_for_sending_round_trip() {
     )
     .unwrap();
     let mut wire = BytesMut::new();
-    Encoder::default().encode_frame(&frame, &mut wire).unwrap();
-    assert_eq!(Decoder::default().decode(&mut wire).unwrap(), Some(frame));
+    FrameEncoder::default()
+        .encode_frame(&frame, &mut wire)
+        .unwrap();
+    assert_eq!(
+        FrameDecoder::default().decode(&mut wire).unwrap(),
+        Some(frame)
+    );
 }

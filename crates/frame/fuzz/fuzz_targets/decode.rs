@@ -6,7 +6,7 @@
 
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
-use nanopath_frame::{Config, Decoder, Frame, HEADER_LEN};
+use nanopath_frame::{Config, Frame, FrameDecoder, HEADER_LEN};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&knobs, data)) = data.split_first() else {
@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         }
         rest = tail;
     }
-    let mut decoder = Decoder::new(config);
+    let mut decoder = FrameDecoder::new(config);
     let mut buf = BytesMut::new();
     let chunk = usize::from(knobs % 17) + 1;
     // The largest capacity so far: BytesMut may hand back its original
