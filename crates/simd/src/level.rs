@@ -145,6 +145,9 @@ impl fmt::Display for Level {
 }
 
 #[cfg(target_arch = "x86_64")]
+// Without `std` every `has_feature!` is a compile-time constant, which
+// clippy would have us fold by hand per target.
+#[cfg_attr(not(feature = "std"), allow(clippy::nonminimal_bool))]
 fn available(level: Level) -> bool {
     macro_rules! has {
         ($($f:tt),+) => { $(has_feature!($f))&&+ };
