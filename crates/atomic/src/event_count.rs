@@ -14,18 +14,82 @@ const EPOCH: u64 = 1 << 32;
 /// The waiter count's bits.
 const WAITERS: u64 = EPOCH - 1;
 
-/// A waiter registration from [`EventCount::prepare_wait`]: pass it to
-/// exactly one of [`wait`](EventCount::wait),
-/// [`wait_until`](EventCount::wait_until) or
-/// [`cancel_wait`](EventCount::cancel_wait) of the same `EventCount`.
-///
-/// Dropping a key without either leaves the waiter counted: notifications
-/// then take the lock needlessly (never incorrectly) for good.
-#[must_use = "pass the key to wait, wait_until or cancel_wait"]
+/// A waiter's registration with the [`EventCount`] that
+/// [`prepare_wait`](EventCount::prepare_wait) made it from: after the
+/// re-check, [`wait`](Self::wait) or [`wait_until`](Self::wait_until) (the
+/// condition is still false), or [`cancel`](Self::cancel) (it holds).
+/// Dropping the key cancels too, so the registration cannot outlive it,
+/// even when the re-check panics, and a key cannot be used with another
+/// `EventCount`.
+#[must_use = "call wait, wait_until or cancel after re-checking the condition"]
 #[derive(Debug)]
-pub struct WaitKey {
+pub struct WaitKey<'a> {
+    /// The eventcount this waiter is registered with (counted in its
+    /// waiters until the key is consumed or dropped).
+    events: &'a EventCount,
     /// The epoch when the waiter registered.
     epoch: u32,
+}
+
+impl WaitKey<'_> {
+    /// Withdraws the registration (the re-check found the condition true).
+    /// The same as dropping the key.
+    #[inline]
+    pub fn cancel(self) {
+        drop(self);
+    }
+
+    /// Sleeps until a notification that came after the
+    /// [`prepare_wait`](EventCount::prepare_wait) that gave this key (at
+    /// once if one already came). Then re-check the condition: a
+    /// notification says the condition may have changed, and another
+    /// thread may have taken what it announced.
+    pub fn wait(self) {
+        let events = self.events;
+        let mut guard = lock(&events.lock);
+        while events.epoch() == self.epoch {
+            guard = events
+                .cond
+                .wait(guard)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        drop(guard);
+        // Dropping `self` unregisters.
+    }
+
+    /// Like [`wait`](Self::wait), giving up at `deadline`; `None` waits
+    /// with no deadline. Returns `true` if notified, `false` if the
+    /// deadline passed first (at once for a deadline already past).
+    pub fn wait_until(self, deadline: Option<Instant>) -> bool {
+        let Some(deadline) = deadline else {
+            self.wait();
+            return true;
+        };
+        let events = self.events;
+        let mut guard = lock(&events.lock);
+        let notified = loop {
+            if events.epoch() != self.epoch {
+                break true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                break false;
+            }
+            guard = events
+                .cond
+                .wait_timeout(guard, deadline - now)
+                .map_or_else(|e| e.into_inner().0, |(g, _)| g);
+        };
+        drop(guard);
+        notified
+    }
+}
+
+impl Drop for WaitKey<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        self.events.unregister();
+    }
 }
 
 /// An eventcount: lets a thread sleep until another thread makes a
@@ -46,10 +110,10 @@ pub struct WaitKey {
 ///     while !ready.load(Ordering::Acquire) {
 ///         let key = events.prepare_wait();
 ///         if ready.load(Ordering::Acquire) {
-///             events.cancel_wait(key);
+///             key.cancel();
 ///             break;
 ///         }
-///         events.wait(key);
+///         key.wait();
 ///     }
 /// });
 /// assert!(ready.load(Ordering::Relaxed));
@@ -64,10 +128,10 @@ pub struct WaitKey {
 ///     if let Some(x) = try_take() { return x }      // fast path, no waiter
 ///     let key = events.prepare_wait();              // register
 ///     if let Some(x) = try_take() {                 // re-check
-///         events.cancel_wait(key);
+///         key.cancel();                             // (or drop the key)
 ///         return x;
 ///     }
-///     events.wait(key);                             // sleep unless notified since prepare
+///     key.wait();                                   // sleep unless notified since prepare
 /// }
 /// ```
 ///
@@ -101,9 +165,13 @@ pub struct WaitKey {
 /// to precede the condition write in that order too, which it cannot. On
 /// x86-64 this saves the `mfence` of every notification: the `SeqCst`
 /// write is a locked instruction anyway, and a `SeqCst` load is a plain one.
+/// The argument is per location: the waiter's re-check must read the very
+/// atomic that the `SeqCst` write modified. A condition spread over several
+/// locations (a `Release` store of data, then a `SeqCst` flag the waiter
+/// does not read) needs the fenced [`notify_one`](EventCount::notify_one).
 ///
 /// **Cost.** A notification with nobody registered is one fence and one load
-/// of a line that only waiters write. Registering is one atomic add and a
+/// of a line that only waiters and waking notifiers write. Registering is one atomic add and a
 /// fence; waking takes the lock and signals the condition variable.
 ///
 /// The epoch is 32 bits: a waiter sleeps through a notification only if
@@ -121,79 +189,32 @@ pub struct EventCount {
 }
 
 impl EventCount {
-    /// An eventcount with no waiters.
-    pub fn new() -> Self {
-        Self {
-            state: AtomicU64::new(0),
-            lock: Mutex::new(()),
-            cond: Condvar::new(),
+    crate::const_fn! {
+        /// An eventcount with no waiters (`const`, so it can be a `static`).
+        pub const fn new() -> Self {
+            Self {
+                state: AtomicU64::new(0),
+                lock: Mutex::new(()),
+                cond: Condvar::new(),
+            }
         }
     }
 
     /// Registers the calling thread as about to wait. Re-check the
-    /// condition after this call, then pass the key to [`wait`](Self::wait)
-    /// (condition still false) or [`cancel_wait`](Self::cancel_wait).
+    /// condition after this call, then call the key's
+    /// [`wait`](WaitKey::wait) or [`wait_until`](WaitKey::wait_until)
+    /// (condition still false), or drop it ([`cancel`](WaitKey::cancel)).
     #[inline]
-    pub fn prepare_wait(&self) -> WaitKey {
+    pub fn prepare_wait(&self) -> WaitKey<'_> {
         // Relaxed add, then the SeqCst fence that pairs with the fence in
         // `notify_*` (type docs, Design): the fences, not the add, order the
         // registration against the notifier's condition write.
         let state = self.state.fetch_add(WAITER, Ordering::Relaxed);
         fence(Ordering::SeqCst);
         WaitKey {
+            events: self,
             epoch: (state >> 32) as u32,
         }
-    }
-
-    /// Withdraws a registration whose re-check found the condition true.
-    #[inline]
-    pub fn cancel_wait(&self, key: WaitKey) {
-        let WaitKey { .. } = key;
-        self.unregister();
-    }
-
-    /// Sleeps until a notification that came after the
-    /// [`prepare_wait`](Self::prepare_wait) that gave `key` (at once if one
-    /// already came). Then re-check the condition: a notification says the
-    /// condition may have changed, and another thread may have taken what
-    /// it announced.
-    pub fn wait(&self, key: WaitKey) {
-        let mut guard = lock(&self.lock);
-        while self.epoch() == key.epoch {
-            guard = self
-                .cond
-                .wait(guard)
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-        }
-        drop(guard);
-        self.unregister();
-    }
-
-    /// Like [`wait`](Self::wait), giving up at `deadline`; `None` waits with
-    /// no deadline. Returns `true` if notified, `false` if the deadline
-    /// passed first.
-    pub fn wait_until(&self, key: WaitKey, deadline: Option<Instant>) -> bool {
-        let Some(deadline) = deadline else {
-            self.wait(key);
-            return true;
-        };
-        let mut guard = lock(&self.lock);
-        let notified = loop {
-            if self.epoch() != key.epoch {
-                break true;
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                break false;
-            }
-            guard = self
-                .cond
-                .wait_timeout(guard, deadline - now)
-                .map_or_else(|e| e.into_inner().0, |(g, _)| g);
-        };
-        drop(guard);
-        self.unregister();
-        notified
     }
 
     /// Wakes one sleeping waiter (and lets every registered waiter that has
@@ -216,8 +237,9 @@ impl EventCount {
     }
 
     /// [`notify_one`](Self::notify_one) for a caller whose write that made
-    /// the condition true was a `SeqCst` read-modify-write or store: no
-    /// fence, a `SeqCst` load (see the [design notes](Self#design)).
+    /// the condition true was a `SeqCst` read-modify-write or store to the
+    /// atomic the waiters re-check: no fence, a `SeqCst` load (see the
+    /// [design notes](Self#design)).
     #[inline]
     pub fn notify_one_after_seqcst(&self) {
         if self.seqcst_has_waiters() {
@@ -292,7 +314,8 @@ impl EventCount {
     fn unregister(&self) {
         // Relaxed: a stale non-zero count only costs a notifier a spare
         // lock; a waiter always re-registers before it sleeps.
-        self.state.fetch_sub(WAITER, Ordering::Relaxed);
+        let before = self.state.fetch_sub(WAITER, Ordering::Relaxed);
+        debug_assert!(before & WAITERS != 0, "more unregistrations than waiters");
     }
 }
 

@@ -20,7 +20,7 @@ use core::fmt;
 ///
 /// ```
 /// use nanopath_atomic::TaggedIndexStack;
-/// use nanopath_atomic::sync::AtomicU32;
+/// use core::sync::atomic::AtomicU32;
 ///
 /// // Four slots, all free at first: 0 -> 1 -> 2 -> 3.
 /// let links: Vec<AtomicU32> = (1..=4)
@@ -144,6 +144,7 @@ impl TaggedIndexStack {
     /// must uphold it.
     #[inline]
     pub fn push<'a>(&self, index: u32, link: impl Fn(u32) -> &'a AtomicU32) {
+        debug_assert_ne!(index, Self::EMPTY, "EMPTY ends the chain; it cannot be pushed");
         let slot_link = link(index);
         let mut head = self.head.load(Ordering::Relaxed);
         loop {

@@ -53,12 +53,12 @@ proptest! {
                 }
                 Op::Cancel(i) if !keys.is_empty() => {
                     let i = i % keys.len();
-                    events.cancel_wait(keys.swap_remove(i));
+                    keys.swap_remove(i).cancel();
                     model.swap_remove(i);
                 }
                 Op::Poll(i) if !keys.is_empty() => {
                     let i = i % keys.len();
-                    let notified = events.wait_until(keys.swap_remove(i), Some(Instant::now()));
+                    let notified = keys.swap_remove(i).wait_until(Some(Instant::now()));
                     prop_assert_eq!(notified, model.swap_remove(i));
                 }
                 Op::NotifyOne => {
@@ -85,27 +85,42 @@ fn a_wait_after_a_notification_returns_at_once_and_a_past_deadline_times_out() {
     events.notify_all();
     let key = events.prepare_wait();
     assert!(events.has_waiters());
-    assert!(
-        !events.wait_until(key, Some(Instant::now())),
-        "not notified"
-    );
+    assert!(!key.wait_until(Some(Instant::now())), "not notified");
     assert!(!events.has_waiters());
     let key = events.prepare_wait();
     events.notify_one();
     // Notified since `prepare_wait`: returns at once, even without deadline.
-    events.wait(key);
+    key.wait();
     let key = events.prepare_wait();
     events.notify_all();
-    assert!(events.wait_until(key, None));
+    assert!(key.wait_until(None));
     // A deadline far in the future, already notified.
     let key = events.prepare_wait();
     events.notify_all();
-    assert!(events.wait_until(
-        key,
-        Instant::now().checked_add(Duration::from_secs(1 << 40))
-    ));
+    assert!(key.wait_until(Instant::now().checked_add(Duration::from_secs(1 << 40))));
     assert!(!events.has_waiters());
     assert!(format!("{events:?}").contains("waiters: 0"));
+}
+
+/// A key unregisters when dropped, also when the re-check panics, and an
+/// eventcount can be a `static`.
+#[test]
+fn panicking_recheck_drops_the_key_and_unregisters() {
+    static EVENTS: EventCount = EventCount::new();
+    let key = EVENTS.prepare_wait();
+    assert!(EVENTS.has_waiters());
+    drop(key);
+    assert!(!EVENTS.has_waiters());
+    let unwound = std::panic::catch_unwind(|| {
+        let _key = EVENTS.prepare_wait();
+        panic!("the re-check panicked");
+    });
+    assert!(unwound.is_err());
+    assert!(!EVENTS.has_waiters(), "the unwound key unregistered");
+    // Later waiters still get their notifications.
+    let key = EVENTS.prepare_wait();
+    EVENTS.notify_one();
+    assert!(key.wait_until(Some(Instant::now())));
 }
 
 /// Waits with the prepare / re-check / wait protocol until `ready` holds;
@@ -118,11 +133,11 @@ fn wait_for(events: &EventCount, ready: impl Fn() -> bool) -> bool {
         }
         let key = events.prepare_wait();
         if ready() {
-            events.cancel_wait(key);
+            key.cancel();
             return true;
         }
         let deadline = Instant::now() + PATIENCE;
-        if !events.wait_until(key, Some(deadline)) && !ready() {
+        if !key.wait_until(Some(deadline)) && !ready() {
             return false;
         }
     }

@@ -182,10 +182,10 @@ fn wait_until_set(events: &EventCount, flag: &AtomicBool) {
         }
         let key = events.prepare_wait();
         if flag.load(Acquire) {
-            events.cancel_wait(key);
+            key.cancel();
             return;
         }
-        events.wait(key);
+        key.wait();
     }
 }
 
@@ -235,10 +235,10 @@ fn event_count_notify_one_wakes_every_token_taker() {
                     }
                     let key = events.prepare_wait();
                     if take() {
-                        events.cancel_wait(key);
+                        key.cancel();
                         return;
                     }
-                    events.wait(key);
+                    key.wait();
                 }
             }
         };

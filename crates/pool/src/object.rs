@@ -458,10 +458,10 @@ impl<T: Send> ObjectPool<T> {
             // `wake_waiter`).
             let key = self.events.prepare_wait();
             if let Some(claim) = self.claim() {
-                self.events.cancel_wait(key);
+                key.cancel();
                 break claim;
             }
-            if !self.events.wait_until(key, deadline) {
+            if !key.wait_until(deadline) {
                 // One last look before giving up.
                 if let Some(claim) = self.claim() {
                     break claim;

@@ -7,6 +7,14 @@
 //! | [`mpsc()`] | the bounded [`mpsc`](mod@crate::mpsc) ring | `Clone + Sync` | one, `Send` |
 //! | [`mpmc()`] | [`mpmc::Queue`](crate::mpmc::Queue) | `Clone + Sync` | `Clone + Sync` |
 //!
+//! The names: the crate's modules `spsc`, `mpsc` and `mpmc` hold the
+//! non-blocking queues (`spsc::ring(capacity)` gives a `Producer` and a
+//! `Consumer`); the functions `channel::spsc`, `channel::mpsc` and
+//! `channel::mpmc` build the blocking channels. Modules and functions live
+//! in different namespaces, so `use nanopath_queue::{spsc, channel};` and
+//! `use std::sync::mpsc;` next to `channel::mpsc` all compile; call the
+//! constructors through `channel::` to keep a file readable.
+//!
 //! # Waiting
 //!
 //! A blocking call first retries the queue following its [`WaitStrategy`]:

@@ -128,15 +128,15 @@ impl WaitStrategy {
                     Step::Again(s) => {
                         // Notified or timed out: the loop tries again
                         // either way, and checks the deadline after that.
-                        events.wait_until(key, deadline);
+                        key.wait_until(deadline);
                         s
                     }
                     Step::Done(r) => {
-                        events.cancel_wait(key);
+                        key.cancel();
                         return Ok(r);
                     }
                     Step::Closed(s) => {
-                        events.cancel_wait(key);
+                        key.cancel();
                         return Err((s, WaitEnd::Closed));
                     }
                 };
