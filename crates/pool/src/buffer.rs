@@ -332,7 +332,6 @@ impl Shared {
     /// buffer of at least `buffer_size` bytes. Counts the acquire.
     fn take(&self) -> (usize, BytesMut) {
         let (local, owner) = self.locals.current();
-        local.acquired.add(1, owner);
         let cursor = &local.cursor;
         // Relaxed: the cursor is a hint; a stale or shared one only changes
         // where the scan starts.
@@ -381,12 +380,14 @@ impl Shared {
             (None, None) => {
                 // Every buffer is being written: a temporary one.
                 self.created.fetch_add(1, Ordering::Relaxed);
+                local.acquired.add(1, owner);
                 return (TEMPORARY, BytesMut::with_capacity(self.buffer_size));
             }
         };
         if owner {
             cursor.store(index + 1, Ordering::Relaxed);
         }
+        local.acquired.add(1, owner);
         (index, buf)
     }
 
