@@ -144,7 +144,11 @@ impl TaggedIndexStack {
     /// must uphold it.
     #[inline]
     pub fn push<'a>(&self, index: u32, link: impl Fn(u32) -> &'a AtomicU32) {
-        debug_assert_ne!(index, Self::EMPTY, "EMPTY ends the chain; it cannot be pushed");
+        debug_assert_ne!(
+            index,
+            Self::EMPTY,
+            "EMPTY ends the chain; it cannot be pushed"
+        );
         let slot_link = link(index);
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
