@@ -11,6 +11,10 @@ pub(crate) struct Entry {
     pub(crate) name: String,
     /// Median time per iteration (one operation), nanoseconds.
     pub(crate) median_ns: f64,
+    /// Criterion's confidence interval of that median (95% unless the
+    /// bench set another level): `low_ns <= median_ns <= high_ns`.
+    pub(crate) low_ns: f64,
+    pub(crate) high_ns: f64,
     /// Work per iteration, for a throughput column.
     pub(crate) throughput: Option<Throughput>,
 }
@@ -47,6 +51,45 @@ pub(crate) fn ratio(ours: &Entry, other: &Entry) -> f64 {
     other.median_ns / ours.median_ns
 }
 
+/// The range of [`ratio`] over both medians' confidence intervals: from
+/// `other`'s lowest over `ours`'s highest to `other`'s highest over
+/// `ours`'s lowest. Conservative (the intervals are treated as independent
+/// worst cases), so a target whose whole range is on one side is decided.
+pub(crate) fn ratio_interval(ours: &Entry, other: &Entry) -> (f64, f64) {
+    (other.low_ns / ours.high_ns, other.high_ns / ours.low_ns)
+}
+
+/// What a ratio interval says about a target of at least `min_ratio`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// The whole interval is at or above the target.
+    Met,
+    /// The whole interval is below the target.
+    Missed,
+    /// The interval straddles the target: this run cannot tell.
+    Inconclusive,
+}
+
+pub(crate) fn verdict((low, high): (f64, f64), min_ratio: f64) -> Verdict {
+    if low >= min_ratio {
+        Verdict::Met
+    } else if high < min_ratio {
+        Verdict::Missed
+    } else {
+        Verdict::Inconclusive
+    }
+}
+
+impl Verdict {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Met => "met",
+            Verdict::Missed => "MISSED",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+}
+
 /// Reads every `*/new/benchmark.json` (+ `estimates.json`) under `home`.
 pub(crate) fn collect(home: &Path) -> Result<Vec<Scenario>, String> {
     let mut found = Vec::new();
@@ -73,6 +116,19 @@ pub(crate) fn collect(home: &Path) -> Result<Vec<Scenario>, String> {
             .path(&["median", "point_estimate"])
             .and_then(Json::as_f64)
             .ok_or("estimates.json without median.point_estimate")?;
+        // An interval that is missing or does not contain the point (a
+        // hand-edited file) degrades to the point itself.
+        let bound = |name: &str| {
+            estimates
+                .path(&["median", "confidence_interval", name])
+                .and_then(Json::as_f64)
+        };
+        let low_ns = bound("lower_bound")
+            .filter(|l| *l <= median_ns)
+            .unwrap_or(median_ns);
+        let high_ns = bound("upper_bound")
+            .filter(|h| *h >= median_ns)
+            .unwrap_or(median_ns);
         let throughput = bench.get("throughput").and_then(|t| {
             t.get("Elements")
                 .and_then(Json::as_f64)
@@ -82,6 +138,8 @@ pub(crate) fn collect(home: &Path) -> Result<Vec<Scenario>, String> {
         let entry = Entry {
             name: function.to_string(),
             median_ns,
+            low_ns,
+            high_ns,
             throughput,
         };
         match scenarios.iter_mut().find(|s| s.key == key) {

@@ -2,7 +2,7 @@
 //! one table per scenario (with its chart beside it, see `svg.rs`) and the
 //! tables benches wrote themselves.
 
-use super::criterion::{Entry, Scenario, Throughput, ratio};
+use super::criterion::{Entry, Scenario, Throughput, ratio, ratio_interval, verdict};
 use super::machine::Machine;
 use super::svg::{sanitize, svg_chart};
 use super::targets::Target;
@@ -56,8 +56,11 @@ pub(crate) fn write(
     let _ = writeln!(md, "| date | {} |\n", machine.date);
     let _ = writeln!(
         md,
-        "Times are criterion medians per operation. A ratio `vs X` is the entry's time divided by \
-         nanopath entry X's: above 1.00× means X is faster.\n"
+        "Times are criterion medians per operation, with criterion's confidence interval of the \
+         median in brackets. A ratio `vs X` is the entry's time divided by nanopath entry X's: \
+         above 1.00× means X is faster. A target's measured ratio comes with the range it takes \
+         over both intervals; the target is met when that whole range is at or above it, missed \
+         when the whole range is below, and inconclusive otherwise.\n"
     );
 
     let mut summary = String::from("targets:\n");
@@ -71,10 +74,20 @@ pub(crate) fn write(
             let measured = scenarios
                 .iter()
                 .find(|s| s.key == t.scenario)
-                .and_then(|s| Some(ratio(s.entry(&t.nanopath)?, s.entry(&t.competitor)?)));
+                .and_then(|s| Some((s.entry(&t.nanopath)?, s.entry(&t.competitor)?)));
             let (value, verdict) = match measured {
-                Some(r) if r >= t.min_ratio => (format!("{r:.2}×"), "met"),
-                Some(r) => (format!("{r:.2}×"), "MISSED"),
+                Some((ours, other)) => {
+                    let range = ratio_interval(ours, other);
+                    (
+                        format!(
+                            "{:.2}× [{:.2}, {:.2}]",
+                            ratio(ours, other),
+                            range.0,
+                            range.1
+                        ),
+                        verdict(range, t.min_ratio).as_str(),
+                    )
+                }
                 None => ("not run".to_string(), "-"),
             };
             let _ = writeln!(
@@ -84,7 +97,7 @@ pub(crate) fn write(
             );
             let _ = writeln!(
                 summary,
-                "  {:<24} {:<60} {value:>9} {verdict}",
+                "  {:<24} {:<60} {value:>22} {verdict}",
                 t.scenario, t.text
             );
         }
@@ -109,8 +122,10 @@ pub(crate) fn write(
             };
             let _ = write!(
                 md,
-                "| {name} | {} | {} |",
+                "| {name} | {} [{}, {}] | {} |",
                 format_time(e.median_ns),
+                format_time(e.low_ns),
+                format_time(e.high_ns),
                 format_throughput(e.throughput, e.median_ns)
             );
             for o in &ours {

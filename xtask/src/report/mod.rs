@@ -43,11 +43,15 @@ mod tests {
                 Entry {
                     name: "nanopath_seqlock".into(),
                     median_ns: 2.0,
+                    low_ns: 1.9,
+                    high_ns: 2.1,
                     throughput: Some(Throughput::Elements(1.0)),
                 },
                 Entry {
                     name: "std_rwlock".into(),
                     median_ns: 8.0,
+                    low_ns: 7.8,
+                    high_ns: 8.2,
                     throughput: Some(Throughput::Elements(1.0)),
                 },
             ],
@@ -65,15 +69,18 @@ mod tests {
         assert!(parse_targets("a | b | c").is_err());
         let dir = std::env::temp_dir().join(format!("nanopath-report-test-{}", std::process::id()));
         let summary = write(&[scenario()], &targets, &machine(), &dir).unwrap();
-        assert!(summary.contains("4.00×"), "{summary}");
+        // 8.0 / 2.0, over [7.8 / 2.1, 8.2 / 1.9].
+        assert!(summary.contains("4.00× [3.71, 4.32]"), "{summary}");
         assert!(summary.contains("met"), "{summary}");
         let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
         assert!(
-            md.contains("| **nanopath_seqlock** | 2.00 ns | 500.0 M ops/s | 1.00× |"),
+            md.contains(
+                "| **nanopath_seqlock** | 2.00 ns [1.90 ns, 2.10 ns] | 500.0 M ops/s | 1.00× |"
+            ),
             "{md}"
         );
         assert!(
-            md.contains("| std_rwlock | 8.00 ns | 125.0 M ops/s | 4.00× |"),
+            md.contains("| std_rwlock | 8.00 ns [7.80 ns, 8.20 ns] | 125.0 M ops/s | 4.00× |"),
             "{md}"
         );
         let svg = std::fs::read_to_string(dir.join("seqlock_read_64B.svg")).unwrap();
@@ -106,5 +113,52 @@ mod tests {
         let summary = write(&[scenario()], &targets, &machine, &dir).unwrap();
         assert!(summary.contains("MISSED"), "{summary}");
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_target_inside_the_interval_is_inconclusive() {
+        // The point ratio (4.00×) meets 4.0, but the range [3.71, 4.32]
+        // straddles it.
+        let targets =
+            parse_targets("seqlock_read/64B | nanopath_seqlock | std_rwlock | 4 | read >= 4x")
+                .unwrap();
+        let dir = std::env::temp_dir().join(format!("nanopath-report-incl-{}", std::process::id()));
+        let summary = write(&[scenario()], &targets, &machine(), &dir).unwrap();
+        assert!(summary.contains("inconclusive"), "{summary}");
+        assert!(!summary.contains(" met"), "{summary}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn verdicts_follow_the_whole_interval() {
+        use super::criterion::{Verdict, verdict};
+        assert_eq!(
+            verdict((1.5, 2.0), 1.5),
+            Verdict::Met,
+            "the bound itself meets"
+        );
+        assert_eq!(verdict((1.0, 1.49), 1.5), Verdict::Missed);
+        assert_eq!(verdict((1.4, 1.6), 1.5), Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn estimates_give_the_median_and_its_interval() {
+        let home = std::env::temp_dir().join(format!("nanopath-estimates-{}", std::process::id()));
+        let dir = home.join("g").join("f").join("new");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("benchmark.json"),
+            r#"{"group_id":"g","function_id":"nanopath_f","value_str":null,"throughput":null}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("estimates.json"),
+            r#"{"median":{"point_estimate":5.0,"confidence_interval":{"confidence_level":0.95,"lower_bound":4.5,"upper_bound":6.0}}}"#,
+        )
+        .unwrap();
+        let scenarios = collect(&home).unwrap();
+        let e = scenarios[0].entry("nanopath_f").unwrap();
+        assert_eq!((e.low_ns, e.median_ns, e.high_ns), (4.5, 5.0, 6.0));
+        let _ = std::fs::remove_dir_all(home);
     }
 }
