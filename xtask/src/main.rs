@@ -2,13 +2,14 @@
 //!
 //! * `cargo xtask verify [--only STEP] [--quick] [--strict]`: every check CI
 //!   runs (CI passes `--strict`: a skipped step fails).
-//! * `cargo xtask bench [FILTER] [--full]`: the head-to-head benchmarks and
+//! * `cargo xtask bench [FILTER] [--full] [--instructions]`: the head-to-head benchmarks and
 //!   the report under `target/nanopath-report/`.
 //!
 //! Kept light on purpose (std only): it is compiled on every fresh checkout
 //! before anything else runs.
 
 mod bench;
+mod instructions;
 mod json;
 mod report;
 mod rust_source;
@@ -58,11 +59,13 @@ fn help() -> String {
     }
     command(
         &mut text,
-        "bench [FILTER] [--full]",
+        "bench [FILTER] [--full] [--instructions]",
         &[
             "run the criterion benches in benches/ (quick settings",
-            "unless --full), then write target/nanopath-report/report.md",
-            "and one SVG chart per scenario",
+            "unless --full) and, where valgrind is installed, count the",
+            "single-thread hot paths' instructions under callgrind; then",
+            "write target/nanopath-report/report.md and one SVG chart per",
+            "scenario. --instructions: the instruction counts alone",
         ],
     );
     command(&mut text, "help", &["this text"]);

@@ -9,7 +9,9 @@ use std::path::Path;
 pub(crate) struct Entry {
     /// Criterion function id, e.g. `nanopath_seqlock`.
     pub(crate) name: String,
-    /// Median time per iteration (one operation), nanoseconds.
+    /// Median time per iteration (one operation), nanoseconds; for an
+    /// instruction-count scenario, the count per item (and the interval is
+    /// that one value).
     pub(crate) median_ns: f64,
     /// Criterion's confidence interval of that median (95% unless the
     /// bench set another level): `low_ns <= median_ns <= high_ns`.
@@ -25,11 +27,22 @@ pub(crate) enum Throughput {
     Bytes(f64),
 }
 
-/// A criterion group (plus parameter): every entry measured the same work.
+/// What a scenario's values count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unit {
+    /// Criterion's wall-clock nanoseconds per operation.
+    Nanoseconds,
+    /// Instructions per item under callgrind (exact: no interval).
+    Instructions,
+}
+
+/// A criterion group (plus parameter), or one instruction-count path:
+/// every entry measured the same work.
 #[derive(Debug, Clone)]
 pub(crate) struct Scenario {
-    /// `group` or `group/parameter`.
+    /// `group` or `group/parameter`; `instructions/...` for counts.
     pub(crate) key: String,
+    pub(crate) unit: Unit,
     /// Sorted fastest first.
     pub(crate) entries: Vec<Entry>,
 }
@@ -146,6 +159,7 @@ pub(crate) fn collect(home: &Path) -> Result<Vec<Scenario>, String> {
             Some(s) => s.entries.push(entry),
             None => scenarios.push(Scenario {
                 key,
+                unit: Unit::Nanoseconds,
                 entries: vec![entry],
             }),
         }

@@ -2,7 +2,7 @@
 //! one table per scenario (with its chart beside it, see `svg.rs`) and the
 //! tables benches wrote themselves.
 
-use super::criterion::{Entry, Scenario, Throughput, ratio, ratio_interval, verdict};
+use super::criterion::{Entry, Scenario, Throughput, Unit, ratio, ratio_interval, verdict};
 use super::machine::Machine;
 use super::svg::{sanitize, svg_chart};
 use super::targets::Target;
@@ -18,6 +18,14 @@ pub(crate) fn format_time(ns: f64) -> String {
         format!("{:.2} µs", ns / 1e3)
     } else {
         format!("{:.2} ms", ns / 1e6)
+    }
+}
+
+/// A scenario's value in its unit.
+pub(crate) fn format_value(unit: Unit, value: f64) -> String {
+    match unit {
+        Unit::Nanoseconds => format_time(value),
+        Unit::Instructions => format!("{value:.1} instr"),
     }
 }
 
@@ -60,7 +68,9 @@ pub(crate) fn write(
          median in brackets. A ratio `vs X` is the entry's time divided by nanopath entry X's: \
          above 1.00× means X is faster. A target's measured ratio comes with the range it takes \
          over both intervals; the target is met when that whole range is at or above it, missed \
-         when the whole range is below, and inconclusive otherwise.\n"
+         when the whole range is below, and inconclusive otherwise. Scenarios named \
+         `instructions/...` count instructions per item under valgrind's callgrind (single \
+         thread, exact, so without an interval): the ratio is the competitor's count over ours.\n"
     );
 
     let mut summary = String::from("targets:\n");
@@ -95,11 +105,14 @@ pub(crate) fn write(
                 "| {} | {} (`{}` vs `{}` ≥ {:.2}×) | {value} | {verdict} |",
                 t.scenario, t.text, t.nanopath, t.competitor, t.min_ratio
             );
-            let _ = writeln!(
-                summary,
-                "  {:<24} {:<60} {value:>22} {verdict}",
-                t.scenario, t.text
-            );
+            // The terminal summary lists what this run measured.
+            if measured.is_some() {
+                let _ = writeln!(
+                    summary,
+                    "  {:<24} {:<60} {value:>22} {verdict}",
+                    t.scenario, t.text
+                );
+            }
         }
         md.push('\n');
     }
@@ -107,7 +120,10 @@ pub(crate) fn write(
     for s in scenarios {
         let ours: Vec<&Entry> = s.nanopath_entries().collect();
         let _ = writeln!(md, "## {}\n", s.key);
-        let mut header = String::from("| implementation | median | throughput |");
+        let mut header = String::from(match s.unit {
+            Unit::Nanoseconds => "| implementation | median | throughput |",
+            Unit::Instructions => "| implementation | instructions per item | throughput |",
+        });
         let mut rule = String::from("|---|---:|---:|");
         for o in &ours {
             let _ = write!(header, " vs {} |", o.name);
@@ -120,14 +136,20 @@ pub(crate) fn write(
             } else {
                 e.name.clone()
             };
-            let _ = write!(
-                md,
-                "| {name} | {} [{}, {}] | {} |",
-                format_time(e.median_ns),
-                format_time(e.low_ns),
-                format_time(e.high_ns),
-                format_throughput(e.throughput, e.median_ns)
-            );
+            let value = match s.unit {
+                Unit::Nanoseconds => format!(
+                    "{} [{}, {}]",
+                    format_time(e.median_ns),
+                    format_time(e.low_ns),
+                    format_time(e.high_ns)
+                ),
+                Unit::Instructions => format_value(s.unit, e.median_ns),
+            };
+            let throughput = match s.unit {
+                Unit::Nanoseconds => format_throughput(e.throughput, e.median_ns),
+                Unit::Instructions => "-".into(),
+            };
+            let _ = write!(md, "| {name} | {value} | {throughput} |");
             for o in &ours {
                 let _ = write!(md, " {:.2}× |", ratio(o, e));
             }

@@ -14,14 +14,14 @@ mod markdown;
 mod svg;
 mod targets;
 
-pub(crate) use criterion::collect;
+pub(crate) use criterion::{Entry, Scenario, Unit, collect};
 pub(crate) use machine::Machine;
 pub(crate) use markdown::write;
 pub(crate) use targets::read_targets;
 
 #[cfg(test)]
 mod tests {
-    use super::criterion::{Entry, Scenario, Throughput};
+    use super::criterion::{Entry, Scenario, Throughput, Unit};
     use super::targets::parse_targets;
     use super::*;
 
@@ -39,6 +39,7 @@ mod tests {
     fn scenario() -> Scenario {
         Scenario {
             key: "seqlock_read/64B".into(),
+            unit: Unit::Nanoseconds,
             entries: vec![
                 Entry {
                     name: "nanopath_seqlock".into(),

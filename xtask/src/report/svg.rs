@@ -1,8 +1,8 @@
 //! One SVG bar chart per scenario, drawn by hand (criterion's plotting is
 //! off).
 
-use super::criterion::{Scenario, ratio};
-use super::markdown::format_time;
+use super::criterion::{Scenario, Unit, ratio};
+use super::markdown::format_value;
 use std::fmt::Write as _;
 
 /// A scenario key as a file name: anything but `[A-Za-z0-9_-]` becomes `_`.
@@ -47,12 +47,13 @@ pub(crate) fn svg_chart(s: &Scenario) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="13">"#
     );
     let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let what = match s.unit {
+        Unit::Nanoseconds => "median time per operation (shorter is better)",
+        Unit::Instructions => "instructions per item under callgrind (fewer is better)",
+    };
     let subtitle = match reference {
-        Some(r) => format!(
-            "median time per operation (shorter is better); ratios vs {}",
-            r.name
-        ),
-        None => "median time per operation (shorter is better)".into(),
+        Some(r) => format!("{what}; ratios vs {}", r.name),
+        None => what.into(),
     };
     let _ = writeln!(
         svg,
@@ -82,8 +83,12 @@ pub(crate) fn svg_chart(s: &Scenario) -> String {
             r#"<rect x="{LABEL}" y="{y}" width="{w:.1}" height="{BAR_H}" fill="{color}"/>"#
         );
         let label = match reference {
-            Some(r) => format!("{} ({:.2}×)", format_time(e.median_ns), ratio(r, e)),
-            None => format_time(e.median_ns),
+            Some(r) => format!(
+                "{} ({:.2}×)",
+                format_value(s.unit, e.median_ns),
+                ratio(r, e)
+            ),
+            None => format_value(s.unit, e.median_ns),
         };
         let _ = writeln!(
             svg,
