@@ -108,15 +108,22 @@ pub fn try_ring<T>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), Capaci
         capacity,
         closed: AtomicBool::new(false),
     });
+    // Derived once the buffer is in its final place (the `Arc`), through
+    // the slots' `UnsafeCell`s, so writing through it is allowed.
+    let buf = shared.slots.as_ptr().cast::<T>().cast_mut();
     let producer = Producer {
         _align: [],
         shared: shared.clone(),
+        buf,
+        capacity,
         tail: 0,
         cached_head: 0,
     };
     let consumer = Consumer {
         _align: [],
         shared,
+        buf,
+        capacity,
         head: 0,
         cached_tail: 0,
     };
@@ -170,32 +177,48 @@ enum Direction {
     OutOfSlots,
 }
 
+/// The slot index of position `pos` (`pos < 2 * capacity`).
+#[inline(always)]
+fn slot_index(capacity: usize, pos: usize) -> usize {
+    if pos < capacity { pos } else { pos - capacity }
+}
+
+/// `pos + n` modulo `2 * capacity`, for `n <= capacity`, without overflow.
+#[inline(always)]
+fn advance(capacity: usize, pos: usize, n: usize) -> usize {
+    let to_wrap = 2 * capacity - pos;
+    if n >= to_wrap { n - to_wrap } else { pos + n }
+}
+
+/// `advance(capacity, pos, 1)` for `capacity >= 1`: the one-item step of
+/// `push` and `pop`, a compare instead of the general wrap.
+#[inline(always)]
+fn step(capacity: usize, pos: usize) -> usize {
+    let next = pos + 1;
+    if next == 2 * capacity { 0 } else { next }
+}
+
+/// Items from position `from` to position `to` (at most `capacity`).
+#[inline(always)]
+fn distance(capacity: usize, from: usize, to: usize) -> usize {
+    if to >= from {
+        to - from
+    } else {
+        2 * capacity - (from - to)
+    }
+}
+
 impl<T> Shared<T> {
     /// The slot index of position `pos` (`pos < 2 * capacity`).
     #[inline(always)]
     fn index(&self, pos: usize) -> usize {
-        if pos < self.capacity {
-            pos
-        } else {
-            pos - self.capacity
-        }
+        slot_index(self.capacity, pos)
     }
 
-    /// `pos + n` modulo `2 * capacity`, for `n <= capacity`, without overflow.
+    /// `pos + n` modulo `2 * capacity`, for `n <= capacity`.
     #[inline(always)]
     fn advance(&self, pos: usize, n: usize) -> usize {
-        let to_wrap = 2 * self.capacity - pos;
-        if n >= to_wrap { n - to_wrap } else { pos + n }
-    }
-
-    /// Items from position `from` to position `to` (at most `capacity`).
-    #[inline(always)]
-    fn distance(&self, from: usize, to: usize) -> usize {
-        if to >= from {
-            to - from
-        } else {
-            2 * self.capacity - (from - to)
-        }
+        advance(self.capacity, pos, n)
     }
 
     /// A pointer to the slot of position `pos`.
@@ -340,6 +363,12 @@ pub struct Producer<T> {
     /// consumer touches, wherever the caller keeps the two handles.
     _align: [CachePadded<()>; 0],
     shared: Arc<Shared<T>>,
+    /// `shared.slots` as a pointer to the first slot, and `shared.capacity`:
+    /// copies kept here so that a push reaches the slot without first
+    /// loading them from the shared block (and reloading them after every
+    /// slot write, which the compiler must assume may alias them).
+    buf: *mut T,
+    capacity: usize,
     /// Our position; always equal to `shared.tail` (we are its only writer).
     tail: usize,
     /// The consumer's `head` as last loaded; the real one is at or past it,
@@ -352,6 +381,9 @@ pub struct Consumer<T> {
     /// As for [`Producer`]: the handle gets a cache-line block of its own.
     _align: [CachePadded<()>; 0],
     shared: Arc<Shared<T>>,
+    /// As for [`Producer`]: copies of the slots' address and the capacity.
+    buf: *mut T,
+    capacity: usize,
     /// Our position; always equal to `shared.head` (we are its only writer).
     head: usize,
     /// The producer's `tail` as last loaded; the real one is at or past it,
@@ -372,21 +404,28 @@ impl<T> Producer<T> {
     /// shows fewer than `n`.
     #[inline]
     fn reserve(&mut self, n: usize) -> usize {
-        let shared = &*self.shared;
-        let mut free = shared.capacity - shared.distance(self.cached_head, self.tail);
+        let mut free = self.capacity - distance(self.capacity, self.cached_head, self.tail);
         if free < n {
             // Acquire pairs with the consumer's Release store of `head`: its
             // reads of the slots it freed happen-before our writes to them.
-            self.cached_head = shared.head.load(Ordering::Acquire);
-            free = shared.capacity - shared.distance(self.cached_head, self.tail);
+            self.cached_head = self.shared.head.load(Ordering::Acquire);
+            free = self.capacity - distance(self.capacity, self.cached_head, self.tail);
         }
         free
+    }
+
+    /// A pointer to the slot of position `pos` (`pos < 2 * capacity`).
+    #[inline(always)]
+    fn slot(&self, pos: usize) -> *mut T {
+        // SAFETY: the index is below `capacity`, inside the buffer `buf`
+        // points to (or 0 in an empty buffer: the pointer itself).
+        unsafe { self.buf.add(slot_index(self.capacity, pos)) }
     }
 
     /// Makes `n` written slots visible to the consumer.
     #[inline]
     fn publish(&mut self, n: usize) {
-        let tail = self.shared.advance(self.tail, n);
+        let tail = advance(self.capacity, self.tail, n);
         // Release pairs with the consumer's Acquire load of `tail`: our slot
         // writes happen-before its reads.
         self.shared.tail.store(tail, Ordering::Release);
@@ -409,16 +448,29 @@ impl<T> Producer<T> {
     /// ```
     #[inline]
     pub fn push(&mut self, value: T) -> Result<(), Full<T>> {
-        if self.reserve(1) == 0 {
-            return Err(Full(value));
+        let tail = self.tail;
+        // Full exactly when `capacity` items lie between the consumer's
+        // position and ours (always, for capacity 0).
+        if distance(self.capacity, self.cached_head, tail) == self.capacity {
+            // Acquire pairs with the consumer's Release store of `head`: its
+            // reads of the slots it freed happen-before our writes to them.
+            self.cached_head = self.shared.head.load(Ordering::Acquire);
+            if distance(self.capacity, self.cached_head, tail) == self.capacity {
+                return Err(Full(value));
+            }
         }
-        let shared = &*self.shared;
-        shared.shadow(self.tail).write();
-        // SAFETY: `reserve` saw a free slot at `tail`: the consumer has moved
-        // its previous value out (Acquire on `head`) and will not read it
-        // until we publish, so we have exclusive access.
-        unsafe { shared.slot(self.tail).write(value) };
-        self.publish(1);
+        self.shared.shadow(tail).write();
+        // SAFETY: fewer than `capacity` items are in the ring, so the slot at
+        // `tail` is free: the consumer has moved its previous value out
+        // (Acquire on `head`) and will not read it until we publish, so we
+        // have exclusive access.
+        unsafe { self.slot(tail).write(value) };
+        // `capacity >= 1`: the ring was not full.
+        let next = step(self.capacity, tail);
+        // Release pairs with the consumer's Acquire load of `tail`: the slot
+        // write happens-before its read.
+        self.shared.tail.store(next, Ordering::Release);
+        self.tail = next;
         Ok(())
     }
 
@@ -466,10 +518,9 @@ impl<T> Producer<T> {
     /// assert_eq!(tx.free_slots(), 1);
     /// ```
     pub fn free_slots(&self) -> usize {
-        let shared = &*self.shared;
         // Acquire: as in `reserve`.
-        let head = shared.head.load(Ordering::Acquire);
-        shared.capacity - shared.distance(head, self.tail)
+        let head = self.shared.head.load(Ordering::Acquire);
+        self.capacity - distance(self.capacity, head, self.tail)
     }
 
     /// The queue's exact capacity.
@@ -478,7 +529,7 @@ impl<T> Producer<T> {
     /// assert_eq!(nanopath_queue::spsc::ring::<u8>(5).0.capacity(), 5);
     /// ```
     pub fn capacity(&self) -> usize {
-        self.shared.capacity
+        self.capacity
     }
 
     /// `true` once the [`Consumer`] has been dropped: nothing pushed from
@@ -502,21 +553,27 @@ impl<T> Consumer<T> {
     /// shows fewer than `n`.
     #[inline]
     fn ready(&mut self, n: usize) -> usize {
-        let shared = &*self.shared;
-        let mut ready = shared.distance(self.head, self.cached_tail);
+        let mut ready = distance(self.capacity, self.head, self.cached_tail);
         if ready < n {
             // Acquire pairs with the producer's Release store of `tail`: its
             // slot writes happen-before our reads.
-            self.cached_tail = shared.tail.load(Ordering::Acquire);
-            ready = shared.distance(self.head, self.cached_tail);
+            self.cached_tail = self.shared.tail.load(Ordering::Acquire);
+            ready = distance(self.capacity, self.head, self.cached_tail);
         }
         ready
+    }
+
+    /// A pointer to the slot of position `pos` (`pos < 2 * capacity`).
+    #[inline(always)]
+    fn slot(&self, pos: usize) -> *mut T {
+        // SAFETY: as in `Producer::slot`.
+        unsafe { self.buf.add(slot_index(self.capacity, pos)) }
     }
 
     /// Hands `n` read slots back to the producer.
     #[inline]
     fn release(&mut self, n: usize) {
-        let head = self.shared.advance(self.head, n);
+        let head = advance(self.capacity, self.head, n);
         // Release pairs with the producer's Acquire load of `head`: our moves
         // out of the slots happen-before its next writes to them.
         self.shared.head.store(head, Ordering::Release);
@@ -534,16 +591,27 @@ impl<T> Consumer<T> {
     /// ```
     #[inline]
     pub fn pop(&mut self) -> Option<T> {
-        if self.ready(1) == 0 {
-            return None;
+        let head = self.head;
+        // Empty exactly when the two positions are equal.
+        if head == self.cached_tail {
+            // Acquire pairs with the producer's Release store of `tail`: its
+            // slot writes happen-before our reads.
+            self.cached_tail = self.shared.tail.load(Ordering::Acquire);
+            if head == self.cached_tail {
+                return None;
+            }
         }
-        let shared = &*self.shared;
-        shared.shadow(self.head).write();
-        // SAFETY: `ready` saw the slot at `head` published (Acquire on
-        // `tail`), so it holds an initialised value that the producer will not
-        // touch until we release it; we move it out exactly once.
-        let value = unsafe { shared.slot(self.head).read() };
-        self.release(1);
+        self.shared.shadow(head).write();
+        // SAFETY: the slot at `head` is published (Acquire on `tail`), so it
+        // holds an initialised value that the producer will not touch until
+        // we release it; we move it out exactly once.
+        let value = unsafe { self.slot(head).read() };
+        // `capacity >= 1`: the ring was not empty.
+        let next = step(self.capacity, head);
+        // Release pairs with the producer's Acquire load of `head`: our move
+        // out of the slot happens-before its next write to it.
+        self.shared.head.store(next, Ordering::Release);
+        self.head = next;
         Some(value)
     }
 
@@ -560,11 +628,10 @@ impl<T> Consumer<T> {
         if self.ready(1) == 0 {
             return None;
         }
-        let shared = &*self.shared;
-        shared.shadow(self.head).read();
+        self.shared.shadow(self.head).read();
         // SAFETY: as in `pop`; the reference borrows `self` mutably, so no
         // `pop` can move the value out while it lives.
-        Some(unsafe { &*shared.slot(self.head) })
+        Some(unsafe { &*self.slot(self.head) })
     }
 
     /// Moves up to `out.len()` items into `out`, oldest first, with one
@@ -607,7 +674,7 @@ impl<T> Consumer<T> {
     /// assert_eq!(out, [0, 1, 2]);
     /// ```
     pub fn pop_batch(&mut self, out: &mut alloc::vec::Vec<T>, max: usize) -> usize {
-        let want = max.min(self.shared.capacity);
+        let want = max.min(self.capacity);
         let n = self.ready(want).min(want);
         if n == 0 {
             return 0;
@@ -638,9 +705,12 @@ impl<T> Consumer<T> {
     /// assert_eq!(rx.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        let shared = &*self.shared;
         // Acquire: as in `ready`.
-        shared.distance(self.head, shared.tail.load(Ordering::Acquire))
+        distance(
+            self.capacity,
+            self.head,
+            self.shared.tail.load(Ordering::Acquire),
+        )
     }
 
     /// `true` if no item is ready right now.
@@ -659,7 +729,7 @@ impl<T> Consumer<T> {
     /// assert_eq!(nanopath_queue::spsc::ring::<u8>(5).1.capacity(), 5);
     /// ```
     pub fn capacity(&self) -> usize {
-        self.shared.capacity
+        self.capacity
     }
 
     /// `true` once the [`Producer`] has been dropped: after draining what is
