@@ -10,8 +10,15 @@
 //!   zero-copy chunk APIs. nanopath vs rtrb.
 //! * `spsc_pingpong`: round-trip latency over two queues (lower is better).
 //!   nanopath vs rtrb.
-//! * `mpmc_1p1c`, `mpmc_2p2c`: bounded MPMC queues, nanopath `mpmc::Queue`
-//!   vs crossbeam-queue's `ArrayQueue`.
+//! * `mpmc_1p1c`: bounded MPMC queues, nanopath `mpmc::Queue` vs
+//!   crossbeam-queue's `ArrayQueue`, one producer thread and one consumer.
+//! * `mpmc_2threads`: two threads on one queue, each pushing its own items
+//!   and popping one item after every push (so both contend on both ends),
+//!   as many busy threads as a 2-core machine has cores.
+//! * `mpmc_2p2c_oversubscribed`: two producers and two consumers, four busy
+//!   threads. On a machine with fewer than four cores this measures the
+//!   scheduler as much as the queue (threads yield on failure there); it is
+//!   kept as a robustness case, without a target.
 //! * `mpmc_uncontended`: push then pop on one thread.
 //! * `mpsc_2p1c`: two producers, one consumer. nanopath's unbounded and
 //!   bounded MPSC queues vs crossbeam-queue's `SegQueue` and
@@ -374,6 +381,59 @@ fn mpmc_transfer_arrayqueue(producers: usize, consumers: usize, n: u64) -> Durat
     )
 }
 
+/// Two threads on one queue, released together: each pushes
+/// `per_thread` items of its own and pops one item after every push. A pop
+/// always has an item to find (each thread has pushed at least as many as
+/// it popped), so a failed pop only means a push in flight and is retried.
+/// Returns the time until both finish; asserts that every item was popped
+/// exactly once (by count and by sum).
+fn push_pop_2threads(
+    push: impl Fn(u64) -> bool + Sync,
+    pop: impl Fn() -> Option<u64> + Sync,
+    per_thread: u64,
+) -> Duration {
+    let barrier = Barrier::new(2);
+    let (push, pop) = (&push, &pop);
+    let run = |base: u64| {
+        barrier.wait();
+        let start = Instant::now();
+        let (mut count, mut sum) = (0u64, 0u64);
+        for i in 0..per_thread {
+            while !push(base + i) {
+                std::hint::spin_loop();
+            }
+            let v = loop {
+                if let Some(v) = pop() {
+                    break v;
+                }
+                std::hint::spin_loop();
+            };
+            count += 1;
+            sum = sum.wrapping_add(v);
+        }
+        (start, Instant::now(), count, sum)
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let other = s.spawn(|| run(per_thread));
+        let mine = run(0);
+        (mine, other.join().expect("second thread panicked"))
+    });
+    assert_eq!(a.2 + b.2, 2 * per_thread, "lost or duplicated items");
+    let expected: u64 = (0..2 * per_thread).sum();
+    assert_eq!(a.3.wrapping_add(b.3), expected, "wrong items");
+    a.1.max(b.1).duration_since(a.0.min(b.0))
+}
+
+fn mpmc_2threads_nanopath(n: u64) -> Duration {
+    let q = nanopath_queue::mpmc::Queue::<u64>::new(CAPACITY);
+    push_pop_2threads(|v| q.push(v).is_ok(), || q.pop(), n / 2)
+}
+
+fn mpmc_2threads_arrayqueue(n: u64) -> Duration {
+    let q = crossbeam_queue::ArrayQueue::<u64>::new(CAPACITY);
+    push_pop_2threads(|v| q.push(v).is_ok(), || q.pop(), n / 2)
+}
+
 fn mpsc_nanopath_unbounded(n: u64) -> Duration {
     let (tx, mut rx) = nanopath_queue::mpsc::unbounded::<u64>();
     let producers = vec![tx.clone(), tx];
@@ -500,6 +560,8 @@ fn mpmc(c: &mut Criterion) {
         |n| mpmc_transfer_arrayqueue(1, 1, n),
         |n| mpmc_transfer_nanopath(2, 2, n),
         |n| mpmc_transfer_arrayqueue(2, 2, n),
+        mpmc_2threads_nanopath,
+        mpmc_2threads_arrayqueue,
         mpsc_nanopath_unbounded,
         mpsc_nanopath_bounded,
         mpsc_segqueue,
@@ -520,7 +582,18 @@ fn mpmc(c: &mut Criterion) {
     });
     group.finish();
 
-    let mut group = c.benchmark_group("mpmc_2p2c");
+    // Items per operation: one push and one pop each.
+    let mut group = c.benchmark_group("mpmc_2threads");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("nanopath_mpmc", |b| {
+        b.iter_custom(|n| mpmc_2threads_nanopath(n.max(2) & !1))
+    });
+    group.bench_function("crossbeam_arrayqueue", |b| {
+        b.iter_custom(|n| mpmc_2threads_arrayqueue(n.max(2) & !1))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("mpmc_2p2c_oversubscribed");
     group.throughput(Throughput::Elements(1));
     // Two producers split the items, so round to an even count.
     group.bench_function("nanopath_mpmc", |b| {
