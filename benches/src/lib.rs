@@ -15,6 +15,8 @@
 //! Multi-threaded scenarios use `iter_custom` with scoped threads and a
 //! barrier, so thread start-up is outside the timed region.
 
+pub mod queue;
+
 use std::hint::black_box;
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,11 +1,14 @@
 //! `cargo xtask bench [FILTER] [--full] [--instructions]`: run the
 //! head-to-head criterion benches in `benches/` and count the single-thread
 //! hot paths' instructions under callgrind (see `instructions.rs`), then
-//! write the report (see `report/`). `--instructions` counts instructions
-//! only: a minute instead of a quarter of an hour, and no host noise.
+//! write the report (see `report/`), with the A/B rounds of the two-thread
+//! queue scenarios (see `rounds.rs`) as a table of their own.
+//! `--instructions` counts instructions only: a minute instead of a quarter
+//! of an hour, and no host noise.
 
 use crate::instructions;
 use crate::report;
+use crate::rounds;
 use crate::util::{cargo, display, target_dir, workspace_root};
 
 /// Criterion flags for the default (quick) run: long enough for stable
@@ -67,9 +70,19 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
     }
 
+    let targets_path = workspace_root().join("benches").join("targets.txt");
+    let targets = report::read_targets(&targets_path)?;
+
     let mut scenarios = Vec::new();
+    let mut rounds_summary = String::new();
     if !instructions_only {
         scenarios = run_criterion(filter.as_deref(), full, &criterion_home, &tables_dir)?;
+        // The A/B rounds check the two-thread queue scenarios of a whole
+        // run; a filtered run skips them.
+        if filter.is_none() {
+            println!("==> A/B rounds of the two-thread queue scenarios");
+            rounds_summary = rounds::run(&targets, &tables_dir)?;
+        }
     }
     // A filtered timing run is for one scenario: it skips the counts.
     if instructions_only || (filter.is_none() && instructions::valgrind_available()) {
@@ -84,11 +97,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             filter
         ));
     }
-    let targets_path = workspace_root().join("benches").join("targets.txt");
-    let targets = report::read_targets(&targets_path)?;
     let machine = report::Machine::detect();
     let summary = report::write(&scenarios, &targets, &machine, &out_dir)?;
-    println!("{summary}");
+    println!("{summary}{rounds_summary}");
     println!("==> report: {}", out_dir.join("report.md").display());
     Ok(())
 }

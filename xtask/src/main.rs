@@ -12,6 +12,7 @@ mod bench;
 mod instructions;
 mod json;
 mod report;
+mod rounds;
 mod rust_source;
 mod util;
 mod verify;

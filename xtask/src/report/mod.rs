@@ -14,10 +14,12 @@ mod markdown;
 mod svg;
 mod targets;
 
-pub(crate) use criterion::{Entry, Scenario, Unit, collect};
+pub(crate) use criterion::{Entry, Scenario, Unit, collect, verdict};
 pub(crate) use machine::Machine;
 pub(crate) use markdown::write;
-pub(crate) use targets::read_targets;
+#[cfg(test)]
+pub(crate) use targets::parse_targets;
+pub(crate) use targets::{Target, read_targets};
 
 #[cfg(test)]
 mod tests {
