@@ -88,8 +88,10 @@ fn channels(c: &mut Criterion) {
         channel_crossbeam,
         channel_flume,
         channel_std,
+        channel_pingpong_nanopath_spsc,
+        channel_pingpong_crossbeam,
     ] {
-        black_box(run(100_000));
+        black_box(run(10_000));
     }
     let mut group = c.benchmark_group("channel_1p1c");
     group.throughput(Throughput::Elements(1));
@@ -105,6 +107,16 @@ fn channels(c: &mut Criterion) {
     group.bench_function("crossbeam_channel", |b| b.iter_custom(channel_crossbeam));
     group.bench_function("flume", |b| b.iter_custom(channel_flume));
     group.bench_function("std_sync_channel", |b| b.iter_custom(channel_std));
+    group.finish();
+
+    let mut group = c.benchmark_group("channel_pingpong");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("nanopath_channel_spsc", |b| {
+        b.iter_custom(channel_pingpong_nanopath_spsc)
+    });
+    group.bench_function("crossbeam_channel", |b| {
+        b.iter_custom(channel_pingpong_crossbeam)
+    });
     group.finish();
 }
 

@@ -24,6 +24,9 @@
 //! * `mpsc_2p1c`: two producers, one consumer. nanopath's unbounded and
 //!   bounded MPSC queues vs crossbeam-queue's `SegQueue` and
 //!   `std::sync::mpsc::channel` (`try_recv` polling).
+//! * `channel_pingpong`: blocking round trips over two channels of 16 with
+//!   the default waiting (spin, yield, park), nanopath `channel::spsc` vs
+//!   crossbeam-channel: the latency side of the blocking layer.
 //! * `channel_1p1c`: blocking `send`/`recv` on bounded channels, nanopath
 //!   `channel::{spsc, mpsc, mpmc}` vs crossbeam-channel, flume (default
 //!   features off) and `std::sync::mpsc::sync_channel`.
@@ -555,6 +558,49 @@ blocking_1p1c!(
     channel_std,
     std::sync::mpsc::sync_channel::<u64>(CAPACITY),
     recv
+);
+
+/// Blocking round trips: this thread `send`s `i` over one channel, an echo
+/// thread `recv`s it and sends it back over another, and this thread
+/// `recv`s it; both use the channels' default waiting (spin, yield, park),
+/// so a side that waits long enough parks and is woken.
+macro_rules! blocking_pingpong {
+    ($name:ident, $new:expr) => {
+        /// `n` blocking round trips, each checked; this thread's time.
+        pub fn $name(n: u64) -> Duration {
+            let (ping_tx, ping_rx) = $new;
+            let (pong_tx, pong_rx) = $new;
+            one_to_one(
+                move || {
+                    while let Ok(v) = ping_rx.recv() {
+                        if pong_tx.send(v).is_err() {
+                            break;
+                        }
+                    }
+                },
+                move || {
+                    for i in 0..n {
+                        ping_tx.send(i).expect("echo alive");
+                        assert_eq!(
+                            pong_rx.recv().expect("echo alive"),
+                            i,
+                            "ping-pong lost an item"
+                        );
+                    }
+                    // Dropping `ping_tx` here ends the echo thread.
+                },
+            )
+        }
+    };
+}
+
+blocking_pingpong!(
+    channel_pingpong_nanopath_spsc,
+    nanopath_queue::channel::spsc::<u64>(16)
+);
+blocking_pingpong!(
+    channel_pingpong_crossbeam,
+    crossbeam_channel::bounded::<u64>(16)
 );
 
 /// `n` push+pop pairs on one thread through nanopath's `mpmc::Queue`.

@@ -68,6 +68,12 @@ const PAIRINGS: &[Pairing] = &[
         items: 2_000_000,
     },
     Pairing {
+        scenario: "channel_pingpong",
+        ours: ("nanopath_channel_spsc", channel_pingpong_nanopath_spsc),
+        theirs: ("crossbeam_channel", channel_pingpong_crossbeam),
+        items: 200_000,
+    },
+    Pairing {
         scenario: "mpmc_1p1c",
         ours: ("nanopath_mpmc", |n| mpmc_transfer_nanopath(1, 1, n)),
         theirs: ("crossbeam_arrayqueue", |n| {

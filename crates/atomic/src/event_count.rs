@@ -3,7 +3,7 @@
 //! waits (`std` feature).
 //! (See the type's documentation for the design.)
 
-use crate::sync::{AtomicU64, Condvar, Mutex, Ordering, fence, lock};
+use crate::sync::{AtomicU64, Condvar, Mutex, Ordering, lock};
 use core::fmt;
 use std::time::Instant;
 
@@ -140,13 +140,22 @@ impl Drop for WaitKey<'_> {
 /// [`notify_all`](EventCount::notify_all).
 ///
 /// **No lost wake-up.** `prepare_wait` increments the waiter count and then
-/// issues a `SeqCst` fence; `notify_*` issues a `SeqCst` fence and then
-/// loads the count. The two fences are ordered one way or the other in the
-/// single total order of `SeqCst` operations. If the waiter's fence comes
-/// first, the notifier's load sees the registration and wakes it. If the
-/// notifier's fence comes first, the notifier's write that made the
-/// condition true (before its fence) is visible to the waiter's re-check
-/// (after its fence), so the waiter does not sleep. Between the re-check and
+/// issues the heavy side of an asymmetric fence ([`fence::heavy`](crate::fence::heavy));
+/// `notify_*` issues the light side ([`fence::light`](crate::fence::light)) and then loads the
+/// count. Where `membarrier` is available (Linux) the light side is only a
+/// compiler fence and the heavy side makes every running thread execute a
+/// full barrier; elsewhere, and under Miri and loom, both are `SeqCst`
+/// fences. Either way the pair is a store→load barrier on both sides: if
+/// the notifier's load comes after the waiter's barrier it sees the
+/// registration and wakes it; if it comes before, the notifier's write that
+/// made the condition true (before its light fence) is visible to the
+/// waiter's re-check (after its barrier), so the waiter does not sleep.
+/// Waiting is the rare, slow side (the thread is about to sleep), so it
+/// pays: a notification costs no hardware fence at all, and registering
+/// costs one `membarrier` call where it is in use: a system call that
+/// interrupts every CPU running a thread of the process (0.35 µs on a
+/// 2-vCPU guest, more on machines with many busy CPUs). Every notification
+/// saves a `SeqCst` fence, and notifications far outnumber parks. Between the re-check and
 /// the sleep, a notification is not missed either: every notification that
 /// sees a waiter bumps the *epoch* under the lock, `prepare_wait` returned
 /// the epoch it saw, and `wait` sleeps only while the epoch is still that
@@ -158,7 +167,8 @@ impl Drop for WaitKey<'_> {
 /// `swap`, a CAS), the notifier may skip its fence:
 /// [`notify_one_after_seqcst`](EventCount::notify_one_after_seqcst) and
 /// [`notify_all_after_seqcst`](EventCount::notify_all_after_seqcst) load the
-/// waiter count with `SeqCst` instead. If that load reads a count from
+/// waiter count with `SeqCst` instead (the heavy side includes a `SeqCst`
+/// fence). If that load reads a count from
 /// before the waiter's registration, it precedes the waiter's fence in the
 /// `SeqCst` order, and so does the condition write before it; a re-check
 /// after that fence that read an older value of the condition would have
@@ -170,9 +180,11 @@ impl Drop for WaitKey<'_> {
 /// locations (a `Release` store of data, then a `SeqCst` flag the waiter
 /// does not read) needs the fenced [`notify_one`](EventCount::notify_one).
 ///
-/// **Cost.** A notification with nobody registered is one fence and one load
-/// of a line that only waiters and waking notifiers write. Registering is one atomic add and a
-/// fence; waking takes the lock and signals the condition variable.
+/// **Cost.** A notification with nobody registered is one load of a line
+/// that only waiters and waking notifiers write, after a compiler fence (a
+/// `SeqCst` fence where `membarrier` is not in use). Registering is one
+/// atomic add and the heavy fence; waking takes the lock and signals the
+/// condition variable.
 ///
 /// The epoch is 32 bits: a waiter sleeps through a notification only if
 /// exactly a multiple of 2^32 notifications that saw waiters land between
@@ -210,7 +222,10 @@ impl EventCount {
         // `notify_*` (type docs, Design): the fences, not the add, order the
         // registration against the notifier's condition write.
         let state = self.state.fetch_add(WAITER, Ordering::Relaxed);
-        fence(Ordering::SeqCst);
+        // The heavy side of the asymmetric fence: a waiter is about to
+        // sleep, so it pays for the barrier (`membarrier` on Linux, which
+        // also includes a SeqCst fence for the `_after_seqcst` notifiers).
+        crate::fence::heavy();
         WaitKey {
             events: self,
             epoch: (state >> 32) as u32,
@@ -219,7 +234,7 @@ impl EventCount {
 
     /// Wakes one sleeping waiter (and lets every registered waiter that has
     /// not gone to sleep yet return at once). Call after making the
-    /// condition true. Without registered waiters: a fence and a load.
+    /// condition true. Without registered waiters: a compiler fence and a load (a `SeqCst` fence and a load without `membarrier`).
     #[inline]
     pub fn notify_one(&self) {
         if self.fenced_has_waiters() {
@@ -228,7 +243,7 @@ impl EventCount {
     }
 
     /// Wakes every waiter. Call after making the condition true. Without
-    /// registered waiters: a fence and a load.
+    /// registered waiters: a compiler fence and a load (see [`notify_one`](Self::notify_one)).
     #[inline]
     pub fn notify_all(&self) {
         if self.fenced_has_waiters() {
@@ -265,8 +280,10 @@ impl EventCount {
     /// The fence of the notifying side, then the waiter count.
     #[inline]
     fn fenced_has_waiters(&self) -> bool {
-        // SeqCst fence: pairs with the fence in `prepare_wait` (type docs, Design).
-        fence(Ordering::SeqCst);
+        // The light side: a compiler fence where `membarrier` is in use, a
+        // SeqCst fence otherwise; pairs with `prepare_wait`'s heavy side
+        // (type docs, Design).
+        crate::fence::light();
         // Relaxed: ordered by the fence above.
         self.state.load(Ordering::Relaxed) & WAITERS != 0
     }
@@ -279,7 +296,7 @@ impl EventCount {
         // model rules out), so loom builds keep the fence: loom checks the
         // protocol, Miri's weak-memory runs check the fence-free form.
         #[cfg(nanopath_loom)]
-        fence(Ordering::SeqCst);
+        crate::sync::fence(Ordering::SeqCst);
         // SeqCst load: in the single order with the caller's SeqCst write
         // and the waiter's fence (type docs, Design).
         self.state.load(Ordering::SeqCst) & WAITERS != 0

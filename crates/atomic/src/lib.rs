@@ -15,6 +15,7 @@
 //! | [`TaggedIndexStack`] | lock-free ABA-safe stack of slot indices (free lists) |
 //! | [`PerThread`], [`ThreadCounter`] | one padded cell per thread; owner writes without lock prefix |
 //! | `EventCount` (`std`) | park until a lock-free condition holds; no syscall when nobody waits |
+//! | [`fence`] | store→load barriers whose cost the rare side pays (`membarrier` on Linux) |
 //!
 //! `#![no_std]` with `alloc`; the default `std` feature adds thread-local
 //! shard selection, `available_parallelism`-sized constructors and
@@ -56,6 +57,7 @@ mod backoff;
 mod cache_padded;
 #[cfg(feature = "std")]
 mod event_count;
+pub mod fence;
 mod index_stack;
 mod per_thread;
 mod seqlock;

@@ -76,7 +76,9 @@
 struct ReadmeDoctests;
 
 mod chain;
-pub mod fence;
+/// The asymmetric fences of the hazard-pointer protocol (their home is
+/// nanopath-atomic).
+pub use nanopath_atomic::fence;
 pub mod hazard;
 mod queue;
 mod rcu;

@@ -21,14 +21,19 @@
 //! spin (with growing runs of spin hints), then yield, then park on an
 //! [`EventCount`](nanopath_atomic::EventCount) from `nanopath-atomic`, one
 //! per side. A sender or receiver that parks registers (`prepare_wait`,
-//! which ends in a `SeqCst` fence) and tries once more before it sleeps;
-//! the other side, after every successful operation, notifies (a `SeqCst`
-//! fence and one load of the waiter count). Of the two fenced sequences
-//! one comes first, so either the waiter's last try sees the item (or
-//! space), or the notifier sees the waiter and wakes it: no lost wake-up
-//! (the loom model `tests/loom_channel.rs` checks this). While nobody is
-//! parked, the only cost of blocking support is that fence and one load of
-//! a line nobody writes: no lock, no syscall.
+//! which ends in the heavy side of an asymmetric fence) and tries once more
+//! before it sleeps; the other side, after every successful operation,
+//! notifies (the light side, then one load of the waiter count). Either the
+//! waiter's last try sees the item (or space), or the notifier sees the
+//! waiter and wakes it: no lost wake-up (the loom model
+//! `tests/loom_channel.rs` checks this with `SeqCst` fences on both sides).
+//! On Linux the heavy side is `membarrier(2)` and the light side only a
+//! compiler fence (see [`nanopath_atomic::fence`]), so while nobody is
+//! parked the only cost of blocking support is one load of a line nobody
+//! writes: no fence, no lock, no syscall. Parking pays the `membarrier`
+//! (after the spin and yield phases of the [`WaitStrategy`]; a system call
+//! that interrupts every CPU running a thread of the process); where
+//! `membarrier` is unavailable both sides use a `SeqCst` fence.
 //!
 //! # Disconnection
 //!
