@@ -103,7 +103,7 @@ impl<T> WriteChunkUninit<'_, T> {
     /// ```
     pub fn as_mut_slices(&mut self) -> (&mut [MaybeUninit<T>], &mut [MaybeUninit<T>]) {
         let [(first, first_len), (second, second_len)] =
-            self.producer.shared.runs(self.producer.tail, self.len);
+            self.producer.runs(self.producer.tail, self.len);
         // SAFETY: the runs lie inside the buffer and are disjoint (see
         // `runs`); the slots are free and reserved for us (see `push`), and
         // the slices borrow `self` mutably, so nothing else reaches them
@@ -189,29 +189,24 @@ impl<T> WriteChunkUninit<'_, T> {
         }
         let mut iter = iter.into_iter();
         let len = self.len;
-        let [(first, first_len), (second, _)] = self.producer.shared.runs(self.producer.tail, len);
+        let runs = self.producer.runs(self.producer.tail, len);
         let mut guard = Publish {
             producer: self.producer,
             written: 0,
         };
-        while guard.written < len {
-            let Some(value) = iter.next() else {
-                break;
-            };
-            let i = guard.written;
-            // SAFETY: the `len` slots from `tail` are free and reserved for
-            // us (see `as_mut_slices`); slot `i` in slice order lies in the
-            // first run or, past its end, in the second (see `runs`), and
-            // is written once.
-            unsafe {
-                let slot = if i < first_len {
-                    first.add(i)
-                } else {
-                    second.add(i - first_len)
+        // One loop per run (no per-item test of which run a slot is in).
+        'fill: for (run, run_len) in runs {
+            for i in 0..run_len {
+                let Some(value) = iter.next() else {
+                    break 'fill;
                 };
-                slot.write(value);
+                // SAFETY: the `len` slots from `tail` are free and reserved
+                // for us (see `as_mut_slices`); the runs lie inside the
+                // buffer and cover them in slice order (see `runs`), and
+                // slot `i` of this run is written once.
+                unsafe { run.add(i).write(value) };
+                guard.written += 1;
             }
-            guard.written += 1;
         }
         guard.written
     }
@@ -239,7 +234,7 @@ impl<T> ReadChunk<'_, T> {
     /// ```
     pub fn as_slices(&self) -> (&[T], &[T]) {
         let [(first, first_len), (second, second_len)] =
-            self.consumer.shared.runs(self.consumer.head, self.len);
+            self.consumer.runs(self.consumer.head, self.len);
         // SAFETY: the runs lie inside the buffer and hold published,
         // initialised items (see `Consumer::pop`) that the producer will not
         // touch until we release them, which needs `self` by value.
@@ -304,6 +299,10 @@ impl<T> ReadChunk<'_, T> {
         };
         let shared = &*guard.consumer.shared;
         shared.track_writes(head, n);
+        if !core::mem::needs_drop::<T>() {
+            // Nothing to drop: `guard` hands the slots back.
+            return;
+        }
         let mut i = 0;
         // If an item's `Drop` panics, `drop_each` still drops the rest and
         // `guard` then releases all `n` slots: each item is dropped exactly

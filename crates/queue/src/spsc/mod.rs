@@ -198,6 +198,22 @@ fn step(capacity: usize, pos: usize) -> usize {
     if next == 2 * capacity { 0 } else { next }
 }
 
+/// The (up to two) contiguous runs of slots for `len` positions from `pos`
+/// (`len <= capacity`) in the buffer of `capacity` slots at `base`, as
+/// pointer and length: the first from `pos`'s slot towards the end of the
+/// buffer, the second from slot 0 (empty unless the positions wrap around
+/// the end). The runs lie inside the buffer and are disjoint
+/// (`second <= start`).
+#[inline]
+fn runs<T>(base: *mut T, capacity: usize, pos: usize, len: usize) -> [(*mut T, usize); 2] {
+    let start = slot_index(capacity, pos);
+    let first = len.min(capacity - start);
+    // SAFETY: `start < capacity`, or 0 in a ring of capacity 0: inside the
+    // allocation (or at its start).
+    let first_run = unsafe { base.add(start) };
+    [(first_run, first), (base, len - first)]
+}
+
 /// Items from position `from` to position `to` (at most `capacity`).
 #[inline(always)]
 fn distance(capacity: usize, from: usize, to: usize) -> usize {
@@ -267,22 +283,17 @@ impl<T> Shared<T> {
         let _ = (pos, n);
     }
 
-    /// The (up to two) contiguous runs of slots for `len` positions from
-    /// `pos` (`len <= capacity`), as pointer and length: the first from
-    /// `pos`'s slot towards the end of the buffer, the second from slot 0
-    /// (empty unless the positions wrap around the end). The runs lie
-    /// inside the buffer and are disjoint (`second <= start`).
+    /// The runs of slots for `len` positions from `pos` (see [`runs`]).
     #[inline]
     fn runs(&self, pos: usize, len: usize) -> [(*mut T, usize); 2] {
-        let start = self.index(pos);
-        let first = len.min(self.capacity - start);
         // A pointer derived from the whole buffer: the slots are
         // `UnsafeCell`s, so writing through it is allowed.
-        let base = self.slots.as_ptr().cast::<T>().cast_mut();
-        // SAFETY: `start < capacity`, or 0 in a ring of capacity 0: inside
-        // the allocation (or at its start).
-        let first_run = unsafe { base.add(start) };
-        [(first_run, first), (base, len - first)]
+        runs(
+            self.slots.as_ptr().cast::<T>().cast_mut(),
+            self.capacity,
+            pos,
+            len,
+        )
     }
 
     /// Copies `n` items between the `n` slots from position `pos` and the
@@ -420,6 +431,12 @@ impl<T> Producer<T> {
         // SAFETY: the index is below `capacity`, inside the buffer `buf`
         // points to (or 0 in an empty buffer: the pointer itself).
         unsafe { self.buf.add(slot_index(self.capacity, pos)) }
+    }
+
+    /// The runs of slots for `len` positions from `pos` (see [`runs`]).
+    #[inline]
+    fn runs(&self, pos: usize, len: usize) -> [(*mut T, usize); 2] {
+        runs(self.buf, self.capacity, pos, len)
     }
 
     /// Makes `n` written slots visible to the consumer.
@@ -568,6 +585,12 @@ impl<T> Consumer<T> {
     fn slot(&self, pos: usize) -> *mut T {
         // SAFETY: as in `Producer::slot`.
         unsafe { self.buf.add(slot_index(self.capacity, pos)) }
+    }
+
+    /// The runs of slots for `len` positions from `pos` (see [`runs`]).
+    #[inline]
+    fn runs(&self, pos: usize, len: usize) -> [(*mut T, usize); 2] {
+        runs(self.buf, self.capacity, pos, len)
     }
 
     /// Hands `n` read slots back to the producer.
