@@ -83,6 +83,7 @@ fn mpmc(c: &mut Criterion) {
 fn channels(c: &mut Criterion) {
     for run in [
         channel_nanopath_spsc,
+        channel_nanopath_spsc_busy_spin,
         channel_nanopath_mpsc,
         channel_nanopath_mpmc,
         channel_crossbeam,
@@ -97,6 +98,9 @@ fn channels(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("nanopath_channel_spsc", |b| {
         b.iter_custom(channel_nanopath_spsc)
+    });
+    group.bench_function("nanopath_channel_spsc_busy_spin", |b| {
+        b.iter_custom(channel_nanopath_spsc_busy_spin)
     });
     group.bench_function("nanopath_channel_mpsc", |b| {
         b.iter_custom(channel_nanopath_mpsc)

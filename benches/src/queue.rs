@@ -29,7 +29,10 @@
 //!   crossbeam-channel: the latency side of the blocking layer.
 //! * `channel_1p1c`: blocking `send`/`recv` on bounded channels, nanopath
 //!   `channel::{spsc, mpsc, mpmc}` vs crossbeam-channel, flume (default
-//!   features off) and `std::sync::mpsc::sync_channel`.
+//!   features off) and `std::sync::mpsc::sync_channel`, all with their
+//!   default waiting; also `channel::spsc` with `WaitStrategy::busy_spin()`
+//!   (`nanopath_channel_spsc_busy_spin`: never parks, so no fence per
+//!   operation; crossbeam-channel has no such mode).
 //!
 //! On failure (full or empty) a thread spins when every thread has a core
 //! and yields when there are more threads than cores, the same for every
@@ -536,6 +539,14 @@ macro_rules! blocking_1p1c {
 blocking_1p1c!(
     channel_nanopath_spsc,
     nanopath_queue::channel::spsc::<u64>(CAPACITY),
+    recv
+);
+blocking_1p1c!(
+    channel_nanopath_spsc_busy_spin,
+    nanopath_queue::channel::spsc_with::<u64>(
+        CAPACITY,
+        nanopath_queue::channel::WaitStrategy::busy_spin()
+    ),
     recv
 );
 blocking_1p1c!(

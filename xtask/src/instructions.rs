@@ -127,10 +127,15 @@ fn summary_of(text: &str) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
-/// Instructions per item from the short and the long run's totals.
+/// Instructions per item from the short and the long run's totals, to a
+/// tenth of an instruction (the resolution the report shows and the
+/// targets are decided at: two paths a fraction of an instruction apart
+/// per item are tied). `None` unless the long run counted more, which
+/// would mean `--toggle-collect` matched nothing.
 fn per_item(short: u64, long: u64, items: u64) -> Option<f64> {
-    let extra = long.checked_sub(short)?;
-    Some(extra as f64 / ((LONG - SHORT) * items) as f64)
+    let extra = long.checked_sub(short).filter(|e| *e > 0)?;
+    let exact = extra as f64 / ((LONG - SHORT) * items) as f64;
+    Some((exact * 10.0).round() / 10.0)
 }
 
 #[cfg(test)]
@@ -156,5 +161,9 @@ mod tests {
         // 10_000 extra iterations of 64 items, 12_800_000 more instructions.
         assert_eq!(per_item(1_000_000, 13_800_000, 64), Some(20.0));
         assert_eq!(per_item(5, 4, 1), None);
+        assert_eq!(per_item(5, 5, 1), None, "nothing counted");
+        // 1146.97 and 1144.87 per chunk of 64: both 17.9 per item, a tie.
+        assert_eq!(per_item(1_146_986, 12_616_672, 64), Some(17.9));
+        assert_eq!(per_item(1_144_892, 12_593_640, 64), Some(17.9));
     }
 }

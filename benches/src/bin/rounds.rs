@@ -57,6 +57,15 @@ const PAIRINGS: &[Pairing] = &[
     },
     Pairing {
         scenario: "channel_1p1c",
+        ours: (
+            "nanopath_channel_spsc_busy_spin",
+            channel_nanopath_spsc_busy_spin,
+        ),
+        theirs: ("crossbeam_channel", channel_crossbeam),
+        items: 2_000_000,
+    },
+    Pairing {
+        scenario: "channel_1p1c",
         ours: ("nanopath_channel_spsc", channel_nanopath_spsc),
         theirs: ("nanopath_channel_mpmc", channel_nanopath_mpmc),
         items: 2_000_000,

@@ -140,22 +140,19 @@ impl Drop for WaitKey<'_> {
 /// [`notify_all`](EventCount::notify_all).
 ///
 /// **No lost wake-up.** `prepare_wait` increments the waiter count and then
-/// issues the heavy side of an asymmetric fence ([`fence::heavy`](crate::fence::heavy));
-/// `notify_*` issues the light side ([`fence::light`](crate::fence::light)) and then loads the
-/// count. Where `membarrier` is available (Linux) the light side is only a
-/// compiler fence and the heavy side makes every running thread execute a
-/// full barrier; elsewhere, and under Miri and loom, both are `SeqCst`
-/// fences. Either way the pair is a store→load barrier on both sides: if
-/// the notifier's load comes after the waiter's barrier it sees the
-/// registration and wakes it; if it comes before, the notifier's write that
-/// made the condition true (before its light fence) is visible to the
-/// waiter's re-check (after its barrier), so the waiter does not sleep.
-/// Waiting is the rare, slow side (the thread is about to sleep), so it
-/// pays: a notification costs no hardware fence at all, and registering
-/// costs one `membarrier` call where it is in use: a system call that
-/// interrupts every CPU running a thread of the process (0.35 µs on a
-/// 2-vCPU guest, more on machines with many busy CPUs). Every notification
-/// saves a `SeqCst` fence, and notifications far outnumber parks. Between the re-check and
+/// issues a store→load barrier; `notify_*` issues the matching barrier and
+/// then loads the count. With [`new`](EventCount::new) both are `SeqCst`
+/// fences, ordered one way or the other in the single total order of
+/// `SeqCst` operations. With [`new_asymmetric`](EventCount::new_asymmetric)
+/// the waiter's is [`fence::heavy`](crate::fence::heavy) and the notifier's
+/// [`fence::light`](crate::fence::light): where `membarrier` is available
+/// (Linux) the light side is only a compiler fence and the heavy side makes
+/// every running thread execute a full barrier; elsewhere, and under Miri
+/// and loom, both are `SeqCst` fences. Either way: if the notifier's load
+/// comes after the waiter's barrier it sees the registration and wakes it;
+/// if it comes before, the notifier's write that made the condition true
+/// (before its barrier) is visible to the waiter's re-check (after its
+/// barrier), so the waiter does not sleep. Between the re-check and
 /// the sleep, a notification is not missed either: every notification that
 /// sees a waiter bumps the *epoch* under the lock, `prepare_wait` returned
 /// the epoch it saw, and `wait` sleeps only while the epoch is still that
@@ -180,11 +177,11 @@ impl Drop for WaitKey<'_> {
 /// locations (a `Release` store of data, then a `SeqCst` flag the waiter
 /// does not read) needs the fenced [`notify_one`](EventCount::notify_one).
 ///
-/// **Cost.** A notification with nobody registered is one load of a line
-/// that only waiters and waking notifiers write, after a compiler fence (a
-/// `SeqCst` fence where `membarrier` is not in use). Registering is one
-/// atomic add and the heavy fence; waking takes the lock and signals the
-/// condition variable.
+/// **Cost.** A notification with nobody registered is one fence and one
+/// load of a line that only waiters and waking notifiers write (with
+/// `new_asymmetric` and `membarrier`, a compiler fence and the load).
+/// Registering is one atomic add and a fence (or the heavy side);
+/// waking takes the lock and signals the condition variable.
 ///
 /// The epoch is 32 bits: a waiter sleeps through a notification only if
 /// exactly a multiple of 2^32 notifications that saw waiters land between
@@ -198,18 +195,65 @@ pub struct EventCount {
     lock: Mutex<()>,
     /// Where waiters sleep.
     cond: Condvar,
+    /// Which store→load barrier pair orders registration against
+    /// notification: `SeqCst` fences on both sides (`false`), or
+    /// [`fence::light`](crate::fence::light) in `notify_*` and
+    /// [`fence::heavy`](crate::fence::heavy) in `prepare_wait` (`true`).
+    /// Fixed at construction, so both sides always agree.
+    asymmetric: bool,
 }
 
 impl EventCount {
     crate::const_fn! {
         /// An eventcount with no waiters (`const`, so it can be a `static`).
+        /// Registering and notifying each issue a `SeqCst` fence.
         pub const fn new() -> Self {
             Self {
                 state: AtomicU64::new(0),
                 lock: Mutex::new(()),
                 cond: Condvar::new(),
+                asymmetric: false,
             }
         }
+    }
+
+    crate::const_fn! {
+        /// An eventcount whose notifications issue no hardware fence: the
+        /// waiter's registration pays instead, with
+        /// [`fence::heavy`](crate::fence::heavy) (`membarrier` on Linux,
+        /// which interrupts every CPU running a thread of the process; a
+        /// `SeqCst` fence where it is unavailable). For an eventcount that
+        /// is notified far more often than it is waited on: a waiter that
+        /// parks often, or many threads registering at once (the kernel
+        /// serialises `membarrier` calls), pays more than the fences saved.
+        ///
+        /// `notify_*` then orders nothing but the registration check: a
+        /// caller that pairs some other store→load sequence with the
+        /// notification (store, notify, load) needs
+        /// [`fence::heavy`](crate::fence::heavy) on the rarer side of that
+        /// pair itself.
+        ///
+        /// ```
+        /// use nanopath_atomic::EventCount;
+        /// let events = EventCount::new_asymmetric();
+        /// assert!(events.is_asymmetric() && !EventCount::new().is_asymmetric());
+        /// events.notify_one(); // nobody waits: a compiler fence and a load
+        /// ```
+        pub const fn new_asymmetric() -> Self {
+            Self {
+                state: AtomicU64::new(0),
+                lock: Mutex::new(()),
+                cond: Condvar::new(),
+                asymmetric: true,
+            }
+        }
+    }
+
+    /// Whether this eventcount uses the asymmetric fence pair (see
+    /// [`new_asymmetric`](Self::new_asymmetric)).
+    #[inline]
+    pub fn is_asymmetric(&self) -> bool {
+        self.asymmetric
     }
 
     /// Registers the calling thread as about to wait. Re-check the
@@ -222,10 +266,14 @@ impl EventCount {
         // `notify_*` (type docs, Design): the fences, not the add, order the
         // registration against the notifier's condition write.
         let state = self.state.fetch_add(WAITER, Ordering::Relaxed);
-        // The heavy side of the asymmetric fence: a waiter is about to
-        // sleep, so it pays for the barrier (`membarrier` on Linux, which
-        // also includes a SeqCst fence for the `_after_seqcst` notifiers).
-        crate::fence::heavy();
+        if self.asymmetric {
+            // The heavy side: a waiter is about to sleep, so it pays for the
+            // barrier (`membarrier` on Linux; it includes a SeqCst fence,
+            // for the `_after_seqcst` notifiers).
+            crate::fence::heavy();
+        } else {
+            crate::sync::fence(Ordering::SeqCst);
+        }
         WaitKey {
             events: self,
             epoch: (state >> 32) as u32,
@@ -234,7 +282,8 @@ impl EventCount {
 
     /// Wakes one sleeping waiter (and lets every registered waiter that has
     /// not gone to sleep yet return at once). Call after making the
-    /// condition true. Without registered waiters: a compiler fence and a load (a `SeqCst` fence and a load without `membarrier`).
+    /// condition true. Without registered waiters: a fence and a load (see
+    /// the type's Cost notes).
     #[inline]
     pub fn notify_one(&self) {
         if self.fenced_has_waiters() {
@@ -243,7 +292,7 @@ impl EventCount {
     }
 
     /// Wakes every waiter. Call after making the condition true. Without
-    /// registered waiters: a compiler fence and a load (see [`notify_one`](Self::notify_one)).
+    /// registered waiters: a fence and a load (see [`notify_one`](Self::notify_one)).
     #[inline]
     pub fn notify_all(&self) {
         if self.fenced_has_waiters() {
@@ -280,10 +329,15 @@ impl EventCount {
     /// The fence of the notifying side, then the waiter count.
     #[inline]
     fn fenced_has_waiters(&self) -> bool {
-        // The light side: a compiler fence where `membarrier` is in use, a
-        // SeqCst fence otherwise; pairs with `prepare_wait`'s heavy side
-        // (type docs, Design).
-        crate::fence::light();
+        if self.asymmetric {
+            // The light side: a compiler fence where `membarrier` is in use,
+            // a SeqCst fence otherwise; pairs with `prepare_wait`'s heavy
+            // side (type docs, Design).
+            crate::fence::light();
+        } else {
+            // Pairs with the SeqCst fence in `prepare_wait`.
+            crate::sync::fence(Ordering::SeqCst);
+        }
         // Relaxed: ordered by the fence above.
         self.state.load(Ordering::Relaxed) & WAITERS != 0
     }

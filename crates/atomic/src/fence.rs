@@ -23,9 +23,9 @@
 //!
 //! The process registers its intent once (`REGISTER_PRIVATE_EXPEDITED`). If
 //! the kernel lacks the command (before Linux 4.14), or the target is not
-//! Linux, or the build runs under Miri or loom (neither can model a system
-//! call that fences other threads), both sides use a `SeqCst` fence: the
-//! classic symmetric protocol. The mode is decided once, on the first call
+//! Linux, or the `std` feature is off, or the build runs under Miri or
+//! loom (neither can model a system call that fences other threads), both
+//! sides use a `SeqCst` fence: the classic symmetric protocol. The mode is decided once, on the first call
 //! of either side, so both sides always agree on which protocol runs.
 //!
 //! ```
@@ -53,7 +53,7 @@
 use crate::sync::{Ordering, fence};
 
 /// Whether the asymmetric (membarrier) protocol is in use. Decided once.
-#[cfg(all(target_os = "linux", not(miri), not(nanopath_loom)))]
+#[cfg(all(feature = "std", target_os = "linux", not(miri), not(nanopath_loom)))]
 mod mode {
     use crate::sync::{AtomicU8, Ordering};
 
@@ -124,11 +124,12 @@ mod mode {
 
 /// Whether this process uses the asymmetric protocol (membarrier on the
 /// heavy side, a compiler fence on the light side). `false` means both sides use
-/// `SeqCst` fences: non-Linux targets, kernels before 4.14, Miri and loom.
+/// `SeqCst` fences: non-Linux targets, builds without `std`, kernels before
+/// 4.14, Miri and loom.
 pub fn is_asymmetric() -> bool {
-    #[cfg(all(target_os = "linux", not(miri), not(nanopath_loom)))]
+    #[cfg(all(feature = "std", target_os = "linux", not(miri), not(nanopath_loom)))]
     return mode::asymmetric();
-    #[cfg(not(all(target_os = "linux", not(miri), not(nanopath_loom))))]
+    #[cfg(not(all(feature = "std", target_os = "linux", not(miri), not(nanopath_loom))))]
     return false;
 }
 
@@ -137,7 +138,7 @@ pub fn is_asymmetric() -> bool {
 /// on the other side, never with itself.
 #[inline(always)]
 pub fn light() {
-    #[cfg(all(target_os = "linux", not(miri), not(nanopath_loom)))]
+    #[cfg(all(feature = "std", target_os = "linux", not(miri), not(nanopath_loom)))]
     if mode::asymmetric() {
         // The heavy side's membarrier supplies the hardware barrier; the
         // compiler must still keep the store before the load.
@@ -153,7 +154,7 @@ pub fn light() {
 /// of the process). Pairs with [`light`], and also with a `SeqCst` fence or
 /// a `SeqCst` access on the other side (it includes a `SeqCst` fence).
 pub fn heavy() {
-    #[cfg(all(target_os = "linux", not(miri), not(nanopath_loom)))]
+    #[cfg(all(feature = "std", target_os = "linux", not(miri), not(nanopath_loom)))]
     if mode::asymmetric() {
         // Also a full barrier for this thread (the system call is one).
         fence(Ordering::SeqCst);

@@ -202,18 +202,86 @@ fn spsc_send_racing_receiver_drop(capacity: usize, sends: u32, wait: WaitStrateg
 fn handoff_send_racing_last_receiver_drop_spsc() {
     spsc_send_racing_receiver_drop(2, 3, WaitStrategy::default());
     spsc_send_racing_receiver_drop(1, 2, WaitStrategy::park());
+    spsc_send_racing_receiver_drop(1, 2, WaitStrategy::busy_spin());
 }
 
 #[test]
 fn handoff_send_racing_last_receiver_drop_mpsc() {
     send_racing_receiver_drop::<Mpsc>(2, 3, WaitStrategy::default());
     send_racing_receiver_drop::<Mpsc>(1, 2, WaitStrategy::park());
+    send_racing_receiver_drop::<Mpsc>(1, 2, WaitStrategy::busy_spin());
 }
 
 #[test]
 fn handoff_send_racing_last_receiver_drop_mpmc() {
     send_racing_receiver_drop::<Mpmc>(2, 3, WaitStrategy::default());
     send_racing_receiver_drop::<Mpmc>(1, 2, WaitStrategy::park());
+    send_racing_receiver_drop::<Mpmc>(1, 2, WaitStrategy::busy_spin());
+}
+
+/// Spins until `count` reaches `at` (a two-thread rendezvous per round).
+fn meet(count: &std::sync::atomic::AtomicUsize, at: usize) {
+    use std::sync::atomic::Ordering;
+    // AcqRel/Acquire: orders each round's setup before both sides go.
+    count.fetch_add(1, Ordering::AcqRel);
+    while count.load(Ordering::Acquire) < at {
+        std::hint::spin_loop();
+    }
+}
+
+/// A `try_send` released at the same instant as the last receiver's drop,
+/// over many fresh channels, with a few spins of skew varied per channel:
+/// while the sender lives, every item that was sent must already be
+/// dropped (by the drop's drain or by the sender's own). The loose
+/// rendezvous of `send_racing_receiver_drop` rarely lands both sides
+/// inside the store-buffer window that a missing store→load barrier
+/// leaves; this one does, thousands of times.
+fn try_send_aligned_with_receiver_drop(wait: WaitStrategy) {
+    let channels = if cfg!(miri) { 4 } else { 4_000 };
+    for batch in 0..if cfg!(miri) { 1 } else { 10 } {
+        let faults = Faults::new();
+        let (txs, rxs): (Vec<_>, Vec<_>) = (0..channels)
+            .map(|_| channel::spsc_with::<Faulty>(4, wait))
+            .unzip();
+        let count = std::sync::atomic::AtomicUsize::new(0);
+        let (txs, sent) = std::thread::scope(|s| {
+            let (faults, count) = (&faults, &count);
+            let sender = s.spawn(move || {
+                let mut sent = Vec::with_capacity(channels);
+                for (i, tx) in txs.iter().enumerate() {
+                    meet(count, 2 * (i + 1));
+                    for _ in 0..(i * 7 + batch) % 13 {
+                        std::hint::spin_loop();
+                    }
+                    sent.push(tx.try_send(faults.item(i as u32)).is_ok());
+                }
+                (txs, sent)
+            });
+            for (i, rx) in rxs.into_iter().enumerate() {
+                meet(count, 2 * (i + 1));
+                for _ in 0..(i * 3) % 17 {
+                    std::hint::spin_loop();
+                }
+                drop(rx);
+            }
+            sender.join().unwrap()
+        });
+        // Every sender is still alive here.
+        let lingering = (0..channels)
+            .filter(|&i| sent[i] && faults.drops_of(i as u32) != 1)
+            .count();
+        assert_eq!(
+            lingering, 0,
+            "sent items still alive after the last receiver's drop"
+        );
+        drop(txs);
+    }
+}
+
+#[test]
+fn handoff_try_send_aligned_with_last_receiver_drop() {
+    try_send_aligned_with_receiver_drop(WaitStrategy::default());
+    try_send_aligned_with_receiver_drop(WaitStrategy::busy_spin());
 }
 
 /// Two senders and two receivers: both receivers are dropped on their own

@@ -70,7 +70,10 @@ pub(crate) fn write(
          over both intervals; the target is met when that whole range is at or above it, missed \
          when the whole range is below, and inconclusive otherwise. Scenarios named \
          `instructions/...` count instructions per item under valgrind's callgrind (single \
-         thread, exact, so without an interval): the ratio is the competitor's count over ours.\n"
+         thread, exact, so without an interval): the ratio is the competitor's count over ours. \
+         For the two-thread queue scenarios this host's regime can change between two criterion \
+         groups; the A/B rounds table at the end measures each pairing alternately and its \
+         verdicts are the ones to go by.\n"
     );
 
     let mut summary = String::from("targets:\n");

@@ -81,10 +81,22 @@ pub(super) struct Chan<T, F: Flavor> {
 impl<T, F: Flavor> Chan<T, F> {
     /// A channel core around `queue`, with one sender and one receiver.
     pub(super) fn new(queue: F::Queue<T>, wait: WaitStrategy) -> Self {
+        // A channel whose operations never park never registers a waiter:
+        // its notifications skip the hardware fence (the asymmetric pair),
+        // and only the rare side of the disconnection race pays (see
+        // `receiver_gone`). A channel that may park keeps SeqCst fences on
+        // both sides, so parking stays a plain futex wait.
+        let events = || {
+            CachePadded::new(if wait.park {
+                EventCount::new()
+            } else {
+                EventCount::new_asymmetric()
+            })
+        };
         Chan {
             queue,
-            receivers_waiting: CachePadded::new(EventCount::new()),
-            senders_waiting: CachePadded::new(EventCount::new()),
+            receivers_waiting: events(),
+            senders_waiting: events(),
             handles: CachePadded::new(Handles {
                 senders: AtomicUsize::new(1),
                 receivers: AtomicUsize::new(1),
@@ -118,18 +130,20 @@ impl<T, F: Flavor> Chan<T, F> {
     /// drop what is queued if the receivers went meanwhile.
     #[inline]
     pub(super) fn sent_one(&self) {
-        // `notify_one` runs a SeqCst fence and then reads the waiter
-        // count: the fence pairs with a parking receiver's fence in
-        // `prepare_wait` (no lost wake-up, see `EventCount`). One item is
-        // there for one receiver, so waking one is enough: see
-        // `WaitStrategy::block` for why every wake-up leads to a retry.
+        // `notify_one` runs its barrier (a SeqCst fence, or the light side
+        // of the asymmetric pair) and then reads the waiter count: it pairs
+        // with a parking receiver's barrier in `prepare_wait` (no lost
+        // wake-up, see `EventCount`). One item is there for one receiver,
+        // so waking one is enough: see `WaitStrategy::block` for why every
+        // wake-up leads to a retry.
         self.receivers_waiting.notify_one();
         // Relaxed, and it must stay after the notify: it is ordered by the
-        // SeqCst fence inside `notify_one` above, which also pairs with
-        // the last receiver's fence in `receiver_gone` (the one inside its
-        // `notify_all`). Of our push-then-fence and its count-drop-then-
-        // fence, one comes first: either its drain sees our item, or this
-        // load sees zero receivers (possibly both; the drains share a lock).
+        // barrier inside `notify_one` above, which also pairs with the last
+        // receiver's barrier in `receiver_gone` (a SeqCst fence, or the
+        // heavy side after an asymmetric notify). Of our push-then-barrier
+        // and its count-drop-then-barrier, one comes first: either its
+        // drain sees our item, or this load sees zero receivers (possibly
+        // both; the drains share a lock).
         if self.handles.receivers.load(Ordering::Relaxed) == 0 {
             self.drain_orphaned();
         }
@@ -139,7 +153,7 @@ impl<T, F: Flavor> Chan<T, F> {
     /// senders, one per freed slot at most.
     #[inline]
     pub(super) fn received(&self, n: usize) {
-        // SeqCst fence inside, pairing with a parking sender's fence in
+        // The barrier inside pairs with a parking sender's in
         // `prepare_wait` (see `EventCount`). One freed slot takes one
         // sender (see `sent_one`); a batch wakes them all.
         if n == 1 {
@@ -194,10 +208,18 @@ impl<T, F: Flavor> Chan<T, F> {
             return;
         }
         // Wake parked senders first: if an item's `Drop` panics below, they
-        // must not sleep on. The SeqCst fence inside `notify_all` also
-        // pairs with the one in `sent_one` (see there), so it must stay
-        // between the count drop above and the drain below.
+        // must not sleep on. The SeqCst fence inside a symmetric
+        // `notify_all` also pairs with the one in `sent_one` (see there), so
+        // it must stay between the count drop above and the drain below.
         self.senders_waiting.notify_all();
+        if self.senders_waiting.is_asymmetric() {
+            // An asymmetric notify is only a compiler fence, and so is the
+            // one in `sent_one`: two light sides do not pair. This side is
+            // rare (once per channel), so it takes the heavy side: either a
+            // racing send's push is visible to the drain below, or its
+            // count load sees zero receivers and it drains itself.
+            nanopath_atomic::fence::heavy();
+        }
         let mut orphan = lock(&self.orphan);
         let rx = orphan.insert(rx);
         // SAFETY: we hold the drain lock and `rx` is the end kept there.

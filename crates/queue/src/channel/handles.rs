@@ -432,9 +432,9 @@ impl<T, F: Flavor> Drop for Sender<T, F> {
     fn drop(&mut self) {
         // AcqRel: Release publishes our sends to receivers that see zero.
         if self.chan.handles.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
-            // Every parked receiver must see the disconnection. The SeqCst
-            // fence inside `notify_all` pairs with a parking receiver's
-            // fence, after which its re-check reads the sender count.
+            // Every parked receiver must see the disconnection. The barrier
+            // inside `notify_all` pairs with a parking receiver's, after
+            // which its re-check reads the sender count.
             self.chan.receivers_waiting.notify_all();
         }
     }

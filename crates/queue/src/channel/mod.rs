@@ -21,19 +21,22 @@
 //! spin (with growing runs of spin hints), then yield, then park on an
 //! [`EventCount`](nanopath_atomic::EventCount) from `nanopath-atomic`, one
 //! per side. A sender or receiver that parks registers (`prepare_wait`,
-//! which ends in the heavy side of an asymmetric fence) and tries once more
-//! before it sleeps; the other side, after every successful operation,
-//! notifies (the light side, then one load of the waiter count). Either the
-//! waiter's last try sees the item (or space), or the notifier sees the
-//! waiter and wakes it: no lost wake-up (the loom model
-//! `tests/loom_channel.rs` checks this with `SeqCst` fences on both sides).
-//! On Linux the heavy side is `membarrier(2)` and the light side only a
-//! compiler fence (see [`nanopath_atomic::fence`]), so while nobody is
-//! parked the only cost of blocking support is one load of a line nobody
-//! writes: no fence, no lock, no syscall. Parking pays the `membarrier`
-//! (after the spin and yield phases of the [`WaitStrategy`]; a system call
-//! that interrupts every CPU running a thread of the process); where
-//! `membarrier` is unavailable both sides use a `SeqCst` fence.
+//! which ends in a `SeqCst` fence) and tries once more before it sleeps;
+//! the other side, after every successful operation, notifies (a `SeqCst`
+//! fence and one load of the waiter count). Of the two fenced sequences
+//! one comes first, so either the waiter's last try sees the item (or
+//! space), or the notifier sees the waiter and wakes it: no lost wake-up
+//! (the loom model `tests/loom_channel.rs` checks this). While nobody is
+//! parked, the only cost of blocking support is that fence and one load of
+//! a line nobody writes: no lock, no syscall.
+//!
+//! A channel whose [`WaitStrategy`] never parks
+//! ([`busy_spin`](WaitStrategy::busy_spin)) drops that fence too: nobody
+//! can be asleep on it, so its notifications are the light side of an
+//! asymmetric fence ([`nanopath_atomic::fence`], a compiler fence where
+//! `membarrier` is available), and the one store→load race left, a send
+//! against the last receiver's drop, is paid by the drop (the heavy side,
+//! once per channel).
 //!
 //! # Disconnection
 //!

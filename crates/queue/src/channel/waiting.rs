@@ -30,6 +30,13 @@ pub struct WaitStrategy {
 
 impl WaitStrategy {
     /// Never sleep, never yield: for threads pinned to their own cores.
+    ///
+    /// A channel built with a strategy that never parks (`park: false`)
+    /// pays no hardware fence per operation: nobody can be asleep on it, so
+    /// its notifications use the light side of an asymmetric fence (see
+    /// `nanopath_atomic::fence`), and the last receiver's drop pays the
+    /// heavy side once (`membarrier` on Linux). A strategy that may park
+    /// keeps one `SeqCst` fence per successful operation.
     pub const fn busy_spin() -> Self {
         WaitStrategy {
             spins: u32::MAX,
@@ -120,9 +127,9 @@ impl WaitStrategy {
                 round += 1;
             } else if self.park {
                 // Register, then the one more attempt that `prepare_wait`'s
-                // SeqCst fence orders against the notifier's fence: either
-                // it sees the other side's operation, or the notifier sees
-                // us registered and wakes us (see `EventCount`).
+                // barrier orders against the notifier's: either it sees the
+                // other side's operation, or the notifier sees us
+                // registered and wakes us (see `EventCount`).
                 let key = events.prepare_wait();
                 state = match attempt(state) {
                     Step::Again(s) => {
