@@ -231,7 +231,20 @@ impl<T> Ring<T> {
     /// free.
     #[inline(always)]
     unsafe fn write(&self, pos: usize, value: T) {
-        let slot = self.slot(pos);
+        // SAFETY: forwarded; `slot(pos)` is that position's slot.
+        unsafe { Self::write_slot(self.slot(pos), pos, value) }
+    }
+
+    /// [`write`](Self::write) for a caller that already holds the slot of
+    /// `pos` (the claim loop looked at its stamp): the slot is not looked
+    /// up again after the claim, whose CAS makes the compiler reload the
+    /// ring's fields that the lookup needs.
+    ///
+    /// # Safety
+    ///
+    /// As for `write`, and `slot` is `pos`'s slot.
+    #[inline(always)]
+    unsafe fn write_slot(slot: &Slot<T>, pos: usize, value: T) {
         slot.shadow().write();
         // SAFETY: the claim makes us the only thread touching this slot
         // until the stamp store below (caller's contract).
@@ -249,7 +262,18 @@ impl<T> Ring<T> {
     /// written.
     #[inline(always)]
     unsafe fn read(&self, pos: usize) -> T {
-        let slot = self.slot(pos);
+        // SAFETY: forwarded; `slot(pos)` is that position's slot.
+        unsafe { self.read_slot(self.slot(pos), pos) }
+    }
+
+    /// [`read`](Self::read) for a caller that already holds the slot of
+    /// `pos` (see [`write_slot`](Self::write_slot)).
+    ///
+    /// # Safety
+    ///
+    /// As for `read`, and `slot` is `pos`'s slot.
+    #[inline(always)]
+    unsafe fn read_slot(&self, slot: &Slot<T>, pos: usize) -> T {
         slot.shadow().write();
         // SAFETY: the slot holds an initialised value (stamp `pos + 1`, seen
         // with Acquire) and our claim gives us sole access to it.
@@ -268,8 +292,9 @@ impl<T> Ring<T> {
         // `full_at` (see the module docs).
         let mut tail = self.tail.load(Ordering::Acquire);
         loop {
+            let slot = self.slot(tail);
             // Acquire: pairs with the consumer's Release in `read`.
-            let stamp = self.slot(tail).stamp.load(Ordering::Acquire);
+            let stamp = slot.stamp.load(Ordering::Acquire);
             let turn = Self::turn(stamp, tail);
             if turn == 0 {
                 let next = self.advance(tail, 1);
@@ -283,8 +308,9 @@ impl<T> Ring<T> {
                     Ordering::Acquire,
                 ) {
                     Ok(_) => {
-                        // SAFETY: we claimed `tail` after seeing it free.
-                        unsafe { self.write(tail, value) };
+                        // SAFETY: we claimed `tail` after seeing its slot
+                        // free.
+                        unsafe { Self::write_slot(slot, tail, value) };
                         return Ok(());
                     }
                     Err(current) => tail = current,
@@ -405,8 +431,9 @@ impl<T> Ring<T> {
         // `empty_at` (see the module docs).
         let mut head = self.head.load(Ordering::Acquire);
         loop {
+            let slot = self.slot(head);
             // Acquire: pairs with the producer's Release in `write`.
-            let stamp = self.slot(head).stamp.load(Ordering::Acquire);
+            let stamp = slot.stamp.load(Ordering::Acquire);
             let turn = Self::turn(stamp, head.wrapping_add(1));
             if turn == 0 {
                 let next = self.advance(head, 1);
@@ -418,8 +445,9 @@ impl<T> Ring<T> {
                     Ordering::Release,
                     Ordering::Acquire,
                 ) {
-                    // SAFETY: we claimed `head` after seeing it written.
-                    Ok(_) => return Some(unsafe { self.read(head) }),
+                    // SAFETY: we claimed `head` after seeing its slot
+                    // written.
+                    Ok(_) => return Some(unsafe { self.read_slot(slot, head) }),
                     Err(current) => head = current,
                 }
             } else if turn < 0 {
