@@ -8,8 +8,9 @@
 //! code criterion times.
 //!
 //! ```text
-//! rounds [ROUNDS]        # default 7; one line per pairing, tab-separated:
-//!                        # scenario ours theirs median min max ours_ns theirs_ns
+//! rounds [ROUNDS] [FILTER]   # default 7 rounds; one line per pairing whose
+//!                            # scenario contains FILTER, tab-separated:
+//!                            # scenario ours theirs median min max ours_ns theirs_ns
 //! ```
 //!
 //! `cargo xtask bench` runs it and puts the table in the report.
@@ -150,12 +151,13 @@ fn main() {
         Some(a) => match a.parse::<usize>() {
             Ok(n) if n > 0 => n,
             _ => {
-                eprintln!("usage: rounds [ROUNDS]   (ROUNDS >= 1, default 7)");
+                eprintln!("usage: rounds [ROUNDS] [FILTER]   (ROUNDS >= 1, default 7)");
                 std::process::exit(2);
             }
         },
     };
-    for p in PAIRINGS {
+    let filter = std::env::args().nth(2).unwrap_or_default();
+    for p in PAIRINGS.iter().filter(|p| p.scenario.contains(&filter)) {
         let mut r = run_rounds(p, rounds);
         let low = r.ratios.iter().copied().fold(f64::INFINITY, f64::min);
         let high = r.ratios.iter().copied().fold(0.0, f64::max);
