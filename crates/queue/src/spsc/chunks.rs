@@ -64,7 +64,7 @@ impl<T> Consumer<T> {
                 available,
             });
         }
-        self.shared.track_reads(self.head, n);
+        self.shared.track_reads(self.slot, n);
         Ok(ReadChunk {
             consumer: self,
             len: n,
@@ -80,7 +80,7 @@ impl<T> Consumer<T> {
 #[must_use = "nothing is published until the chunk is committed"]
 pub struct WriteChunkUninit<'a, T> {
     producer: &'a mut Producer<T>,
-    /// Reserved slots from `producer.tail`; all are free.
+    /// Reserved slots from the producer's next slot; all are free.
     len: usize,
 }
 
@@ -102,8 +102,7 @@ impl<T> WriteChunkUninit<'_, T> {
     /// assert_eq!((rx.pop(), rx.pop()), (Some(0), Some(10)));
     /// ```
     pub fn as_mut_slices(&mut self) -> (&mut [MaybeUninit<T>], &mut [MaybeUninit<T>]) {
-        let [(first, first_len), (second, second_len)] =
-            self.producer.runs(self.producer.tail, self.len);
+        let [(first, first_len), (second, second_len)] = self.producer.runs(self.len);
         // SAFETY: the runs lie inside the buffer and are disjoint (see
         // `runs`); the slots are free and reserved for us (see `push`), and
         // the slices borrow `self` mutably, so nothing else reaches them
@@ -146,7 +145,7 @@ impl<T> WriteChunkUninit<'_, T> {
     /// must have been initialised.
     pub unsafe fn commit(self, n: usize) {
         let n = n.min(self.len);
-        self.producer.shared.track_writes(self.producer.tail, n);
+        self.producer.shared.track_writes(self.producer.slot, n);
         self.producer.publish(n);
     }
 
@@ -177,19 +176,19 @@ impl<T> WriteChunkUninit<'_, T> {
         #[must_use = "its drop publishes the written slots"]
         struct Publish<'a, T> {
             producer: &'a mut Producer<T>,
-            /// Slots written, in slice order, from `producer.tail`.
+            /// Slots written, in slice order, from the producer's next slot.
             written: usize,
         }
         impl<T> Drop for Publish<'_, T> {
             fn drop(&mut self) {
                 let n = self.written;
-                self.producer.shared.track_writes(self.producer.tail, n);
+                self.producer.shared.track_writes(self.producer.slot, n);
                 self.producer.publish(n);
             }
         }
         let mut iter = iter.into_iter();
         let len = self.len;
-        let runs = self.producer.runs(self.producer.tail, len);
+        let runs = self.producer.runs(len);
         let mut guard = Publish {
             producer: self.producer,
             written: 0,
@@ -200,7 +199,7 @@ impl<T> WriteChunkUninit<'_, T> {
                 let Some(value) = iter.next() else {
                     break 'fill;
                 };
-                // SAFETY: the `len` slots from `tail` are free and reserved
+                // SAFETY: the `len` slots from ours are free and reserved
                 // for us (see `as_mut_slices`); the runs lie inside the
                 // buffer and cover them in slice order (see `runs`), and
                 // slot `i` of this run is written once.
@@ -219,7 +218,7 @@ impl<T> WriteChunkUninit<'_, T> {
 #[must_use = "nothing is consumed until the chunk is committed"]
 pub struct ReadChunk<'a, T> {
     consumer: &'a mut Consumer<T>,
-    /// Ready items from `consumer.head`.
+    /// Ready items from the consumer's next slot.
     len: usize,
 }
 
@@ -233,8 +232,7 @@ impl<T> ReadChunk<'_, T> {
     /// assert_eq!(chunk.as_slices(), (&[5, 6][..], &[][..]));
     /// ```
     pub fn as_slices(&self) -> (&[T], &[T]) {
-        let [(first, first_len), (second, second_len)] =
-            self.consumer.runs(self.consumer.head, self.len);
+        let [(first, first_len), (second, second_len)] = self.consumer.runs(self.len);
         // SAFETY: the runs lie inside the buffer and hold published,
         // initialised items (see `Consumer::pop`) that the producer will not
         // touch until we release them, which needs `self` by value.
@@ -283,7 +281,8 @@ impl<T> ReadChunk<'_, T> {
         #[must_use = "its drop hands the slots back"]
         struct Release<'a, T> {
             consumer: &'a mut Consumer<T>,
-            /// Items from `consumer.head` that are dropped (or being dropped).
+            /// Items from the consumer's next slot that are dropped (or being
+            /// dropped).
             n: usize,
         }
         impl<T> Drop for Release<'_, T> {
@@ -292,13 +291,13 @@ impl<T> ReadChunk<'_, T> {
             }
         }
         let n = n.min(self.len);
-        let head = self.consumer.head;
+        let start = self.consumer.slot;
         let guard = Release {
             consumer: self.consumer,
             n,
         };
         let shared = &*guard.consumer.shared;
-        shared.track_writes(head, n);
+        shared.track_writes(start, n);
         if !core::mem::needs_drop::<T>() {
             // Nothing to drop: `guard` hands the slots back.
             return;
@@ -311,12 +310,12 @@ impl<T> ReadChunk<'_, T> {
             if i == n {
                 return false;
             }
-            let pos = shared.advance(head, i);
+            let index = super::slot_after(shared.capacity, start, i);
             i += 1;
-            // SAFETY: the item at `pos` is initialised and ours (see
+            // SAFETY: the item in slot `index` is initialised and ours (see
             // `as_slices`); each of the `n` is visited once, and its slot
             // is released (by `guard`) only after this drop.
-            unsafe { ptr::drop_in_place(shared.slot(pos)) };
+            unsafe { ptr::drop_in_place(shared.slot(index)) };
             true
         });
     }

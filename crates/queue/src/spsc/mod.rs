@@ -13,9 +13,16 @@
 //!   in steady state a push or pop touches the shared lines once per lap of
 //!   the other side, not once per item (the "cached index" trick of
 //!   FastForward, Giacomoni et al. 2008, and of rtrb);
-//! * positions run over `0..2 * capacity`, so `head == tail` means empty and
-//!   a distance of `capacity` means full, with every slot usable: capacity
-//!   is exact, with no power-of-two rounding and no wasted slot.
+//! * positions count items: `tail` is how many were ever pushed and `head`
+//!   how many were ever popped, both wrapping at `usize::MAX` (their
+//!   wrapping difference is the exact number of items, at most the
+//!   capacity), so `head == tail` means empty and a difference of `capacity`
+//!   means full, with every slot usable: capacity is exact, with no
+//!   power-of-two rounding and no wasted slot;
+//! * item `k` goes to slot `k mod capacity`, and each handle steps its own
+//!   slot index along with its position (one compare per item, no
+//!   division), so a push or pop costs a compare for full or empty, the
+//!   slot access and one index store.
 //!
 //! Orderings: the producer writes a slot, then stores `tail` with
 //! **Release**; the consumer loads `tail` with **Acquire** before reading the
@@ -38,7 +45,7 @@ use alloc::boxed::Box;
 use core::alloc::Layout;
 use core::cell::UnsafeCell;
 use core::fmt;
-use core::mem::{MaybeUninit, align_of, size_of};
+use core::mem::{ManuallyDrop, MaybeUninit, align_of, size_of};
 use core::ptr;
 use nanopath_atomic::CachePadded;
 
@@ -68,8 +75,8 @@ pub fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
 ///
 /// # Errors
 ///
-/// [`CapacityError`] if `capacity > usize::MAX / 2` (positions run over
-/// `0..2 * capacity`), or if `capacity` items of `T` would not fit in
+/// [`CapacityError`] if `capacity > usize::MAX / 2` (slot arithmetic adds
+/// two indices below the capacity), or if `capacity` items of `T` would not fit in
 /// `isize::MAX` bytes; the error's `maximum` is the largest capacity
 /// accepted for this `T` (`usize::MAX / 2` for zero-sized items, which
 /// need no memory). Allocation failure for an accepted capacity still
@@ -107,31 +114,34 @@ pub fn try_ring<T>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), Capaci
         shadows: (0..capacity).map(|_| Shadow::default()).collect(),
         capacity,
         closed: AtomicBool::new(false),
+        head_slot: AtomicUsize::new(0),
     });
     // Derived once the buffer is in its final place (the `Arc`), through
     // the slots' `UnsafeCell`s, so writing through it is allowed.
     let buf = shared.slots.as_ptr().cast::<T>().cast_mut();
     let producer = Producer {
         _align: [],
-        shared: shared.clone(),
+        shared: ManuallyDrop::new(shared.clone()),
         buf,
         capacity,
         tail: 0,
+        slot: 0,
         cached_head: 0,
     };
     let consumer = Consumer {
         _align: [],
-        shared,
+        shared: ManuallyDrop::new(shared),
         buf,
         capacity,
         head: 0,
+        slot: 0,
         cached_tail: 0,
     };
     Ok((producer, consumer))
 }
 
-/// The largest capacity for items of `T`: positions need a spare bit
-/// (`usize::MAX / 2`), and the buffer must fit in `isize::MAX` bytes.
+/// The largest capacity for items of `T`: `slot_after` adds two indices
+/// below the capacity (`usize::MAX / 2`), and the buffer must fit in `isize::MAX` bytes.
 pub(crate) const fn max_capacity<T>() -> usize {
     if size_of::<T>() == 0 {
         return usize::MAX / 2;
@@ -147,14 +157,16 @@ pub(crate) const fn max_capacity<T>() -> usize {
 
 /// State shared by the two handles; freed with the last one.
 struct Shared<T> {
-    /// The consumer's position: the next slot to read, in `0..2 * capacity`.
-    /// Written only by the consumer (Release), after moving values out.
+    /// The consumer's position: items popped so far, wrapping. Written only
+    /// by the consumer (Release), after moving values out.
     head: CachePadded<AtomicUsize>,
-    /// The producer's position: the next slot to write, in `0..2 * capacity`.
-    /// Written only by the producer (Release), after writing values.
+    /// The producer's position: items pushed so far, wrapping; always
+    /// `tail.wrapping_sub(head) <= capacity`. Written only by the producer
+    /// (Release), after writing values.
     tail: CachePadded<AtomicUsize>,
-    /// `slots[p mod capacity]` holds an initialised `T` exactly for the
-    /// positions `p` from `head` (inclusive) to `tail` (exclusive).
+    /// Holds an initialised `T` exactly in the `tail - head` (wrapping)
+    /// slots from the consumer's slot index onwards, wrapping at
+    /// `capacity`.
     slots: Box<[UnsafeCell<MaybeUninit<T>>]>,
     /// Loom access tracking, one per slot (loom builds only).
     #[cfg(nanopath_loom)]
@@ -166,6 +178,10 @@ struct Shared<T> {
     /// it set, the survivor also sees every index store the dropped handle
     /// made, so a consumer that drains after it misses nothing.
     closed: AtomicBool,
+    /// The consumer's slot index, stored (Relaxed) by its `drop` for ours:
+    /// the slot of position `head`, where the items left inside start.
+    /// `Arc`'s drop orders the store before our `drop`.
+    head_slot: AtomicUsize,
 }
 
 /// Which way [`Shared::copy`] copies.
@@ -177,36 +193,35 @@ enum Direction {
     OutOfSlots,
 }
 
-/// The slot index of position `pos` (`pos < 2 * capacity`).
+/// The slot `n` slots after `slot` (`slot < capacity`, or 0 for capacity
+/// 0; `n <= capacity`), wrapping at `capacity`, without overflow (the
+/// capacity is at most `usize::MAX / 2`).
 #[inline(always)]
-fn slot_index(capacity: usize, pos: usize) -> usize {
-    if pos < capacity { pos } else { pos - capacity }
+fn slot_after(capacity: usize, slot: usize, n: usize) -> usize {
+    let next = slot + n;
+    if next >= capacity {
+        next - capacity
+    } else {
+        next
+    }
 }
 
-/// `pos + n` modulo `2 * capacity`, for `n <= capacity`, without overflow.
+/// `slot_after(capacity, slot, 1)` for `capacity >= 1`: the one-item step
+/// of `push` and `pop`, an increment and a compare.
 #[inline(always)]
-fn advance(capacity: usize, pos: usize, n: usize) -> usize {
-    let to_wrap = 2 * capacity - pos;
-    if n >= to_wrap { n - to_wrap } else { pos + n }
+fn next_slot(capacity: usize, slot: usize) -> usize {
+    let next = slot + 1;
+    if next == capacity { 0 } else { next }
 }
 
-/// `advance(capacity, pos, 1)` for `capacity >= 1`: the one-item step of
-/// `push` and `pop`, a compare instead of the general wrap.
-#[inline(always)]
-fn step(capacity: usize, pos: usize) -> usize {
-    let next = pos + 1;
-    if next == 2 * capacity { 0 } else { next }
-}
-
-/// The (up to two) contiguous runs of slots for `len` positions from `pos`
+/// The (up to two) contiguous runs of `len` slots from slot index `start`
 /// (`len <= capacity`) in the buffer of `capacity` slots at `base`, as
-/// pointer and length: the first from `pos`'s slot towards the end of the
-/// buffer, the second from slot 0 (empty unless the positions wrap around
-/// the end). The runs lie inside the buffer and are disjoint
+/// pointer and length: the first from `start` towards the end of the
+/// buffer, the second from slot 0 (empty unless the slots wrap around the
+/// end). The runs lie inside the buffer and are disjoint
 /// (`second <= start`).
 #[inline]
-fn runs<T>(base: *mut T, capacity: usize, pos: usize, len: usize) -> [(*mut T, usize); 2] {
-    let start = slot_index(capacity, pos);
+fn runs<T>(base: *mut T, capacity: usize, start: usize, len: usize) -> [(*mut T, usize); 2] {
     let first = len.min(capacity - start);
     // SAFETY: `start < capacity`, or 0 in a ring of capacity 0: inside the
     // allocation (or at its start).
@@ -214,89 +229,73 @@ fn runs<T>(base: *mut T, capacity: usize, pos: usize, len: usize) -> [(*mut T, u
     [(first_run, first), (base, len - first)]
 }
 
-/// Items from position `from` to position `to` (at most `capacity`).
+/// Items from position `from` to position `to`: their wrapping difference
+/// (exact, as at most `capacity` items lie between the two).
 #[inline(always)]
-fn distance(capacity: usize, from: usize, to: usize) -> usize {
-    if to >= from {
-        to - from
-    } else {
-        2 * capacity - (from - to)
-    }
+fn distance(from: usize, to: usize) -> usize {
+    to.wrapping_sub(from)
 }
 
 impl<T> Shared<T> {
-    /// The slot index of position `pos` (`pos < 2 * capacity`).
+    /// A pointer to slot `index`.
     #[inline(always)]
-    fn index(&self, pos: usize) -> usize {
-        slot_index(self.capacity, pos)
-    }
-
-    /// `pos + n` modulo `2 * capacity`, for `n <= capacity`.
-    #[inline(always)]
-    fn advance(&self, pos: usize, n: usize) -> usize {
-        advance(self.capacity, pos, n)
-    }
-
-    /// A pointer to the slot of position `pos`.
-    #[inline(always)]
-    fn slot(&self, pos: usize) -> *mut T {
-        let index = self.index(pos);
+    fn slot(&self, index: usize) -> *mut T {
         debug_assert!(index < self.slots.len());
-        // SAFETY: `pos < 2 * capacity` (every position is produced by
-        // `advance`), so `index < capacity == slots.len()`.
+        // SAFETY: every slot index is below `capacity == slots.len()` (they
+        // come from `next_slot` and `slot_after`).
         unsafe { self.slots.get_unchecked(index) }.get().cast()
     }
 
-    /// The loom shadow of position `pos`'s slot (a shared no-op otherwise).
+    /// The loom shadow of slot `index` (a shared no-op otherwise).
     #[inline(always)]
-    fn shadow(&self, pos: usize) -> &Shadow {
+    fn shadow(&self, index: usize) -> &Shadow {
         #[cfg(nanopath_loom)]
-        return &self.shadows[self.index(pos)];
+        return &self.shadows[index];
         #[cfg(not(nanopath_loom))]
         {
-            let _ = pos;
+            let _ = index;
             &Shadow::NONE
         }
     }
 
-    /// Loom: records writes to the `n` slots from `pos`. Compiles to nothing
-    /// outside loom.
-    #[inline(always)]
-    fn track_writes(&self, pos: usize, n: usize) {
-        #[cfg(nanopath_loom)]
-        for i in 0..n {
-            self.shadow(self.advance(pos, i)).write();
-        }
-        #[cfg(not(nanopath_loom))]
-        let _ = (pos, n);
-    }
-
-    /// Loom: records shared reads of the `n` slots from `pos`. Compiles to
+    /// Loom: records writes to the `n` slots from slot `start`. Compiles to
     /// nothing outside loom.
     #[inline(always)]
-    fn track_reads(&self, pos: usize, n: usize) {
+    fn track_writes(&self, start: usize, n: usize) {
         #[cfg(nanopath_loom)]
         for i in 0..n {
-            self.shadow(self.advance(pos, i)).read();
+            self.shadow(slot_after(self.capacity, start, i)).write();
         }
         #[cfg(not(nanopath_loom))]
-        let _ = (pos, n);
+        let _ = (start, n);
     }
 
-    /// The runs of slots for `len` positions from `pos` (see [`runs`]).
+    /// Loom: records shared reads of the `n` slots from slot `start`.
+    /// Compiles to nothing outside loom.
+    #[inline(always)]
+    fn track_reads(&self, start: usize, n: usize) {
+        #[cfg(nanopath_loom)]
+        for i in 0..n {
+            self.shadow(slot_after(self.capacity, start, i)).read();
+        }
+        #[cfg(not(nanopath_loom))]
+        let _ = (start, n);
+    }
+
+    /// The runs of `len` slots from slot `start` (see [`runs`]).
     #[inline]
-    fn runs(&self, pos: usize, len: usize) -> [(*mut T, usize); 2] {
+    fn runs(&self, start: usize, len: usize) -> [(*mut T, usize); 2] {
         // A pointer derived from the whole buffer: the slots are
         // `UnsafeCell`s, so writing through it is allowed.
         runs(
             self.slots.as_ptr().cast::<T>().cast_mut(),
             self.capacity,
-            pos,
+            start,
             len,
         )
     }
 
-    /// Copies `n` items between the `n` slots from position `pos` and the
+    /// Copies `n` items between the `n` slots from slot `start` and the
     /// contiguous buffer `buf`, in two parts where the slots wrap around
     /// the end of the ring: into the slots or out of them, as `direction`
     /// says. Moves nothing in the sense of ownership: the caller decides
@@ -309,9 +308,9 @@ impl<T> Shared<T> {
     /// overlap the ring's buffer; the slots are the caller's to write
     /// (free and reserved) or to read (published).
     #[inline]
-    unsafe fn copy(&self, pos: usize, buf: *mut T, n: usize, direction: Direction) {
+    unsafe fn copy(&self, start: usize, buf: *mut T, n: usize, direction: Direction) {
         let mut done = 0;
-        for (run, len) in self.runs(pos, n) {
+        for (run, len) in self.runs(start, n) {
             // SAFETY: `done + len <= n`, inside `buf`; the run lies inside
             // the buffer (see `runs`); the two never overlap (caller's
             // contract).
@@ -332,18 +331,22 @@ impl<T> Drop for Shared<T> {
     /// still dropped (a second panic aborts, as for `Vec`).
     fn drop(&mut self) {
         // Last owner: both handles are gone, and `Arc`'s drop ordered their
-        // final index stores before this point, so Relaxed loads suffice.
-        let mut pos = self.head.load(Ordering::Relaxed);
-        let tail = self.tail.load(Ordering::Relaxed);
+        // final stores before this point, so Relaxed loads suffice.
+        let mut left = distance(
+            self.head.load(Ordering::Relaxed),
+            self.tail.load(Ordering::Relaxed),
+        );
+        let mut index = self.head_slot.load(Ordering::Relaxed);
         drop_each(|| {
-            if pos == tail {
+            if left == 0 {
                 return false;
             }
-            let slot = self.slot(pos);
+            let slot = self.slot(index);
             // Step past the item first: a panic in its `Drop` must not make
             // us drop it again.
-            pos = self.advance(pos, 1);
-            // SAFETY: positions in `head..tail` hold initialised values
+            left -= 1;
+            index = next_slot(self.capacity, index);
+            // SAFETY: the `left` slots from `index` hold initialised values
             // (struct invariant), nobody else can reach them any more, and
             // each is visited once.
             unsafe { ptr::drop_in_place(slot) };
@@ -357,13 +360,65 @@ impl<T> Drop for Producer<T> {
         // Release: our `tail` stores happen-before the consumer's Acquire
         // load of the flag in `Consumer::is_abandoned`.
         self.shared.closed.store(true, Ordering::Release);
+        release_shared(&mut self.shared);
     }
 }
 
 impl<T> Drop for Consumer<T> {
     fn drop(&mut self) {
+        // Relaxed: read by `Shared::drop`, after the `Arc` drop's ordering.
+        self.shared.head_slot.store(self.slot, Ordering::Relaxed);
         // Release: pairs with the Acquire in `Producer::is_abandoned`.
         self.shared.closed.store(true, Ordering::Release);
+        release_shared(&mut self.shared);
+    }
+}
+
+/// Drops a handle's reference to the shared block, moved out first.
+///
+/// Dropping the `Arc` in place would hand its address, inside the handle,
+/// to `Arc`'s out-of-line slow path. The compiler must then treat the
+/// handle as escaped wherever the drop can run, including the unwind paths
+/// of a caller's loop, and keeps the handle's positions in memory instead
+/// of registers for the whole loop. Moved out, only the local copy's
+/// address is taken.
+#[inline(always)]
+fn release_shared<T>(shared: &mut ManuallyDrop<Arc<Shared<T>>>) {
+    // SAFETY: called once, from the handle's `drop`; the field is not used
+    // again.
+    drop(unsafe { ManuallyDrop::take(shared) });
+}
+
+/// A read-only view of a ring's two positions, for a third party (the SPSC
+/// channel's statistics) that must not reach into either handle: it shares
+/// the block the handles publish their positions in, and nothing else.
+pub(crate) struct Positions<T> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T> Positions<T> {
+    /// Items pushed so far (wrapping): a snapshot.
+    pub(crate) fn pushed(&self) -> usize {
+        // Relaxed: a statistic; nothing is read through it.
+        self.shared.tail.load(Ordering::Relaxed)
+    }
+
+    /// Items popped so far (wrapping): a snapshot. A `pushed` loaded after
+    /// it is at least as large.
+    pub(crate) fn popped(&self) -> usize {
+        // Acquire: pairs with the consumer's Release store of `head`, made
+        // after its Acquire load of a `tail` at least this far; so a
+        // `pushed` loaded after this sees that `tail` or a later one.
+        self.shared.head.load(Ordering::Acquire)
+    }
+}
+
+impl<T> Producer<T> {
+    /// A view of this ring's positions (see [`Positions`]).
+    pub(crate) fn positions(&self) -> Positions<T> {
+        Positions {
+            shared: Arc::clone(&self.shared),
+        }
     }
 }
 
@@ -373,7 +428,8 @@ pub struct Producer<T> {
     /// change on every push and must not share a line with whatever the
     /// consumer touches, wherever the caller keeps the two handles.
     _align: [CachePadded<()>; 0],
-    shared: Arc<Shared<T>>,
+    /// Dropped by hand, in `Drop` (see [`release_shared`]).
+    shared: ManuallyDrop<Arc<Shared<T>>>,
     /// `shared.slots` as a pointer to the first slot, and `shared.capacity`:
     /// copies kept here so that a push reaches the slot without first
     /// loading them from the shared block (and reloading them after every
@@ -382,6 +438,9 @@ pub struct Producer<T> {
     capacity: usize,
     /// Our position; always equal to `shared.tail` (we are its only writer).
     tail: usize,
+    /// The slot of position `tail`: the next one to write, `< capacity`
+    /// (0 for capacity 0).
+    slot: usize,
     /// The consumer's `head` as last loaded; the real one is at or past it,
     /// so free slots are at least `capacity - distance(cached_head, tail)`.
     cached_head: usize,
@@ -391,12 +450,16 @@ pub struct Producer<T> {
 pub struct Consumer<T> {
     /// As for [`Producer`]: the handle gets a cache-line block of its own.
     _align: [CachePadded<()>; 0],
-    shared: Arc<Shared<T>>,
+    /// Dropped by hand, in `Drop` (see [`release_shared`]).
+    shared: ManuallyDrop<Arc<Shared<T>>>,
     /// As for [`Producer`]: copies of the slots' address and the capacity.
     buf: *mut T,
     capacity: usize,
     /// Our position; always equal to `shared.head` (we are its only writer).
     head: usize,
+    /// The slot of position `head`: the next one to read, `< capacity`
+    /// (0 for capacity 0).
+    slot: usize,
     /// The producer's `tail` as last loaded; the real one is at or past it,
     /// so at least `distance(head, cached_tail)` items are ready.
     cached_tail: usize,
@@ -415,41 +478,42 @@ impl<T> Producer<T> {
     /// shows fewer than `n`.
     #[inline]
     fn reserve(&mut self, n: usize) -> usize {
-        let mut free = self.capacity - distance(self.capacity, self.cached_head, self.tail);
+        let mut free = self.capacity - distance(self.cached_head, self.tail);
         if free < n {
             // Acquire pairs with the consumer's Release store of `head`: its
             // reads of the slots it freed happen-before our writes to them.
             self.cached_head = self.shared.head.load(Ordering::Acquire);
-            free = self.capacity - distance(self.capacity, self.cached_head, self.tail);
+            free = self.capacity - distance(self.cached_head, self.tail);
         }
         free
     }
 
-    /// A pointer to the slot of position `pos` (`pos < 2 * capacity`).
+    /// A pointer to our next slot (`self.slot`).
     #[inline(always)]
-    fn slot(&self, pos: usize) -> *mut T {
-        // SAFETY: the index is below `capacity`, inside the buffer `buf`
-        // points to (or 0 in an empty buffer: the pointer itself).
-        unsafe { self.buf.add(slot_index(self.capacity, pos)) }
+    fn next_slot_ptr(&self) -> *mut T {
+        // SAFETY: `slot < capacity`, inside the buffer `buf` points to (or
+        // 0 in an empty buffer: the pointer itself).
+        unsafe { self.buf.add(self.slot) }
     }
 
-    /// The runs of slots for `len` positions from `pos` (see [`runs`]).
+    /// The runs of the `len` slots from ours (see [`runs`]).
     #[inline]
-    fn runs(&self, pos: usize, len: usize) -> [(*mut T, usize); 2] {
-        runs(self.buf, self.capacity, pos, len)
+    fn runs(&self, len: usize) -> [(*mut T, usize); 2] {
+        runs(self.buf, self.capacity, self.slot, len)
     }
 
-    /// Makes `n` written slots visible to the consumer.
+    /// Makes `n` written slots (`n <= capacity`) visible to the consumer.
     #[inline]
     fn publish(&mut self, n: usize) {
-        let tail = advance(self.capacity, self.tail, n);
+        let tail = self.tail.wrapping_add(n);
         // Release pairs with the consumer's Acquire load of `tail`: our slot
         // writes happen-before its reads.
         self.shared.tail.store(tail, Ordering::Release);
-        // Our copy is updated after the store, so in a loop of pushes the
-        // compiler may keep it in a register instead of writing the handle
-        // (which could share a line with the consumer's) every time.
+        // Our copies are updated after the store, so in a loop of pushes the
+        // compiler may keep them in registers instead of writing the handle
+        // every time.
         self.tail = tail;
+        self.slot = slot_after(self.capacity, self.slot, n);
     }
 
     /// Appends `value`.
@@ -468,26 +532,27 @@ impl<T> Producer<T> {
         let tail = self.tail;
         // Full exactly when `capacity` items lie between the consumer's
         // position and ours (always, for capacity 0).
-        if distance(self.capacity, self.cached_head, tail) == self.capacity {
+        if distance(self.cached_head, tail) == self.capacity {
             // Acquire pairs with the consumer's Release store of `head`: its
             // reads of the slots it freed happen-before our writes to them.
             self.cached_head = self.shared.head.load(Ordering::Acquire);
-            if distance(self.capacity, self.cached_head, tail) == self.capacity {
+            if distance(self.cached_head, tail) == self.capacity {
                 return Err(Full(value));
             }
         }
-        self.shared.shadow(tail).write();
-        // SAFETY: fewer than `capacity` items are in the ring, so the slot at
-        // `tail` is free: the consumer has moved its previous value out
-        // (Acquire on `head`) and will not read it until we publish, so we
-        // have exclusive access.
-        unsafe { self.slot(tail).write(value) };
-        // `capacity >= 1`: the ring was not full.
-        let next = step(self.capacity, tail);
+        self.shared.shadow(self.slot).write();
+        // SAFETY: fewer than `capacity` items are in the ring, so our slot
+        // is free: the consumer has moved its previous value out (Acquire on
+        // `head`) and will not read it until we publish, so we have
+        // exclusive access.
+        unsafe { self.next_slot_ptr().write(value) };
+        let next = tail.wrapping_add(1);
         // Release pairs with the consumer's Acquire load of `tail`: the slot
         // write happens-before its read.
         self.shared.tail.store(next, Ordering::Release);
         self.tail = next;
+        // `capacity >= 1`: the ring was not full.
+        self.slot = next_slot(self.capacity, self.slot);
         Ok(())
     }
 
@@ -510,13 +575,13 @@ impl<T> Producer<T> {
             return 0;
         }
         let shared = &*self.shared;
-        shared.track_writes(self.tail, n);
-        // SAFETY: the `n` slots from `tail` are free (see `push`); `items`
+        shared.track_writes(self.slot, n);
+        // SAFETY: the `n` slots from ours are free (see `push`); `items`
         // holds at least `n` values, is only read (`copy` reads `buf` when
         // copying into the slots), and cannot overlap our private buffer.
         unsafe {
             shared.copy(
-                self.tail,
+                self.slot,
                 items.as_ptr().cast_mut(),
                 n,
                 Direction::IntoSlots,
@@ -537,7 +602,7 @@ impl<T> Producer<T> {
     pub fn free_slots(&self) -> usize {
         // Acquire: as in `reserve`.
         let head = self.shared.head.load(Ordering::Acquire);
-        self.capacity - distance(self.capacity, head, self.tail)
+        self.capacity - distance(head, self.tail)
     }
 
     /// The queue's exact capacity.
@@ -570,38 +635,39 @@ impl<T> Consumer<T> {
     /// shows fewer than `n`.
     #[inline]
     fn ready(&mut self, n: usize) -> usize {
-        let mut ready = distance(self.capacity, self.head, self.cached_tail);
+        let mut ready = distance(self.head, self.cached_tail);
         if ready < n {
             // Acquire pairs with the producer's Release store of `tail`: its
             // slot writes happen-before our reads.
             self.cached_tail = self.shared.tail.load(Ordering::Acquire);
-            ready = distance(self.capacity, self.head, self.cached_tail);
+            ready = distance(self.head, self.cached_tail);
         }
         ready
     }
 
-    /// A pointer to the slot of position `pos` (`pos < 2 * capacity`).
+    /// A pointer to our next slot (`self.slot`).
     #[inline(always)]
-    fn slot(&self, pos: usize) -> *mut T {
-        // SAFETY: as in `Producer::slot`.
-        unsafe { self.buf.add(slot_index(self.capacity, pos)) }
+    fn next_slot_ptr(&self) -> *mut T {
+        // SAFETY: as in `Producer::next_slot_ptr`.
+        unsafe { self.buf.add(self.slot) }
     }
 
-    /// The runs of slots for `len` positions from `pos` (see [`runs`]).
+    /// The runs of the `len` slots from ours (see [`runs`]).
     #[inline]
-    fn runs(&self, pos: usize, len: usize) -> [(*mut T, usize); 2] {
-        runs(self.buf, self.capacity, pos, len)
+    fn runs(&self, len: usize) -> [(*mut T, usize); 2] {
+        runs(self.buf, self.capacity, self.slot, len)
     }
 
-    /// Hands `n` read slots back to the producer.
+    /// Hands `n` read slots (`n <= capacity`) back to the producer.
     #[inline]
     fn release(&mut self, n: usize) {
-        let head = advance(self.capacity, self.head, n);
+        let head = self.head.wrapping_add(n);
         // Release pairs with the producer's Acquire load of `head`: our moves
         // out of the slots happen-before its next writes to them.
         self.shared.head.store(head, Ordering::Release);
         // After the store, as in `Producer::publish`.
         self.head = head;
+        self.slot = slot_after(self.capacity, self.slot, n);
     }
 
     /// Removes and returns the oldest item, or `None` if the queue is empty.
@@ -624,17 +690,18 @@ impl<T> Consumer<T> {
                 return None;
             }
         }
-        self.shared.shadow(head).write();
-        // SAFETY: the slot at `head` is published (Acquire on `tail`), so it
-        // holds an initialised value that the producer will not touch until
-        // we release it; we move it out exactly once.
-        let value = unsafe { self.slot(head).read() };
-        // `capacity >= 1`: the ring was not empty.
-        let next = step(self.capacity, head);
+        self.shared.shadow(self.slot).write();
+        // SAFETY: our slot is published (Acquire on `tail`), so it holds an
+        // initialised value that the producer will not touch until we
+        // release it; we move it out exactly once.
+        let value = unsafe { self.next_slot_ptr().read() };
+        let next = head.wrapping_add(1);
         // Release pairs with the producer's Acquire load of `head`: our move
         // out of the slot happens-before its next write to it.
         self.shared.head.store(next, Ordering::Release);
         self.head = next;
+        // `capacity >= 1`: the ring was not empty.
+        self.slot = next_slot(self.capacity, self.slot);
         Some(value)
     }
 
@@ -651,10 +718,10 @@ impl<T> Consumer<T> {
         if self.ready(1) == 0 {
             return None;
         }
-        self.shared.shadow(self.head).read();
+        self.shared.shadow(self.slot).read();
         // SAFETY: as in `pop`; the reference borrows `self` mutably, so no
         // `pop` can move the value out while it lives.
-        Some(unsafe { &*self.slot(self.head) })
+        Some(unsafe { &*self.next_slot_ptr() })
     }
 
     /// Moves up to `out.len()` items into `out`, oldest first, with one
@@ -676,11 +743,11 @@ impl<T> Consumer<T> {
             return 0;
         }
         let shared = &*self.shared;
-        shared.track_writes(self.head, n);
+        shared.track_writes(self.slot, n);
         // SAFETY: the `n` slots from `head` are published (see `pop`); `out`
         // is caller memory with room for `n`, disjoint from the ring.
         // `T: Copy`, so copying leaves nothing to drop.
-        unsafe { shared.copy(self.head, out.as_mut_ptr(), n, Direction::OutOfSlots) };
+        unsafe { shared.copy(self.slot, out.as_mut_ptr(), n, Direction::OutOfSlots) };
         self.release(n);
         n
     }
@@ -704,7 +771,7 @@ impl<T> Consumer<T> {
         }
         out.reserve(n);
         let shared = &*self.shared;
-        shared.track_writes(self.head, n);
+        shared.track_writes(self.slot, n);
         let len = out.len();
         // SAFETY: the `n` slots from `head` are published (see `pop`); `out`
         // has room for `n` more values after `reserve`, disjoint from the
@@ -712,7 +779,7 @@ impl<T> Consumer<T> {
         // below without being dropped, and `set_len` takes ownership.
         unsafe {
             let spare = out.as_mut_ptr().add(len);
-            shared.copy(self.head, spare, n, Direction::OutOfSlots);
+            shared.copy(self.slot, spare, n, Direction::OutOfSlots);
             out.set_len(len + n);
         }
         self.release(n);
@@ -729,11 +796,7 @@ impl<T> Consumer<T> {
     /// ```
     pub fn len(&self) -> usize {
         // Acquire: as in `ready`.
-        distance(
-            self.capacity,
-            self.head,
-            self.shared.tail.load(Ordering::Acquire),
-        )
+        distance(self.head, self.shared.tail.load(Ordering::Acquire))
     }
 
     /// `true` if no item is ready right now.
@@ -789,5 +852,114 @@ impl<T> fmt::Debug for Consumer<T> {
             .field("capacity", &self.capacity())
             .field("len", &self.len())
             .finish()
+    }
+}
+
+#[cfg(all(test, not(nanopath_loom)))]
+mod tests {
+    use super::*;
+    use alloc::collections::VecDeque;
+    use alloc::vec::Vec;
+
+    /// A ring whose positions start at `start` instead of 0, as after
+    /// `start` pushes and pops: positions are wrapping counters, so the
+    /// ring must behave the same wherever they stand.
+    fn ring_at<T>(capacity: usize, start: usize) -> (Producer<T>, Consumer<T>) {
+        let (mut tx, mut rx) = ring(capacity);
+        tx.shared.head.store(start, Ordering::Relaxed);
+        tx.shared.tail.store(start, Ordering::Relaxed);
+        (tx.tail, tx.cached_head) = (start, start);
+        (rx.head, rx.cached_tail) = (start, start);
+        (tx, rx)
+    }
+
+    /// Every operation across the `usize::MAX` → 0 wrap of the positions
+    /// agrees with a `VecDeque` model, including chunks, slices and the
+    /// items left inside at drop (each dropped exactly once).
+    #[test]
+    fn positions_wrap_past_usize_max() {
+        let live = alloc::rc::Rc::new(());
+        for capacity in [1usize, 2, 3, 5, 8] {
+            for start in [usize::MAX - 1, usize::MAX - capacity, usize::MAX] {
+                let (mut tx, mut rx) = ring_at::<(u64, alloc::rc::Rc<()>)>(capacity, start);
+                let (mut stx, mut srx) = ring_at::<u64>(capacity, start);
+                let mut model = VecDeque::new();
+                let mut next = 0u64;
+                // A fixed pseudo-random mix of operations (LCG).
+                let mut seed = 0x2545_f491_u64 ^ (capacity as u64) << 32;
+                for _ in 0..400 {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    let n = ((seed >> 40) % 4) as usize;
+                    match (seed >> 33) % 6 {
+                        0 => {
+                            let ok = tx.push((next, live.clone())).is_ok();
+                            assert_eq!(ok, model.len() < capacity);
+                            assert_eq!(stx.push(next).is_ok(), ok);
+                            if ok {
+                                model.push_back(next);
+                            }
+                            next += 1;
+                        }
+                        1 => {
+                            let got = rx.pop().map(|(v, _)| v);
+                            assert_eq!(got, model.front().copied());
+                            assert_eq!(srx.pop(), model.pop_front());
+                        }
+                        2 => {
+                            let items: Vec<u64> = (next..next + n as u64).collect();
+                            let free = capacity - model.len();
+                            let written = match tx.write_chunk_uninit(n) {
+                                Ok(chunk) => {
+                                    chunk.fill_from_iter(items.iter().map(|&v| (v, live.clone())))
+                                }
+                                Err(_) => 0,
+                            };
+                            assert_eq!(written, if n <= free { n } else { 0 });
+                            assert_eq!(stx.push_slice(&items[..written]), written);
+                            model.extend(&items[..written]);
+                            next += n as u64;
+                        }
+                        3 => {
+                            let take = n.min(model.len());
+                            let chunk = rx.read_chunk(take).unwrap();
+                            let (a, b) = chunk.as_slices();
+                            let seen: Vec<u64> = a.iter().chain(b).map(|(v, _)| *v).collect();
+                            let expected: Vec<u64> = model.iter().take(take).copied().collect();
+                            assert_eq!(seen, expected);
+                            chunk.commit_all();
+                            let mut out = [u64::MAX; 4];
+                            assert_eq!(srx.pop_slice(&mut out[..take]), take);
+                            assert_eq!(&out[..take], &expected[..]);
+                            model.drain(..take);
+                        }
+                        4 => {
+                            assert_eq!(rx.peek().map(|(v, _)| *v), model.front().copied());
+                            assert_eq!(rx.len(), model.len());
+                            assert_eq!(tx.free_slots(), capacity - model.len());
+                            assert_eq!(srx.len(), model.len());
+                        }
+                        _ => {
+                            let mut out = Vec::new();
+                            let popped = srx.pop_batch(&mut out, n);
+                            assert_eq!(popped, n.min(model.len()));
+                            for _ in 0..popped {
+                                assert_eq!(rx.pop().map(|(v, _)| v), model.pop_front());
+                            }
+                        }
+                    }
+                    assert_eq!(alloc::rc::Rc::strong_count(&live), 1 + model.len());
+                }
+                // Whichever handle goes first, the items left inside are
+                // dropped once, with the ring.
+                if next.is_multiple_of(2) {
+                    drop(tx);
+                    drop(rx);
+                } else {
+                    drop(rx);
+                    drop(tx);
+                }
+                assert_eq!(alloc::rc::Rc::strong_count(&live), 1);
+            }
+        }
     }
 }
