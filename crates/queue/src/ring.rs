@@ -28,11 +28,16 @@
 //! **Acquire**, so each hand-over of a slot is a happens-before edge. The
 //! slot's stamp carries the data. The `head`/`tail` CASes arbitrate among
 //! threads on the same side, and are **Release** (loads of the same index
-//! **Acquire**) for the empty and full checks alone: a pop that has read
-//! `head` then also sees every push made before each pop counted in that
-//! `head`, so its `tail == head` test cannot see an old `tail` next to a
-//! newer `head` and call a non-empty queue empty (and the same for pushes).
-//! On x86-64 these cost nothing over Relaxed.
+//! **Acquire**) for the empty and full checks: a pop that has read `head`
+//! then also sees every push made before each pop counted in that `head`,
+//! so its `tail == head` test cannot see an old `tail` next to a newer
+//! `head` and call a non-empty queue empty (and the same for pushes). They
+//! are in fact **SeqCst** on success, for the blocking channels above: a
+//! claim is then a `SeqCst` write of the very word (`tail` for a push,
+//! `head` for a pop) that the other side's empty or full check reads, so a
+//! channel can notify parked threads after it without a fence
+//! (`EventCount::notify_one_after_seqcst`). On x86-64 every CAS is a locked
+//! instruction anyway, so none of this costs anything over Relaxed.
 //!
 //! Empty and full (after crossbeam's `ArrayQueue`): a pop that finds the
 //! slot at `head` not yet written reloads `tail`, and reports empty only if
@@ -300,11 +305,13 @@ impl<T> Ring<T> {
                 let next = self.advance(tail, 1);
                 // The CAS decides which producer owns `tail`; the slot's
                 // stamp already ordered the data. Release on success,
-                // Acquire on failure: for `full_at`, as for the load above.
+                // Acquire on failure: for `full_at`, as for the load above;
+                // SeqCst on success for the channels' fence-free notify
+                // (module docs).
                 match self.tail.compare_exchange_weak(
                     tail,
                     next,
-                    Ordering::Release,
+                    Ordering::SeqCst,
                     Ordering::Acquire,
                 ) {
                     Ok(_) => {
@@ -313,7 +320,13 @@ impl<T> Ring<T> {
                         unsafe { Self::write_slot(slot, tail, value) };
                         return Ok(());
                     }
-                    Err(current) => tail = current,
+                    Err(current) => {
+                        // Lost to another producer: back off before the
+                        // next attempt, so the two stop colliding on the
+                        // `tail` line.
+                        tail = current;
+                        backoff.spin();
+                    }
                 }
             } else if turn < 0 {
                 // The slot still holds last lap's value: full, or a pop is
@@ -393,10 +406,10 @@ impl<T> Ring<T> {
                 tail = self.tail.load(Ordering::Acquire);
                 continue;
             }
-            // Release / Acquire: as in `try_push`.
+            // SeqCst / Acquire: as in `try_push`.
             match self
                 .tail
-                .compare_exchange_weak(tail, end, Ordering::Release, Ordering::Acquire)
+                .compare_exchange_weak(tail, end, Ordering::SeqCst, Ordering::Acquire)
             {
                 Ok(_) => break (n, tail),
                 Err(current) => tail = current,
@@ -438,17 +451,23 @@ impl<T> Ring<T> {
             if turn == 0 {
                 let next = self.advance(head, 1);
                 // The CAS decides which consumer owns `head`. Release on
-                // success, Acquire on failure: for `empty_at`, as above.
+                // success, Acquire on failure: for `empty_at`, as above;
+                // SeqCst on success, as in `try_push`.
                 match self.head.compare_exchange_weak(
                     head,
                     next,
-                    Ordering::Release,
+                    Ordering::SeqCst,
                     Ordering::Acquire,
                 ) {
                     // SAFETY: we claimed `head` after seeing its slot
                     // written.
                     Ok(_) => return Some(unsafe { self.read_slot(slot, head) }),
-                    Err(current) => head = current,
+                    Err(current) => {
+                        // Lost to another consumer: back off, as in
+                        // `try_push`.
+                        head = current;
+                        backoff.spin();
+                    }
                 }
             } else if turn < 0 {
                 // Not written for this lap yet: empty, or its producer is
@@ -496,10 +515,10 @@ impl<T> Ring<T> {
                 head = self.head.load(Ordering::Acquire);
                 continue;
             }
-            // Release / Acquire: as in `try_pop_shared`.
+            // SeqCst / Acquire: as in `try_pop_shared`.
             match self
                 .head
-                .compare_exchange_weak(head, end, Ordering::Release, Ordering::Acquire)
+                .compare_exchange_weak(head, end, Ordering::SeqCst, Ordering::Acquire)
             {
                 Ok(_) => break (n, head),
                 Err(current) => head = current,

@@ -62,19 +62,39 @@ fn parked_receiver_is_woken_by_a_send_alone_mpmc() {
     parked_receiver_is_woken_by_a_send_alone::<Mpmc>();
 }
 
-/// A sender parks on a full channel; the receiver's pop must wake it.
-#[test]
-fn parked_sender_is_woken_by_recv() {
+/// A sender parks on a full channel; the receiver's pop must wake it, on
+/// every flavor (the MPMC flavor notifies after its `SeqCst` claim of
+/// `head`, the others after a fence).
+fn parked_sender_is_woken_by_recv<F: Flavor>()
+where
+    Sender<u32, F>: Send + 'static,
+{
     loom::model(|| {
-        let (tx, rx) = channel::mpsc_with::<u32>(1, WaitStrategy::park());
+        let (tx, rx) = channel::try_with::<u32, F>(1, WaitStrategy::park()).unwrap();
         let sender = thread::spawn(move || {
             tx.send(1).unwrap();
             tx.send(2).unwrap();
+            tx
         });
         assert_eq!(rx.recv(), Ok(1));
         assert_eq!(rx.recv(), Ok(2));
-        sender.join().unwrap();
+        drop(sender.join().unwrap());
     });
+}
+
+#[test]
+fn parked_sender_is_woken_by_recv_spsc() {
+    parked_sender_is_woken_by_recv::<Spsc>();
+}
+
+#[test]
+fn parked_sender_is_woken_by_recv_mpsc() {
+    parked_sender_is_woken_by_recv::<Mpsc>();
+}
+
+#[test]
+fn parked_sender_is_woken_by_recv_mpmc() {
+    parked_sender_is_woken_by_recv::<Mpmc>();
 }
 
 /// A sender blocked on a full channel when the receiver goes: the send is

@@ -130,21 +130,35 @@ impl<T, F: Flavor> Chan<T, F> {
     /// drop what is queued if the receivers went meanwhile.
     #[inline]
     pub(super) fn sent_one(&self) {
-        // `notify_one` runs its barrier (a SeqCst fence, or the light side
-        // of the asymmetric pair) and then reads the waiter count: it pairs
-        // with a parking receiver's barrier in `prepare_wait` (no lost
-        // wake-up, see `EventCount`). One item is there for one receiver,
-        // so waking one is enough: see `WaitStrategy::block` for why every
-        // wake-up leads to a retry.
-        self.receivers_waiting.notify_one();
-        // Relaxed, and it must stay after the notify: it is ordered by the
-        // barrier inside `notify_one` above, which also pairs with the last
-        // receiver's barrier in `receiver_gone` (a SeqCst fence, or the
-        // heavy side after an asymmetric notify). Of our push-then-barrier
-        // and its count-drop-then-barrier, one comes first: either its
-        // drain sees our item, or this load sees zero receivers (possibly
-        // both; the drains share a lock).
-        if self.handles.receivers.load(Ordering::Relaxed) == 0 {
+        // One item is there for one receiver, so waking one is enough: see
+        // `WaitStrategy::block` for why every wake-up leads to a retry.
+        let receivers = if F::Queue::<T>::PUSH_CLAIMS_SEQCST {
+            // The push was a SeqCst CAS of the word a parking receiver's
+            // re-check reads, so a SeqCst load of the waiter count is
+            // enough (see `EventCount`'s design notes): no fence.
+            self.receivers_waiting.notify_one_after_seqcst();
+            // SeqCst, after the notify, for the same argument against the
+            // last receiver's fence in `receiver_gone`: of our SeqCst push
+            // and its count-drop-then-fence, one comes first in the SeqCst
+            // order, so either its drain sees our item or this load sees
+            // zero receivers (possibly both; the drains share a lock).
+            self.handles.receivers.load(Ordering::SeqCst)
+        } else {
+            // `notify_one` runs its barrier (a SeqCst fence, or the light
+            // side of the asymmetric pair) and then reads the waiter
+            // count: it pairs with a parking receiver's barrier in
+            // `prepare_wait` (no lost wake-up, see `EventCount`).
+            self.receivers_waiting.notify_one();
+            // Relaxed, and it must stay after the notify: it is ordered by
+            // the barrier inside `notify_one` above, which also pairs with
+            // the last receiver's barrier in `receiver_gone` (a SeqCst
+            // fence, or the heavy side after an asymmetric notify). Of our
+            // push-then-barrier and its count-drop-then-barrier, one comes
+            // first: either its drain sees our item, or this load sees zero
+            // receivers (possibly both; the drains share a lock).
+            self.handles.receivers.load(Ordering::Relaxed)
+        };
+        if receivers == 0 {
             self.drain_orphaned();
         }
     }
@@ -154,12 +168,16 @@ impl<T, F: Flavor> Chan<T, F> {
     #[inline]
     pub(super) fn received(&self, n: usize) {
         // The barrier inside pairs with a parking sender's in
-        // `prepare_wait` (see `EventCount`). One freed slot takes one
-        // sender (see `sent_one`); a batch wakes them all.
-        if n == 1 {
-            self.senders_waiting.notify_one();
-        } else if n > 1 {
-            self.senders_waiting.notify_all();
+        // `prepare_wait` (see `EventCount`); after a SeqCst claim of `head`
+        // a SeqCst load of the waiter count stands in for it (as in
+        // `sent_one`). One freed slot takes one sender (see `sent_one`); a
+        // batch wakes them all.
+        match (n, F::Queue::<T>::POP_CLAIMS_SEQCST) {
+            (0, _) => {}
+            (1, true) => self.senders_waiting.notify_one_after_seqcst(),
+            (1, false) => self.senders_waiting.notify_one(),
+            (_, true) => self.senders_waiting.notify_all_after_seqcst(),
+            (_, false) => self.senders_waiting.notify_all(),
         }
     }
 

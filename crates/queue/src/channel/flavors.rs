@@ -4,10 +4,8 @@
 //! CAS-free consumer, the MPMC queue).
 
 use crate::error::CapacityError;
-use crate::sync::{AtomicUsize, Ordering, UnsafeCell};
+use crate::sync::UnsafeCell;
 use crate::{mpmc, ring::Ring, spsc};
-use core::marker::PhantomData;
-use nanopath_atomic::CachePadded;
 use std::vec::Vec;
 
 pub(super) mod sealed {
@@ -27,6 +25,15 @@ pub(super) mod sealed {
         /// where receivers share everything. The last receiver's drop moves
         /// it into the channel's drain slot.
         type Rx;
+        /// Whether every successful `push` makes its item visible with a
+        /// `SeqCst` read-modify-write of the word that a failed `pop`
+        /// re-reads before it reports empty (the stamped ring's `tail`
+        /// CAS): then a notification after it needs no fence
+        /// (`EventCount::notify_one_after_seqcst`).
+        const PUSH_CLAIMS_SEQCST: bool;
+        /// The same for every successful `pop` and the word a failed
+        /// `push` re-reads before it reports full (`head`).
+        const POP_CLAIMS_SEQCST: bool;
         fn with_capacity(capacity: usize) -> Result<(Self, Self::Tx, Self::Rx), CapacityError>;
         /// # Safety
         /// `tx` is this queue's sending end, used by no other thread during
@@ -122,37 +129,26 @@ impl Flavor for Spsc {}
 impl Flavor for Mpsc {}
 impl Flavor for Mpmc {}
 
-/// Adds `n` to a counter that has one writer at a time.
-#[inline]
-fn bump(counter: &AtomicUsize, n: usize) {
-    // Relaxed: a statistic; its one writer at a time reads its own last
-    // store, or one ordered before it by the drain lock.
-    let count = counter.load(Ordering::Relaxed);
-    counter.store(count.wrapping_add(n), Ordering::Relaxed);
-}
-
-/// What both ends of an SPSC channel read: the counts and the capacity.
-/// The producer and consumer themselves live in the handles (`Tx`, `Rx`),
-/// so no handle ever forms a reference to the other's state.
+/// What both ends of an SPSC channel read: the ring's positions (which
+/// count the items pushed and popped) and the capacity. The producer and
+/// consumer themselves live in the handles (`Tx`, `Rx`), so no handle ever
+/// forms a reference to the other's state.
 #[doc(hidden)]
 #[allow(missing_debug_implementations)] // never reachable by users
 pub struct SpscQueue<T> {
-    /// Items pushed so far (wrapping); written only by the sender, after
-    /// each push.
-    sent: CachePadded<AtomicUsize>,
-    /// Items popped so far (wrapping); written only by the holder of the
-    /// consumer (the receiver, then the drain under its lock), after each
-    /// pop.
-    received: CachePadded<AtomicUsize>,
+    /// The positions the two handles publish, read for `len` and the
+    /// statistics.
+    positions: spsc::Positions<T>,
     /// Exact capacity, `1..=usize::MAX / 2`; never changes.
     capacity: usize,
-    /// The items themselves are owned by the ring the two ends share.
-    items: PhantomData<fn(T) -> T>,
 }
 
 impl<T> RawQueue<T> for SpscQueue<T> {
     type Tx = UnsafeCell<spsc::Producer<T>>;
     type Rx = UnsafeCell<spsc::Consumer<T>>;
+    /// The ring publishes with plain Release stores of its positions.
+    const PUSH_CLAIMS_SEQCST: bool = false;
+    const POP_CLAIMS_SEQCST: bool = false;
     fn with_capacity(capacity: usize) -> Result<(Self, Self::Tx, Self::Rx), CapacityError> {
         if capacity == 0 {
             return Err(CapacityError {
@@ -163,10 +159,8 @@ impl<T> RawQueue<T> for SpscQueue<T> {
         }
         let (tx, rx) = spsc::try_ring(capacity)?;
         let queue = SpscQueue {
-            sent: CachePadded::new(AtomicUsize::new(0)),
-            received: CachePadded::new(AtomicUsize::new(0)),
+            positions: tx.positions(),
             capacity,
-            items: PhantomData,
         };
         Ok((queue, UnsafeCell::new(tx), UnsafeCell::new(rx)))
     }
@@ -178,47 +172,38 @@ impl<T> RawQueue<T> for SpscQueue<T> {
             // `Sync`, and `push` runs no user code while the borrow lives).
             let producer = unsafe { &mut *producer };
             producer.push(value).map_err(|f| f.0)
-        })?;
-        bump(&self.sent, 1);
-        Ok(())
+        })
     }
     #[inline]
     unsafe fn pop(&self, rx: &Self::Rx) -> Option<T> {
-        let value = rx.with_mut(|consumer| {
+        rx.with_mut(|consumer| {
             // SAFETY: as in `push`, for the consumer: the SPSC receiver is
             // neither `Clone` nor `Sync`, and once it is gone the drain lock
             // serialises the drains.
             unsafe { &mut *consumer }.pop()
-        })?;
-        bump(&self.received, 1);
-        Some(value)
+        })
     }
     unsafe fn pop_batch(&self, rx: &Self::Rx, out: &mut Vec<T>, max: usize) -> usize {
         // SAFETY: as in `pop`.
-        let n = rx.with_mut(|consumer| unsafe { &mut *consumer }.pop_batch(out, max));
-        bump(&self.received, n);
-        n
+        rx.with_mut(|consumer| unsafe { &mut *consumer }.pop_batch(out, max))
     }
     fn len(&self) -> usize {
-        // Relaxed: a snapshot. Each count trails its ring position by at
-        // most the item being moved right now, so the difference may be
-        // one outside `0..=capacity` for a moment: clamp it.
-        let received = self.received.load(Ordering::Relaxed);
-        let sent = self.sent.load(Ordering::Relaxed);
-        let len = sent.wrapping_sub(received) as isize;
-        // `capacity <= usize::MAX / 2` fits in an `isize`.
-        len.clamp(0, self.capacity as isize) as usize
+        // A snapshot of two positions loaded one after the other: `popped`
+        // first, so `pushed` is at least as large (see `Positions::popped`)
+        // and the difference never wraps below zero. It may overstate by
+        // what was pushed meanwhile: clamp to the capacity.
+        let popped = self.positions.popped();
+        let pushed = self.positions.pushed();
+        pushed.wrapping_sub(popped).min(self.capacity)
     }
     fn capacity(&self) -> usize {
         self.capacity
     }
     fn sent(&self) -> u64 {
-        // Relaxed: a statistic.
-        self.sent.load(Ordering::Relaxed) as u64
+        self.positions.pushed() as u64
     }
     fn received(&self) -> u64 {
-        // Relaxed: a statistic.
-        self.received.load(Ordering::Relaxed) as u64
+        self.positions.popped() as u64
     }
 }
 
@@ -230,6 +215,10 @@ pub struct MpscQueue<T>(Ring<T>);
 impl<T> RawQueue<T> for MpscQueue<T> {
     type Tx = ();
     type Rx = ();
+    /// Producers claim `tail` with a `SeqCst` CAS; the single consumer
+    /// moves `head` with a plain Release store.
+    const PUSH_CLAIMS_SEQCST: bool = true;
+    const POP_CLAIMS_SEQCST: bool = false;
     fn with_capacity(capacity: usize) -> Result<(Self, (), ()), CapacityError> {
         Ring::new(capacity).map(|ring| (MpscQueue(ring), (), ()))
     }
@@ -265,6 +254,9 @@ impl<T> RawQueue<T> for MpscQueue<T> {
 impl<T> RawQueue<T> for mpmc::Queue<T> {
     type Tx = ();
     type Rx = ();
+    /// Both sides claim with `SeqCst` CASes (`tail`, `head`).
+    const PUSH_CLAIMS_SEQCST: bool = true;
+    const POP_CLAIMS_SEQCST: bool = true;
     fn with_capacity(capacity: usize) -> Result<(Self, (), ()), CapacityError> {
         mpmc::Queue::try_new(capacity).map(|queue| (queue, (), ()))
     }
