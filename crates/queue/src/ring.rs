@@ -37,7 +37,8 @@
 //! `head` for a pop) that the other side's empty or full check reads, so a
 //! channel can notify parked threads after it without a fence
 //! (`EventCount::notify_one_after_seqcst`). On x86-64 every CAS is a locked
-//! instruction anyway, so none of this costs anything over Relaxed.
+//! instruction anyway, so none of this costs anything over Relaxed; on
+//! AArch64 a `SeqCst` CAS is `casal` where a Release one would be `casl`.
 //!
 //! Empty and full (after crossbeam's `ArrayQueue`): a pop that finds the
 //! slot at `head` not yet written reloads `tail`, and reports empty only if

@@ -88,3 +88,29 @@ fn drop_with_items_inside() {
         assert_eq!(loom::sync::Arc::strong_count(&item), 1);
     });
 }
+
+/// The items left inside after the consumer has moved off slot 0 are
+/// dropped once each, from the slot the consumer stopped at, whichever
+/// handle goes last: the consumer's slot index reaches the ring's drop.
+#[test]
+fn drop_with_items_inside_after_the_consumer_moved() {
+    loom::model(|| {
+        let (mut tx, mut rx) = spsc::ring::<loom::sync::Arc<u8>>(3);
+        let items: Vec<_> = (0..3).map(loom::sync::Arc::new).collect();
+        for item in &items {
+            tx.push(item.clone()).unwrap();
+        }
+        let t = thread::spawn(move || {
+            assert_eq!(rx.pop().as_deref(), Some(&0));
+            drop(rx);
+        });
+        // Wraps around to slot 0 if the pop came first, or finds the ring
+        // full.
+        let _ = tx.push(loom::sync::Arc::new(3));
+        drop(tx);
+        t.join().unwrap();
+        for item in &items {
+            assert_eq!(loom::sync::Arc::strong_count(item), 1);
+        }
+    });
+}

@@ -76,7 +76,7 @@ pub fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
 /// # Errors
 ///
 /// [`CapacityError`] if `capacity > usize::MAX / 2` (slot arithmetic adds
-/// two indices below the capacity), or if `capacity` items of `T` would not fit in
+/// a count of at most the capacity to an index below it), or if `capacity` items of `T` would not fit in
 /// `isize::MAX` bytes; the error's `maximum` is the largest capacity
 /// accepted for this `T` (`usize::MAX / 2` for zero-sized items, which
 /// need no memory). Allocation failure for an accepted capacity still
@@ -140,8 +140,8 @@ pub fn try_ring<T>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), Capaci
     Ok((producer, consumer))
 }
 
-/// The largest capacity for items of `T`: `slot_after` adds two indices
-/// below the capacity (`usize::MAX / 2`), and the buffer must fit in `isize::MAX` bytes.
+/// The largest capacity for items of `T`: `slot_after` adds a count of at
+/// most the capacity to an index below it (`usize::MAX / 2`), and the buffer must fit in `isize::MAX` bytes.
 pub(crate) const fn max_capacity<T>() -> usize {
     if size_of::<T>() == 0 {
         return usize::MAX / 2;
@@ -744,7 +744,7 @@ impl<T> Consumer<T> {
         }
         let shared = &*self.shared;
         shared.track_writes(self.slot, n);
-        // SAFETY: the `n` slots from `head` are published (see `pop`); `out`
+        // SAFETY: the `n` slots from ours are published (see `pop`); `out`
         // is caller memory with room for `n`, disjoint from the ring.
         // `T: Copy`, so copying leaves nothing to drop.
         unsafe { shared.copy(self.slot, out.as_mut_ptr(), n, Direction::OutOfSlots) };
@@ -773,7 +773,7 @@ impl<T> Consumer<T> {
         let shared = &*self.shared;
         shared.track_writes(self.slot, n);
         let len = out.len();
-        // SAFETY: the `n` slots from `head` are published (see `pop`); `out`
+        // SAFETY: the `n` slots from ours are published (see `pop`); `out`
         // has room for `n` more values after `reserve`, disjoint from the
         // ring. Each value is moved exactly once: the slots are released
         // below without being dropped, and `set_len` takes ownership.
@@ -878,10 +878,13 @@ mod tests {
     /// items left inside at drop (each dropped exactly once).
     #[test]
     fn positions_wrap_past_usize_max() {
-        let live = alloc::rc::Rc::new(());
+        // The numbers of the items alive: each item's `Drop` removes its
+        // own, so a drop of the wrong slots (a wrong starting slot in the
+        // ring's own drop) shows as a number removed twice or never.
+        let live = Live::default();
         for capacity in [1usize, 2, 3, 5, 8] {
             for start in [usize::MAX - 1, usize::MAX - capacity, usize::MAX] {
-                let (mut tx, mut rx) = ring_at::<(u64, alloc::rc::Rc<()>)>(capacity, start);
+                let (mut tx, mut rx) = ring_at::<Numbered>(capacity, start);
                 let (mut stx, mut srx) = ring_at::<u64>(capacity, start);
                 let mut model = VecDeque::new();
                 let mut next = 0u64;
@@ -892,7 +895,7 @@ mod tests {
                     let n = ((seed >> 40) % 4) as usize;
                     match (seed >> 33) % 6 {
                         0 => {
-                            let ok = tx.push((next, live.clone())).is_ok();
+                            let ok = tx.push(live.item(next)).is_ok();
                             assert_eq!(ok, model.len() < capacity);
                             assert_eq!(stx.push(next).is_ok(), ok);
                             if ok {
@@ -901,7 +904,7 @@ mod tests {
                             next += 1;
                         }
                         1 => {
-                            let got = rx.pop().map(|(v, _)| v);
+                            let got = rx.pop().map(|item| item.0);
                             assert_eq!(got, model.front().copied());
                             assert_eq!(srx.pop(), model.pop_front());
                         }
@@ -910,7 +913,7 @@ mod tests {
                             let free = capacity - model.len();
                             let written = match tx.write_chunk_uninit(n) {
                                 Ok(chunk) => {
-                                    chunk.fill_from_iter(items.iter().map(|&v| (v, live.clone())))
+                                    chunk.fill_from_iter(items.iter().map(|&v| live.item(v)))
                                 }
                                 Err(_) => 0,
                             };
@@ -923,7 +926,7 @@ mod tests {
                             let take = n.min(model.len());
                             let chunk = rx.read_chunk(take).unwrap();
                             let (a, b) = chunk.as_slices();
-                            let seen: Vec<u64> = a.iter().chain(b).map(|(v, _)| *v).collect();
+                            let seen: Vec<u64> = a.iter().chain(b).map(|item| item.0).collect();
                             let expected: Vec<u64> = model.iter().take(take).copied().collect();
                             assert_eq!(seen, expected);
                             chunk.commit_all();
@@ -933,7 +936,7 @@ mod tests {
                             model.drain(..take);
                         }
                         4 => {
-                            assert_eq!(rx.peek().map(|(v, _)| *v), model.front().copied());
+                            assert_eq!(rx.peek().map(|item| item.0), model.front().copied());
                             assert_eq!(rx.len(), model.len());
                             assert_eq!(tx.free_slots(), capacity - model.len());
                             assert_eq!(srx.len(), model.len());
@@ -943,12 +946,22 @@ mod tests {
                             let popped = srx.pop_batch(&mut out, n);
                             assert_eq!(popped, n.min(model.len()));
                             for _ in 0..popped {
-                                assert_eq!(rx.pop().map(|(v, _)| v), model.pop_front());
+                                assert_eq!(rx.pop().map(|item| item.0), model.pop_front());
                             }
                         }
                     }
-                    assert_eq!(alloc::rc::Rc::strong_count(&live), 1 + model.len());
+                    assert!(
+                        live.0.borrow().iter().eq(model.iter()),
+                        "alive: the model's items"
+                    );
                 }
+                // Leave one slot short of full: the ring's drop must start
+                // at the consumer's slot, or it meets the moved-out one.
+                while tx.push(live.item(next)).is_ok() {
+                    model.push_back(next);
+                    next += 1;
+                }
+                assert_eq!(rx.pop().map(|item| item.0), model.pop_front());
                 // Whichever handle goes first, the items left inside are
                 // dropped once, with the ring.
                 if next.is_multiple_of(2) {
@@ -958,8 +971,38 @@ mod tests {
                     drop(rx);
                     drop(tx);
                 }
-                assert_eq!(alloc::rc::Rc::strong_count(&live), 1);
+                assert!(
+                    live.0.borrow().is_empty(),
+                    "an item left inside was not dropped"
+                );
             }
+        }
+    }
+
+    /// The numbers of the [`Numbered`] items alive, in order.
+    #[derive(Default)]
+    struct Live(alloc::rc::Rc<core::cell::RefCell<alloc::collections::BTreeSet<u64>>>);
+
+    impl Live {
+        fn item(&self, n: u64) -> Numbered {
+            assert!(self.0.borrow_mut().insert(n));
+            Numbered(n, self.0.clone())
+        }
+    }
+
+    /// An item that removes its number from [`Live`] when dropped.
+    struct Numbered(
+        u64,
+        alloc::rc::Rc<core::cell::RefCell<alloc::collections::BTreeSet<u64>>>,
+    );
+
+    impl Drop for Numbered {
+        fn drop(&mut self) {
+            assert!(
+                self.1.borrow_mut().remove(&self.0),
+                "item {} dropped twice",
+                self.0
+            );
         }
     }
 }
