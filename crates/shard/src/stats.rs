@@ -1,0 +1,127 @@
+//! Per-worker statistics: written only by the worker that owns them, with
+//! plain stores on a line of their own, read by anyone.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+use core::time::Duration;
+use nanopath_atomic::CachePadded;
+
+/// A snapshot of one worker's counters (or their sum, from
+/// [`Runtime::total_stats`](crate::Runtime::total_stats)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WorkerStats {
+    /// Messages taken off the worker's queues.
+    pub received: u64,
+    /// Messages whose `handle_batch` call returned.
+    pub handled: u64,
+    /// `handle_batch` calls.
+    pub batches: u64,
+    /// Messages waiting in the worker's queues after its last round (a
+    /// snapshot the worker takes after each round that handled something).
+    pub queue_depth: u64,
+    /// Sends that found this worker's queue full (counted by the senders).
+    pub full_events: u64,
+    /// Times the worker parked because it had nothing to do.
+    pub parks: u64,
+    /// Times a parked worker woke up.
+    pub wakes: u64,
+    /// Time spent in rounds that handled messages.
+    pub busy: Duration,
+}
+
+impl WorkerStats {
+    /// The counters of `self` and `other` added up (the depth too).
+    pub fn add(&self, other: &WorkerStats) -> WorkerStats {
+        WorkerStats {
+            received: self.received + other.received,
+            handled: self.handled + other.handled,
+            batches: self.batches + other.batches,
+            queue_depth: self.queue_depth + other.queue_depth,
+            full_events: self.full_events + other.full_events,
+            parks: self.parks + other.parks,
+            wakes: self.wakes + other.wakes,
+            busy: self.busy + other.busy,
+        }
+    }
+}
+
+/// The counters one worker writes.
+#[derive(Debug, Default)]
+pub(crate) struct OwnedCounters {
+    received: AtomicU64,
+    handled: AtomicU64,
+    batches: AtomicU64,
+    queue_depth: AtomicU64,
+    parks: AtomicU64,
+    wakes: AtomicU64,
+    busy_nanos: AtomicU64,
+}
+
+/// A worker's statistics: its own counters on their line, and the senders'
+/// full-queue count on another (written only on that slow path).
+#[derive(Debug, Default)]
+pub(crate) struct StatsCell {
+    owned: CachePadded<OwnedCounters>,
+    full_events: CachePadded<AtomicU64>,
+}
+
+/// Adds `n` to a counter only its owner writes: a load and a store, no
+/// read-modify-write.
+#[inline]
+fn bump(counter: &AtomicU64, n: u64) {
+    // Relaxed: a statistic; the one writer reads its own last store.
+    counter.store(
+        counter.load(Ordering::Relaxed).wrapping_add(n),
+        Ordering::Relaxed,
+    );
+}
+
+impl StatsCell {
+    /// Owner only: a round that took `received` messages in `batches`
+    /// calls, handled them all, left `depth` waiting and took `busy`.
+    pub(crate) fn record_round(&self, received: u64, batches: u64, depth: u64, busy: Duration) {
+        let c = &*self.owned;
+        bump(&c.received, received);
+        bump(&c.handled, received);
+        bump(&c.batches, batches);
+        // Relaxed: a snapshot value.
+        c.queue_depth.store(depth, Ordering::Relaxed);
+        bump(
+            &c.busy_nanos,
+            busy.as_nanos().min(u128::from(u64::MAX)) as u64,
+        );
+    }
+
+    /// Owner only: one park, and whether it ended in a wake-up.
+    pub(crate) fn record_park(&self) {
+        bump(&self.owned.parks, 1);
+    }
+
+    /// Owner only: a parked worker woke up.
+    pub(crate) fn record_wake(&self) {
+        bump(&self.owned.wakes, 1);
+    }
+
+    /// Any sender: its send found the queue full.
+    pub(crate) fn record_full(&self) {
+        // Relaxed: a statistic; senders share this line only when full.
+        self.full_events.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A snapshot (each counter read once; they may be from slightly
+    /// different moments).
+    pub(crate) fn snapshot(&self) -> WorkerStats {
+        let c = &*self.owned;
+        // Relaxed: statistics.
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        WorkerStats {
+            received: load(&c.received),
+            handled: load(&c.handled),
+            batches: load(&c.batches),
+            queue_depth: load(&c.queue_depth),
+            full_events: load(&self.full_events),
+            parks: load(&c.parks),
+            wakes: load(&c.wakes),
+            busy: Duration::from_nanos(load(&c.busy_nanos)),
+        }
+    }
+}

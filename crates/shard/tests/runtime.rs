@@ -1,0 +1,355 @@
+//! The runtime's promises: every message handled exactly once by the
+//! worker its key maps to, per-key order, shutdown drains everything
+//! (messages between workers included), panic isolation, backpressure,
+//! broadcast, statistics that add up, typed build errors.
+
+use nanopath_shard::partition::{HashPartitioner, JumpHashPartitioner, Partitioner};
+use nanopath_shard::{BuildError, Context, Runtime, SendError, WaitStrategy, Worker};
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+fn per_sender() -> u64 {
+    if cfg!(miri) { 40 } else { 20_000 }
+}
+
+/// Records `(key, seq)` pairs in arrival order.
+struct Recorder;
+
+impl Worker for Recorder {
+    type Key = u64;
+    type State = Vec<(u64, u64)>;
+    type Message = (u64, u64);
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, seen: &mut Self::State, msg: (u64, u64)) {
+        // Each message reaches the worker its key maps to.
+        assert_eq!(
+            HashPartitioner.partition(&msg.0, ctx.workers()),
+            ctx.index()
+        );
+        seen.push(msg);
+    }
+}
+
+#[test]
+fn every_message_is_handled_once_by_its_keys_worker_in_order() {
+    let workers = 3;
+    let runtime = Runtime::<Recorder>::builder()
+        .workers(workers)
+        .capacity(16)
+        .build(|_| (Recorder, Vec::new()))
+        .unwrap();
+    let senders = 3u64;
+    let n = per_sender();
+    let start = Arc::new(Barrier::new(senders as usize));
+    let threads: Vec<_> = (0..senders)
+        .map(|s| {
+            let mut tx = runtime.handle().unwrap();
+            let start = Arc::clone(&start);
+            thread::spawn(move || {
+                start.wait();
+                for seq in 0..n {
+                    // Keys are per sender, so per-key order is this
+                    // sender's order.
+                    let key = s * 1000 + seq % 7;
+                    tx.send(&key, (key, seq)).unwrap();
+                }
+            })
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    let stats = runtime.total_stats();
+    let states = runtime.shutdown().unwrap();
+    let all: Vec<(u64, u64)> = states.iter().flatten().copied().collect();
+    assert_eq!(all.len() as u64, senders * n, "every message once");
+    for state in &states {
+        let mut last = std::collections::HashMap::new();
+        for &(key, seq) in state {
+            if let Some(prev) = last.insert(key, seq) {
+                assert!(seq > prev, "key {key}: {seq} after {prev}");
+            }
+        }
+    }
+    let mut seqs: Vec<(u64, u64)> = all.clone();
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len(), all.len(), "no duplicates");
+    assert!(stats.handled <= senders * n);
+}
+
+/// Forwards each message to the next worker until its hop count runs out;
+/// counts what it ends.
+struct Relay;
+
+impl Worker for Relay {
+    type Key = ();
+    type State = u64;
+    type Message = u32;
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, ended: &mut u64, hops: u32) {
+        if hops == 0 {
+            *ended += 1;
+        } else {
+            let next = (ctx.index() + 1) % ctx.workers();
+            ctx.send_to(next, hops - 1).unwrap();
+        }
+    }
+}
+
+#[test]
+fn shutdown_drains_every_queue_including_messages_between_workers() {
+    let n = per_sender();
+    // Rings that never fill: two workers that wait on each other's full
+    // ring would wait forever (see `Context::send_to`).
+    let runtime = Runtime::<Relay>::builder()
+        .workers(2)
+        .capacity(n as usize)
+        .build(|_| (Relay, 0))
+        .unwrap();
+    let mut tx = runtime.handle().unwrap();
+    for i in 0..n {
+        tx.send_to((i % 2) as usize, 5).unwrap();
+    }
+    // No waiting: shutdown itself must deliver whatever is still moving.
+    let ended: u64 = runtime.shutdown().unwrap().iter().sum();
+    assert_eq!(ended, n);
+    assert!(matches!(tx.send_to(0, 1), Err(SendError::Stopped(1))));
+}
+
+/// Panics on message 13; counts the others.
+struct Fragile;
+
+impl Worker for Fragile {
+    type Key = u64;
+    type State = u64;
+    type Message = u64;
+    fn handle(&mut self, _: &mut Context<'_, Self>, count: &mut u64, msg: u64) {
+        assert_ne!(msg, 13, "unlucky message");
+        *count += 1;
+    }
+}
+
+#[test]
+fn a_panicking_worker_is_reported_and_the_others_drain() {
+    let runtime = Runtime::<Fragile>::builder()
+        .workers(2)
+        .wait_strategy(WaitStrategy::park())
+        .build(|_| (Fragile, 0))
+        .unwrap();
+    let mut tx = runtime.handle().unwrap();
+    tx.send_to(0, 13).unwrap();
+    // Worker 0 dies; once it is seen dead, sends to it come back.
+    let back = loop {
+        match tx.send_to(0, 1) {
+            Ok(()) => thread::yield_now(),
+            Err(e) => break e,
+        }
+    };
+    assert!(
+        matches!(
+            back,
+            SendError::WorkerDead {
+                worker: 0,
+                message: 1
+            }
+        ),
+        "{back:?}"
+    );
+    for _ in 0..10 {
+        tx.send_to(1, 2).unwrap();
+    }
+    let err = runtime.shutdown().unwrap_err();
+    assert_eq!(err.panics.len(), 1);
+    assert_eq!(err.panics[0].worker, 0);
+    assert!(
+        err.panics[0].message.contains("unlucky message"),
+        "{}",
+        err.panics[0].message
+    );
+    assert!(err.states[0].is_none());
+    assert_eq!(err.states[1], Some(10));
+    assert!(err.to_string().contains("worker 0 panicked"));
+}
+
+/// Blocks in `handle` until the test lets it go.
+struct Gate;
+
+impl Worker for Gate {
+    type Key = ();
+    type State = u64;
+    type Message = Arc<Barrier>;
+    fn handle(&mut self, _: &mut Context<'_, Self>, seen: &mut u64, gate: Arc<Barrier>) {
+        gate.wait();
+        *seen += 1;
+    }
+}
+
+#[test]
+fn try_send_on_a_full_queue_hands_the_message_back() {
+    let runtime = Runtime::<Gate>::builder()
+        .workers(1)
+        .capacity(2)
+        .batch(1)
+        .build(|_| (Gate, 0))
+        .unwrap();
+    let mut tx = runtime.handle().unwrap();
+    let hold = Arc::new(Barrier::new(2));
+    let pass = Arc::new(Barrier::new(1));
+    // The worker takes the first and blocks in it; two more fill the ring.
+    tx.send_to(0, Arc::clone(&hold)).unwrap();
+    let mut queued = 0;
+    while queued < 2 {
+        match tx.try_send_to(0, Arc::clone(&pass)) {
+            Ok(()) => queued += 1,
+            Err(SendError::Full(_)) => thread::yield_now(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    // Now the ring holds two and the worker is inside the first: full.
+    let mut full = None;
+    for _ in 0..1000 {
+        match tx.try_send_to(0, Arc::clone(&pass)) {
+            Err(SendError::Full(m)) => {
+                full = Some(m);
+                break;
+            }
+            Ok(()) => queued += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let back = full.expect("a ring of 2 behind a blocked worker fills up");
+    assert!(Arc::ptr_eq(&back, &pass), "the message itself comes back");
+    assert!(runtime.stats(0).unwrap().full_events >= 1);
+    hold.wait();
+    let seen = runtime.shutdown().unwrap();
+    assert_eq!(seen, [1 + queued]);
+}
+
+/// Counts messages.
+struct Count;
+
+impl Worker for Count {
+    type Key = u64;
+    type State = u64;
+    type Message = u64;
+    fn handle(&mut self, _: &mut Context<'_, Self>, n: &mut u64, _: u64) {
+        *n += 1;
+    }
+}
+
+#[test]
+fn broadcast_reaches_every_worker_once_and_stats_add_up() {
+    let runtime = Runtime::<Count>::builder()
+        .workers(4)
+        .partitioner(JumpHashPartitioner)
+        .build(|_| (Count, 0))
+        .unwrap();
+    let mut tx = runtime.handle().unwrap();
+    for i in 0..100 {
+        tx.send(&i, i).unwrap();
+    }
+    tx.broadcast(7).unwrap();
+    // Wait until everything sent so far is handled, then read the stats.
+    while runtime.total_stats().handled < 104 {
+        thread::yield_now();
+    }
+    let total = runtime.total_stats();
+    assert_eq!(total.received, 104);
+    let per: Vec<_> = (0..4).map(|w| runtime.stats(w).unwrap()).collect();
+    assert_eq!(per.iter().map(|s| s.handled).sum::<u64>(), 104);
+    assert!(
+        per.iter()
+            .all(|s| s.batches >= 1 && s.batches <= s.received)
+    );
+    assert!(runtime.stats(4).is_none());
+    let counts = runtime.shutdown().unwrap();
+    assert_eq!(counts.iter().sum::<u64>(), 104);
+    assert!(
+        counts.iter().all(|&c| c >= 1),
+        "broadcast reached every worker"
+    );
+}
+
+#[test]
+fn bad_configurations_are_typed_errors() {
+    let err = |b: nanopath_shard::Builder<Count>| b.build(|_| (Count, 0)).unwrap_err();
+    assert_eq!(err(Runtime::builder().workers(0)), BuildError::NoWorkers);
+    assert_eq!(
+        err(Runtime::builder().workers(1).capacity(0)),
+        BuildError::ZeroCapacity
+    );
+    assert_eq!(
+        err(Runtime::builder().workers(1).batch(0)),
+        BuildError::ZeroBatch
+    );
+    let huge = err(Runtime::builder().workers(1).capacity(usize::MAX));
+    assert!(matches!(huge, BuildError::Capacity(_)), "{huge:?}");
+    if !cfg!(miri) {
+        let cpus = core_affinity_count();
+        let e = err(Runtime::builder().workers(cpus + 1).pin_workers(true));
+        assert_eq!(
+            e,
+            BuildError::TooManyPinned {
+                workers: cpus + 1,
+                cpus
+            }
+        );
+    }
+}
+
+fn core_affinity_count() -> usize {
+    // The affinity mask, as the builder reads it.
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+#[test]
+fn out_of_range_workers_hand_the_message_back() {
+    let runtime = Runtime::<Count>::builder()
+        .workers(2)
+        .partitioner(|_: &u64, _: usize| 5)
+        .build(|_| (Count, 0))
+        .unwrap();
+    let mut tx = runtime.handle().unwrap();
+    assert!(matches!(
+        tx.send(&1, 9),
+        Err(SendError::NoSuchWorker {
+            worker: 5,
+            workers: 2,
+            message: 9
+        })
+    ));
+    assert!(matches!(
+        tx.send_to(2, 8),
+        Err(SendError::NoSuchWorker {
+            worker: 2,
+            workers: 2,
+            message: 8
+        })
+    ));
+    assert_eq!(runtime.shutdown().unwrap(), [0, 0]);
+}
+
+#[test]
+fn parked_workers_wake_for_every_send() {
+    for wait in [
+        WaitStrategy::park(),
+        WaitStrategy::default(),
+        WaitStrategy::busy_spin(),
+    ] {
+        // Busy-spinning workers must not outnumber the cores, or the
+        // sender waits for a time slice (this machine may have 2).
+        let workers = if wait.park { 2 } else { 1 };
+        let runtime = Runtime::<Count>::builder()
+            .workers(workers)
+            .capacity(2)
+            .wait_strategy(wait)
+            .build(|_| (Count, 0))
+            .unwrap();
+        let mut tx = runtime.handle().unwrap();
+        let n = per_sender();
+        for i in 0..n {
+            tx.send(&i, i).unwrap();
+        }
+        while runtime.total_stats().handled < n {
+            thread::yield_now();
+        }
+        assert_eq!(runtime.shutdown().unwrap().iter().sum::<u64>(), n);
+    }
+}
