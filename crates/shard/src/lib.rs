@@ -36,6 +36,13 @@
 //! assert_eq!(a, [3]);
 //! ```
 
+#![forbid(unsafe_code)]
+
+// The crate README's examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub mod partition;
 pub mod runtime;
 mod stats;

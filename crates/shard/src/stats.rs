@@ -68,10 +68,13 @@ pub(crate) struct StatsCell {
 /// read-modify-write.
 #[inline]
 fn bump(counter: &AtomicU64, n: u64) {
-    // Relaxed: a statistic; the one writer reads its own last store.
+    // Relaxed load: the one writer reads its own last store. Release
+    // store: a reader that loads this value (Acquire) also sees the
+    // counters written before it (see `snapshot`). Both are plain moves on
+    // x86-64.
     counter.store(
         counter.load(Ordering::Relaxed).wrapping_add(n),
-        Ordering::Relaxed,
+        Ordering::Release,
     );
 }
 
@@ -111,11 +114,14 @@ impl StatsCell {
     /// different moments).
     pub(crate) fn snapshot(&self) -> WorkerStats {
         let c = &*self.owned;
-        // Relaxed: statistics.
-        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        // Acquire: pairs with `bump`'s Release. `handled` is read before
+        // `received`, the reverse of the order `record_round` writes them,
+        // so a snapshot never shows more handled than received.
+        let load = |a: &AtomicU64| a.load(Ordering::Acquire);
+        let handled = load(&c.handled);
         WorkerStats {
             received: load(&c.received),
-            handled: load(&c.handled),
+            handled,
             batches: load(&c.batches),
             queue_depth: load(&c.queue_depth),
             full_events: load(&self.full_events),
