@@ -16,6 +16,7 @@
 //! barrier, so thread start-up is outside the timed region.
 
 pub mod queue;
+pub mod shard;
 
 use std::hint::black_box;
 use std::sync::Barrier;

@@ -215,12 +215,19 @@ impl<W: Worker> Row<W> {
                 }
             }
         }
-        // A fence, then the worker's waiter count: pairs with the fence in
-        // its `prepare_wait` (no lost wake-up, see the module docs).
-        slot.events.notify_one();
-        // Relaxed: ordered after our push by the fence inside `notify_one`,
-        // which pairs with `shutdown`'s fence after it sets `stopping`, and
-        // with the dying worker's SeqCst store of `dead`.
+        if shared.wait.park {
+            // A fence, then the worker's waiter count: pairs with the fence
+            // in its `prepare_wait` (no lost wake-up, see the module docs).
+            slot.events.notify_one();
+        } else {
+            // Nobody ever parks (busy-spinning): no one to wake. The light
+            // side of the asymmetric fence stands in for the notify's fence
+            // below; `shutdown` and a dying worker pay the heavy side.
+            nanopath_atomic::fence::light();
+        }
+        // Relaxed: ordered after our push by the fence above, which pairs
+        // with `shutdown`'s fence after it sets `stopping`, and with the
+        // dying worker's fence after its SeqCst store of `dead`.
         let late = (!self.of_worker && shared.stopping.load(Ordering::Relaxed))
             || slot.dead.load(Ordering::Relaxed);
         // A worker row during the final drain: the drain holds every drain
@@ -755,8 +762,12 @@ impl<W: Worker> Runtime<W> {
     fn stop(&mut self) -> Result<Vec<W::State>, ShutdownError<W::State>> {
         let shared = Arc::clone(&self.shared);
         shared.stopping.store(true, Ordering::Relaxed);
-        // Pairs with the fence in each user send's notify (module docs).
+        // Pairs with the fence in each user send's notify (module docs),
+        // or with the light side a busy-spinning runtime's sends take.
         fence(Ordering::SeqCst);
+        if !shared.wait.park {
+            nanopath_atomic::fence::heavy();
+        }
         for slot in shared.slots.iter() {
             slot.events.notify_all();
             slot.room.notify_all();
@@ -836,6 +847,10 @@ fn worker_main<W: Worker>(
             // SeqCst, after the rings are in place and under their lock:
             // a sender that sees it takes its message back (`take_back`).
             slot.dead.store(true, Ordering::SeqCst);
+            if !shared.wait.park {
+                // The heavy side, for busy-spinning senders' light one.
+                nanopath_atomic::fence::heavy();
+            }
             drop(leftover);
             slot.room.notify_all();
             Exit {
@@ -897,8 +912,11 @@ fn run_loop<W: Worker>(
             let depth = rings.iter().map(|r| r.rx.len() as u64).sum();
             let busy = began.map_or(Default::default(), |t| t.elapsed());
             slot.stats.record_round(received, batches, depth, busy);
-            // Room was made: wake senders parked on a full ring.
-            slot.room.notify_all();
+            // Room was made: wake senders parked on a full ring (none park
+            // when busy-spinning).
+            if shared.wait.park {
+                slot.room.notify_all();
+            }
             idle = 0;
             backoff.reset();
             continue;
