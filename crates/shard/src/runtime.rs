@@ -44,20 +44,41 @@ use crate::{BuildError, PinWarning, SendError, ShutdownError, WorkerPanic};
 use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
+use nanopath_atomic::sync::{
+    Arc, AtomicBool, AtomicU64, Mutex, Ordering, fence, lock, spin_loop, yield_now,
+};
 use nanopath_atomic::{Backoff, CachePadded, EventCount};
 use nanopath_queue::channel::WaitStrategy;
 use nanopath_queue::spsc;
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
 use std::time::Instant;
 
-/// Locks `m`, ignoring poisoning (the guarded data is a list of rings,
-/// whole after any panic).
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
+/// A worker thread's handle: std's, or loom's in the loom models.
+#[cfg(not(nanopath_loom))]
+type JoinHandle<T> = std::thread::JoinHandle<T>;
+#[cfg(nanopath_loom)]
+type JoinHandle<T> = loom::thread::JoinHandle<T>;
+
+/// Spawns worker thread `index`.
+#[cfg(not(nanopath_loom))]
+fn spawn_worker<T: Send + 'static>(
+    index: usize,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::io::Result<JoinHandle<T>> {
+    std::thread::Builder::new()
+        .name(format!("nanopath-shard-{index}"))
+        .spawn(f)
+}
+
+/// Spawns worker thread `index` as a loom thread.
+#[cfg(nanopath_loom)]
+fn spawn_worker<T: Send + 'static>(
+    index: usize,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::io::Result<JoinHandle<T>> {
+    let _ = index;
+    Ok(loom::thread::spawn(f))
 }
 
 /// One ring into a worker, with the id of the sender that owns its other
@@ -272,7 +293,7 @@ impl<W: Worker> Row<W> {
             backoff.spin();
             *round += 1;
         } else if *round - wait.spins < wait.yields {
-            std::thread::yield_now();
+            yield_now();
             *round += 1;
         } else if wait.park {
             let slot = &self.shared.slots[w];
@@ -288,7 +309,7 @@ impl<W: Worker> Row<W> {
                 key.wait();
             }
         } else {
-            core::hint::spin_loop();
+            spin_loop();
         }
     }
 
@@ -620,6 +641,7 @@ impl<W: Worker> Builder<W> {
             batch: self.batch,
             wait: self.wait,
         });
+        // Pinned threads report how their pin went, first thing.
         let (pin_tx, pin_rx) = std::sync::mpsc::channel();
         let mut threads = Vec::with_capacity(workers);
         let runtime_threads = |threads: Vec<JoinHandle<Exit<W>>>| Runtime {
@@ -639,17 +661,14 @@ impl<W: Worker> Builder<W> {
             };
             let thread_shared = Arc::clone(&shared);
             let cpu = cpus.get(index).copied();
-            let pin_tx = pin_tx.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("nanopath-shard-{index}"))
-                .spawn(move || {
-                    if let Some(cpu) = cpu {
-                        let pinned = core_affinity::set_for_current(cpu);
-                        let _ = pin_tx.send((index, cpu.id, pinned));
-                    }
-                    drop(pin_tx);
-                    worker_main(thread_shared, index, worker, state, row)
-                });
+            let pin_tx = cpu.map(|_| pin_tx.clone());
+            let spawned = spawn_worker(index, move || {
+                if let (Some(cpu), Some(pin_tx)) = (cpu, pin_tx) {
+                    let pinned = core_affinity::set_for_current(cpu);
+                    let _ = pin_tx.send((index, cpu.id, pinned));
+                }
+                worker_main(thread_shared, index, worker, state, row)
+            });
             match spawned {
                 Ok(t) => threads.push(t),
                 Err(e) => {
@@ -660,7 +679,8 @@ impl<W: Worker> Builder<W> {
         }
         drop(pin_tx);
         let mut runtime = runtime_threads(threads);
-        // Each pinned thread reports once, first thing.
+        // Each pinned thread reports once and drops its sender; unpinned
+        // ones never had one, so this returns at once without pinning.
         for (worker, cpu, pinned) in pin_rx.iter() {
             if !pinned {
                 runtime.pin_warnings.push(PinWarning { worker, cpu });
@@ -932,7 +952,7 @@ fn run_loop<W: Worker>(
             backoff.spin();
             idle += 1;
         } else if idle - wait.spins < wait.yields {
-            std::thread::yield_now();
+            yield_now();
             idle += 1;
         } else if wait.park {
             let key = slot.events.prepare_wait();
@@ -950,7 +970,7 @@ fn run_loop<W: Worker>(
             idle = 0;
             backoff.reset();
         } else {
-            core::hint::spin_loop();
+            spin_loop();
         }
     }
 }

@@ -1,9 +1,9 @@
 //! Per-worker statistics: written only by the worker that owns them, with
 //! plain stores on a line of their own, read by anyone.
 
-use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
 use nanopath_atomic::CachePadded;
+use nanopath_atomic::sync::{AtomicU64, Ordering};
 
 /// A snapshot of one worker's counters (or their sum, from
 /// [`Runtime::total_stats`](crate::Runtime::total_stats)).
