@@ -159,6 +159,8 @@ pub enum BuildError {
     Capacity(nanopath_queue::CapacityError),
     /// A worker thread could not be spawned.
     Spawn(std::io::ErrorKind),
+    /// A new handle on a runtime that is shutting down.
+    Stopped,
 }
 
 impl fmt::Display for BuildError {
@@ -175,6 +177,7 @@ impl fmt::Display for BuildError {
             }
             BuildError::Capacity(e) => write!(f, "queue capacity: {e}"),
             BuildError::Spawn(kind) => write!(f, "spawning a worker thread failed: {kind}"),
+            BuildError::Stopped => f.write_str("the runtime is shutting down"),
         }
     }
 }
@@ -197,7 +200,10 @@ pub struct WorkerPanic {
     pub worker: usize,
     /// The panic message.
     pub message: String,
-    /// Messages left in its queues that it could not handle (dropped).
+    /// Messages it could no longer handle, all dropped: the batch it
+    /// panicked in (in full: a batch is not known to be handled until
+    /// `handle_batch` returns), what was left in its queues, and what was
+    /// sent to it before the senders saw it dead.
     pub undelivered: usize,
 }
 

@@ -34,8 +34,14 @@
 //! set, it takes the drain lock of that worker, and either the drain comes
 //! after it and handles its message, or the drain is over and the send
 //! takes its message back out of its own ring and returns it as
-//! [`SendError::Stopped`]. So every `Ok` send is handled exactly once, and
-//! every failed one hands its message back.
+//! [`SendError::Stopped`]. So every `Ok` send is handled exactly once
+//! (unless its worker panics first: then it is counted in
+//! [`WorkerPanic::undelivered`](crate::WorkerPanic::undelivered)), and every
+//! failed one hands its message back.
+//!
+//! The final drain runs until a whole pass over every queue finds nothing:
+//! workers that keep sending to each other on their own must stop when
+//! [`Context::is_stopping`] says so.
 
 use crate::partition::Partitioner;
 use crate::stats::{StatsCell, WorkerStats};
@@ -45,7 +51,7 @@ use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
 use nanopath_atomic::sync::{
-    Arc, AtomicBool, AtomicU64, Mutex, Ordering, fence, lock, spin_loop, yield_now,
+    Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering, fence, lock, spin_loop, yield_now,
 };
 use nanopath_atomic::{Backoff, CachePadded, EventCount};
 use nanopath_queue::channel::WaitStrategy;
@@ -101,6 +107,9 @@ struct WorkerSlot<M> {
     /// Set once the worker panicked (under `leftover`'s lock, after its
     /// rings were put there).
     dead: AtomicBool,
+    /// Messages `take_back` found behind its own in a dead worker's ring
+    /// (sent `Ok` after the worker's last drain) and dropped.
+    late_undelivered: AtomicUsize,
     /// Rings of new senders, waiting for the worker to adopt them.
     new_rings: Mutex<Vec<Inbound<M>>>,
     /// `None` while the worker (or the final drain) owns its rings; then
@@ -140,6 +149,10 @@ struct Row<W: Worker> {
 impl<W: Worker> Row<W> {
     /// A new row: a ring to every worker, each registered with its worker.
     fn new(shared: &Arc<Shared<W>>, of_worker: bool) -> Result<Self, BuildError> {
+        // Relaxed: a new handle on a stopped runtime could only fail.
+        if !of_worker && shared.stopping.load(Ordering::Relaxed) {
+            return Err(BuildError::Stopped);
+        }
         // Relaxed: a unique id is all that is needed.
         let id = shared.next_sender.fetch_add(1, Ordering::Relaxed);
         let mut rings = Vec::with_capacity(shared.slots.len());
@@ -196,6 +209,16 @@ impl<W: Worker> Row<W> {
             });
         }
         let mut msg = msg;
+        if let Some(overflow) = self.overflow.as_mut()
+            && !overflow[w].is_empty()
+        {
+            // Behind messages already parked for `w`: keep our order.
+            if !wait {
+                return Err(SendError::Full(msg));
+            }
+            overflow[w].push_back(msg);
+            return Ok(());
+        }
         let mut counted = false;
         let backoff = Backoff::new();
         let mut round = 0u32;
@@ -208,6 +231,9 @@ impl<W: Worker> Row<W> {
                         slot.stats.record_full();
                         counted = true;
                     }
+                    if !wait {
+                        return Err(SendError::Full(msg));
+                    }
                     if self.of_worker && shared.stopping.load(Ordering::Relaxed) {
                         // Stopping: the target may have left already, and
                         // nobody drains rings concurrently with the final
@@ -218,9 +244,6 @@ impl<W: Worker> Row<W> {
                             .get_or_insert_with(|| (0..workers).map(|_| VecDeque::new()).collect());
                         overflow[w].push_back(msg);
                         return Ok(());
-                    }
-                    if !wait {
-                        return Err(SendError::Full(msg));
                     }
                     if !self.of_worker && shared.stopping.load(Ordering::Relaxed) {
                         return Err(SendError::Stopped(msg));
@@ -263,7 +286,8 @@ impl<W: Worker> Row<W> {
     /// the worker died): under the drain lock, either the drain is still to
     /// come (it will handle the message), or it is over and our message is
     /// still in our ring, the only one there (this row sends from one
-    /// thread, and everything before it was drained): take it back.
+    /// thread, and the drain, or the dying worker, emptied the ring before
+    /// leaving it here): take it back.
     #[cold]
     fn take_back(&mut self, w: usize) -> Result<(), SendError<W::Message>> {
         let slot = &self.shared.slots[w];
@@ -271,10 +295,26 @@ impl<W: Worker> Row<W> {
         let Some(rings) = leftover.as_mut() else {
             return Ok(());
         };
+        // A ring registered after the rings were left here.
+        adopt(slot, rings);
         let Some(ring) = rings.iter_mut().find(|r| r.sender == self.id) else {
             return Ok(());
         };
-        match ring.rx.pop() {
+        // Our message is the newest in our ring (this row sends from one
+        // thread). Older ones can be there only for a dead worker: sends
+        // that landed after its last drain but saw it alive, so they
+        // returned `Ok`; they are counted as undelivered and dropped.
+        let mut newest = None;
+        let mut older = 0;
+        while let Some(message) = ring.rx.pop() {
+            if let Some(prev) = newest.replace(message) {
+                older += 1;
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(prev)));
+            }
+        }
+        // Relaxed: read by `shutdown` after it takes this lock.
+        slot.late_undelivered.fetch_add(older, Ordering::Relaxed);
+        match newest {
             None => Ok(()),
             // Acquire: `dead` is only ever set before `leftover` is filled
             // for a dead worker (and we hold its lock).
@@ -455,8 +495,18 @@ impl<W: Worker> Context<'_, W> {
         self.row.workers()
     }
 
+    /// Whether the runtime is shutting down: a worker that keeps sending
+    /// to others on its own (a heartbeat, a ping-pong) must stop once it
+    /// sees this, or the final drain never finds the queues empty.
+    pub fn is_stopping(&self) -> bool {
+        // Relaxed: a hint; the drain delivers whatever is sent meanwhile.
+        self.row.shared.stopping.load(Ordering::Relaxed)
+    }
+
     /// [`Handle::send`] from a worker. While the runtime stops, sends
     /// between workers still go through (the final drain delivers them).
+    /// Waiting on a full queue of this very worker waits forever (nobody
+    /// else drains it): send to yourself with the `try_` calls.
     ///
     /// # Errors
     ///
@@ -497,7 +547,8 @@ impl<W: Worker> Context<'_, W> {
         self.row.push_to(worker, msg, false)
     }
 
-    /// [`Handle::broadcast`] from a worker.
+    /// [`Handle::broadcast`] from a worker (this worker included: see
+    /// [`send`](Self::send) about waiting on one's own queue).
     ///
     /// # Errors
     ///
@@ -625,6 +676,7 @@ impl<W: Worker> Builder<W> {
                 room: CachePadded::new(EventCount::new()),
                 has_new_rings: AtomicBool::new(false),
                 dead: AtomicBool::new(false),
+                late_undelivered: AtomicUsize::new(0),
                 new_rings: Mutex::new(Vec::new()),
                 leftover: Mutex::new(None),
                 stats: StatsCell::default(),
@@ -650,7 +702,15 @@ impl<W: Worker> Builder<W> {
             pin_warnings: Vec::new(),
         };
         for index in 0..workers {
-            let (worker, state) = make(index);
+            let (worker, state) = match catch_unwind(AssertUnwindSafe(|| make(index))) {
+                Ok(made) => made,
+                Err(payload) => {
+                    // Stop the workers already started, then go on
+                    // unwinding.
+                    let _ = runtime_threads(threads).shutdown();
+                    std::panic::resume_unwind(payload);
+                }
+            };
             let row = match Row::new(&shared, true) {
                 Ok(row) => row,
                 Err(e) => {
@@ -697,6 +757,9 @@ struct Exit<W: Worker> {
     worker: Option<(W, W::State)>,
     /// The panic message, if it panicked.
     panic: Option<String>,
+    /// If it panicked: the messages it took but did not finish (the whole
+    /// batch that panicked) and those left in its rings, all dropped.
+    undelivered: usize,
     /// Its rings (empty if it panicked: they went to `leftover`).
     rings: Vec<Inbound<W::Message>>,
     /// Its outgoing row.
@@ -837,6 +900,9 @@ fn worker_main<W: Worker>(
     mut row: Row<W>,
 ) -> Exit<W> {
     let mut rings = Vec::new();
+    // The size of the batch being handled (0 between batches), for the
+    // count of undelivered messages if the worker panics in it.
+    let in_flight = Cell::new(0usize);
     let run = catch_unwind(AssertUnwindSafe(|| {
         run_loop(
             &shared,
@@ -845,12 +911,14 @@ fn worker_main<W: Worker>(
             &mut state,
             &mut row,
             &mut rings,
+            &in_flight,
         )
     }));
     match run {
         Ok(()) => Exit {
             worker: Some((worker, state)),
             panic: None,
+            undelivered: 0,
             rings,
             row,
         },
@@ -863,6 +931,14 @@ fn worker_main<W: Worker>(
             let slot = &shared.slots[index];
             let mut leftover = lock(&slot.leftover);
             adopt(slot, &mut rings);
+            // Empty the rings before `dead` is set: whatever a sender then
+            // finds in its ring came after the death and is its own
+            // (`take_back`).
+            let undelivered = in_flight.get()
+                + rings
+                    .iter_mut()
+                    .map(|r| drain_count(&mut r.rx))
+                    .sum::<usize>();
             *leftover = Some(std::mem::take(&mut rings));
             // SeqCst, after the rings are in place and under their lock:
             // a sender that sees it takes its message back (`take_back`).
@@ -876,6 +952,7 @@ fn worker_main<W: Worker>(
             Exit {
                 worker: None,
                 panic: Some(message),
+                undelivered,
                 rings,
                 row,
             }
@@ -896,6 +973,7 @@ fn run_loop<W: Worker>(
     state: &mut W::State,
     row: &mut Row<W>,
     rings: &mut Vec<Inbound<W::Message>>,
+    in_flight: &Cell<usize>,
 ) {
     let slot = &shared.slots[index];
     let mut batch = Vec::with_capacity(shared.batch);
@@ -917,8 +995,11 @@ fn run_loop<W: Worker>(
                 continue;
             }
             began.get_or_insert_with(Instant::now);
+            slot.stats.record_received(got as u64);
+            in_flight.set(got);
             let mut ctx = Context { row, index };
             worker.handle_batch(&mut ctx, state, &mut batch);
+            in_flight.set(0);
             batch.clear();
             received += got as u64;
             batches += 1;
@@ -997,10 +1078,14 @@ fn final_drain<W: Worker>(
         if let Some(message) = exit.panic {
             // Its rings are in `leftover` already: what they hold cannot be
             // handled any more.
-            let mut undelivered = own
-                .iter_mut()
-                .map(|r| drain_count(&mut r.rx))
-                .sum::<usize>();
+            // Relaxed: written under the lock we hold.
+            let late = shared.slots[index].late_undelivered.load(Ordering::Relaxed);
+            let mut undelivered = exit.undelivered
+                + late
+                + own
+                    .iter_mut()
+                    .map(|r| drain_count(&mut r.rx))
+                    .sum::<usize>();
             if let Some(left) = leftovers[index].as_mut() {
                 left.append(&mut own);
                 undelivered += left
@@ -1023,6 +1108,8 @@ fn final_drain<W: Worker>(
     }
     let batch_size = shared.batch;
     let mut batch = Vec::with_capacity(batch_size);
+    // As in the worker loop: the batch being handled, for `undelivered`.
+    let in_flight = Cell::new(0usize);
     loop {
         let mut moved = false;
         for w in 0..live {
@@ -1032,7 +1119,15 @@ fn final_drain<W: Worker>(
                     let mut moved_here = false;
                     for r in 0..rings[w].len() {
                         while rings[w][r].rx.pop_batch(&mut batch, batch_size) > 0 {
-                            handle_final(shared, w, worker, state, &mut rows[w], &mut batch);
+                            handle_final(
+                                shared,
+                                w,
+                                worker,
+                                state,
+                                &mut rows[w],
+                                &mut batch,
+                                &in_flight,
+                            );
                             moved_here = true;
                         }
                     }
@@ -1041,9 +1136,24 @@ fn final_drain<W: Worker>(
                             rows[from].overflow.as_mut().and_then(|o| o[w].pop_front())
                         {
                             batch.push(msg);
-                            handle_final(shared, w, worker, state, &mut rows[w], &mut batch);
+                            handle_final(
+                                shared,
+                                w,
+                                worker,
+                                state,
+                                &mut rows[w],
+                                &mut batch,
+                                &in_flight,
+                            );
                             moved_here = true;
                         }
+                    }
+                    if moved_here {
+                        let mut ctx = Context {
+                            row: &mut rows[w],
+                            index: w,
+                        };
+                        worker.tick(&mut ctx, state);
                     }
                     moved_here
                 }));
@@ -1055,18 +1165,16 @@ fn final_drain<W: Worker>(
             if let Some(message) = failed {
                 // As for a worker thread's panic: drop what it holds, and
                 // count what it can no longer handle.
-                batch.clear();
+                let _ = catch_unwind(AssertUnwindSafe(|| batch.clear()));
                 let gone = workers[w].take();
                 let _ = catch_unwind(AssertUnwindSafe(move || drop(gone)));
                 shared.slots[w].dead.store(true, Ordering::SeqCst);
-                let mut undelivered: usize =
-                    rings[w].iter_mut().map(|r| drain_count(&mut r.rx)).sum();
-                for row in rows.iter_mut() {
-                    if let Some(o) = row.overflow.as_mut() {
-                        undelivered += o[w].len();
-                        o[w].clear();
-                    }
-                }
+                let mut undelivered: usize = in_flight.replace(0)
+                    + rings[w]
+                        .iter_mut()
+                        .map(|r| drain_count(&mut r.rx))
+                        .sum::<usize>();
+                undelivered += drop_overflow(&mut rows, w);
                 panics.push(WorkerPanic {
                     worker: w,
                     message,
@@ -1079,6 +1187,10 @@ fn final_drain<W: Worker>(
             break;
         }
     }
+    // Messages parked for workers that died on their own threads.
+    for p in panics.iter_mut() {
+        p.undelivered += drop_overflow(&mut rows, p.worker);
+    }
     let mut states = Vec::with_capacity(n);
     for (w, worker) in workers.into_iter().enumerate() {
         let Some((mut worker, mut state)) = worker else {
@@ -1087,7 +1199,13 @@ fn final_drain<W: Worker>(
         };
         match catch_unwind(AssertUnwindSafe(|| worker.on_stop(&mut state))) {
             Ok(()) => {
-                drop(worker);
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(worker))) {
+                    panics.push(WorkerPanic {
+                        worker: w,
+                        message: panic_message(&*payload),
+                        undelivered: 0,
+                    });
+                }
                 states.push(Some(state));
             }
             Err(payload) => {
@@ -1124,22 +1242,42 @@ fn handle_final<W: Worker>(
     state: &mut W::State,
     row: &mut Row<W>,
     batch: &mut Vec<W::Message>,
+    in_flight: &Cell<usize>,
 ) {
-    let got = batch.len() as u64;
+    let got = batch.len();
     let began = Instant::now();
+    shared.slots[w].stats.record_received(got as u64);
+    in_flight.set(got);
     let mut ctx = Context { row, index: w };
     worker.handle_batch(&mut ctx, state, batch);
+    in_flight.set(0);
     batch.clear();
     shared.slots[w]
         .stats
-        .record_round(got, 1, 0, began.elapsed());
+        .record_round(got as u64, 1, 0, began.elapsed());
 }
 
-/// Pops and drops everything in `rx`; returns how many.
+/// Drops the messages the rows parked for worker `w`; returns how many.
+fn drop_overflow<W: Worker>(rows: &mut [Row<W>], w: usize) -> usize {
+    let mut n = 0;
+    for row in rows.iter_mut() {
+        if let Some(o) = row.overflow.as_mut() {
+            for msg in o[w].drain(..) {
+                n += 1;
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(msg)));
+            }
+        }
+    }
+    n
+}
+
+/// Pops and drops everything in `rx` (a message whose `Drop` panics is
+/// still counted, and the rest still dropped); returns how many.
 fn drain_count<M>(rx: &mut spsc::Consumer<M>) -> usize {
     let mut n = 0;
-    while rx.pop().is_some() {
+    while let Some(msg) = rx.pop() {
         n += 1;
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(msg)));
     }
     n
 }

@@ -79,12 +79,16 @@ fn bump(counter: &AtomicU64, n: u64) {
 }
 
 impl StatsCell {
-    /// Owner only: a round that took `received` messages in `batches`
-    /// calls, handled them all, left `depth` waiting and took `busy`.
-    pub(crate) fn record_round(&self, received: u64, batches: u64, depth: u64, busy: Duration) {
+    /// Owner only: `n` messages taken off the queues, about to be handled.
+    pub(crate) fn record_received(&self, n: u64) {
+        bump(&self.owned.received, n);
+    }
+
+    /// Owner only: a round that handled `handled` messages in `batches`
+    /// calls, left `depth` waiting and took `busy`.
+    pub(crate) fn record_round(&self, handled: u64, batches: u64, depth: u64, busy: Duration) {
         let c = &*self.owned;
-        bump(&c.received, received);
-        bump(&c.handled, received);
+        bump(&c.handled, handled);
         bump(&c.batches, batches);
         // Relaxed: a snapshot value.
         c.queue_depth.store(depth, Ordering::Relaxed);

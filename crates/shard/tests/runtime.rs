@@ -282,7 +282,8 @@ fn bad_configurations_are_typed_errors() {
     let huge = err(Runtime::builder().workers(1).capacity(usize::MAX));
     assert!(matches!(huge, BuildError::Capacity(_)), "{huge:?}");
     if !cfg!(miri) {
-        let cpus = core_affinity_count();
+        // The affinity mask, as the builder reads it.
+        let cpus = core_affinity::get_core_ids().map_or(0, |ids| ids.len());
         let e = err(Runtime::builder().workers(cpus + 1).pin_workers(true));
         assert_eq!(
             e,
@@ -292,11 +293,6 @@ fn bad_configurations_are_typed_errors() {
             }
         );
     }
-}
-
-fn core_affinity_count() -> usize {
-    // The affinity mask, as the builder reads it.
-    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 #[test]
@@ -352,4 +348,178 @@ fn parked_workers_wake_for_every_send() {
         }
         assert_eq!(runtime.shutdown().unwrap().iter().sum::<u64>(), n);
     }
+}
+
+/// Blocks on its first message until told to die, then panics; ignores
+/// the rest.
+struct DiesOnCue(Arc<std::sync::atomic::AtomicBool>);
+
+impl Worker for DiesOnCue {
+    type Key = u64;
+    type State = ();
+    type Message = u64;
+    fn handle(&mut self, _: &mut Context<'_, Self>, _: &mut (), msg: u64) {
+        if msg == 0 {
+            while !self.0.load(std::sync::atomic::Ordering::Acquire) {
+                thread::yield_now();
+            }
+            panic!("told to die");
+        }
+    }
+}
+
+#[test]
+fn a_send_racing_a_workers_death_gets_back_its_own_message() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let trials = if cfg!(miri) { 2 } else { 50 };
+    for _ in 0..trials {
+        let die = Arc::new(AtomicBool::new(false));
+        let cue = Arc::clone(&die);
+        let runtime = Runtime::<DiesOnCue>::builder()
+            .workers(1)
+            .capacity(1 << 12)
+            .build(move |_| (DiesOnCue(Arc::clone(&cue)), ()))
+            .unwrap();
+        let mut tx = runtime.handle().unwrap();
+        tx.send_to(0, 0).unwrap();
+        // Queued behind the message the worker dies in: sent `Ok`, never
+        // handled, counted as undelivered.
+        for v in 1..=5 {
+            tx.send_to(0, v).unwrap();
+        }
+        die.store(true, Ordering::Release);
+        let mut v = 1000;
+        let mut queued = 5;
+        let back = loop {
+            match tx.send_to(0, v) {
+                Ok(()) => {
+                    v += 1;
+                    queued += 1;
+                }
+                Err(SendError::WorkerDead { worker: 0, message }) => break message,
+                Err(e) => panic!("{e}"),
+            }
+        };
+        assert_eq!(back, v, "the failed send hands back its own message");
+        let err = runtime.shutdown().unwrap_err();
+        // The message it died in, and every one sent `Ok` after it.
+        assert_eq!(err.panics[0].undelivered, 1 + queued);
+    }
+}
+
+/// Panics while building worker 1.
+struct Flagged(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Flagged {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Worker for Flagged {
+    type Key = ();
+    type State = ();
+    type Message = ();
+    fn handle(&mut self, _: &mut Context<'_, Self>, _: &mut (), _: ()) {}
+}
+
+#[test]
+fn a_panic_in_the_constructor_stops_the_workers_already_started() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let flag = Arc::clone(&dropped);
+    let built = std::panic::catch_unwind(move || {
+        Runtime::<Flagged>::builder()
+            .workers(3)
+            .build(|i| {
+                assert!(i < 2, "no worker 2");
+                (Flagged(Arc::clone(&flag)), ())
+            })
+            .map(drop)
+    });
+    assert!(built.is_err(), "the constructor's panic goes on");
+    // Workers 0 and 1 were started, stopped and joined before the panic
+    // went on: their workers are dropped by now.
+    assert_eq!(dropped.load(Ordering::SeqCst), 2);
+}
+
+/// Waits on a barrier for `Hold`, panics on `Boom`.
+enum Step {
+    Hold(Arc<Barrier>),
+    Boom,
+    Fine,
+}
+
+struct Stepper;
+
+impl Worker for Stepper {
+    type Key = ();
+    type State = u64;
+    type Message = Step;
+    fn handle(&mut self, _: &mut Context<'_, Self>, fine: &mut u64, step: Step) {
+        match step {
+            Step::Hold(b) => {
+                b.wait();
+            }
+            Step::Boom => panic!("boom"),
+            Step::Fine => *fine += 1,
+        }
+    }
+}
+
+#[test]
+fn undelivered_counts_the_whole_batch_that_panicked() {
+    let runtime = Runtime::<Stepper>::builder()
+        .workers(1)
+        .build(|_| (Stepper, 0))
+        .unwrap();
+    let mut tx = runtime.handle().unwrap();
+    let hold = Arc::new(Barrier::new(2));
+    tx.send_to(0, Step::Hold(Arc::clone(&hold))).unwrap();
+    // Wait until the worker is inside `Hold`, so the next six are queued
+    // together and taken as one batch.
+    while runtime.stats(0).unwrap().received == 0 {
+        thread::yield_now();
+    }
+    tx.send_to(0, Step::Boom).unwrap();
+    for _ in 0..5 {
+        tx.send_to(0, Step::Fine).unwrap();
+    }
+    hold.wait();
+    let err = runtime.shutdown().unwrap_err();
+    assert_eq!(err.panics[0].worker, 0);
+    assert_eq!(err.panics[0].undelivered, 6, "Boom and the five behind it");
+}
+
+/// Bounces every message to the other worker for as long as the runtime
+/// runs: without `is_stopping`, the final drain would never end.
+struct Bounce;
+
+impl Worker for Bounce {
+    type Key = ();
+    type State = u64;
+    type Message = u64;
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, seen: &mut u64, msg: u64) {
+        *seen += 1;
+        if !ctx.is_stopping() {
+            let other = 1 - ctx.index();
+            // Each side holds one message at a time: never full.
+            ctx.try_send_to(other, msg).unwrap();
+        }
+    }
+}
+
+#[test]
+fn workers_that_check_is_stopping_let_shutdown_finish() {
+    let runtime = Runtime::<Bounce>::builder()
+        .workers(2)
+        .build(|_| (Bounce, 0))
+        .unwrap();
+    let mut tx = runtime.handle().unwrap();
+    tx.send_to(0, 1).unwrap();
+    while runtime.total_stats().handled < 10 {
+        thread::yield_now();
+    }
+    let seen = runtime.shutdown().unwrap();
+    assert!(seen.iter().sum::<u64>() >= 10);
 }
