@@ -10,6 +10,7 @@ use crate::instructions;
 use crate::report;
 use crate::rounds;
 use crate::util::{cargo, display, target_dir, workspace_root};
+use std::path::Path;
 
 /// Criterion flags for the default (quick) run: long enough for stable
 /// medians on the multi-threaded scenarios, short enough that the whole run
@@ -86,6 +87,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
                 eprintln!("warning: no A/B rounds in this report: {e}");
                 String::new()
             });
+            println!("==> nanopath-shard hand-off latency and scaling");
+            if let Err(e) = shard_report(&tables_dir) {
+                eprintln!("warning: no shard latency and scaling tables in this report: {e}");
+            }
         }
     }
     // A filtered timing run is for one scenario: it skips the counts.
@@ -144,4 +149,34 @@ fn run_criterion(
         criterion_home.display()
     );
     report::collect(criterion_home)
+}
+
+/// Runs `nanopath-bench`'s `shard_report` binary, which prints its
+/// markdown section (hand-off latency percentiles, a scaling table), into
+/// `tables/shard_runtime.md`.
+fn shard_report(tables: &Path) -> Result<(), String> {
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--quiet",
+        "--release",
+        "-p",
+        "nanopath-bench",
+        "--bin",
+        "shard_report",
+    ]);
+    println!("$ {}", display(&cmd));
+    let out = cmd
+        .output()
+        .map_err(|e| format!("could not start shard_report: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "shard_report failed with {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    std::fs::create_dir_all(tables).map_err(|e| format!("{}: {e}", tables.display()))?;
+    let path = tables.join("shard_runtime.md");
+    std::fs::write(&path, &out.stdout).map_err(|e| format!("{}: {e}", path.display()))
 }

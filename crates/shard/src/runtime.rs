@@ -1030,7 +1030,14 @@ fn run_loop<W: Worker>(
         rings.retain(|r| !(r.rx.is_abandoned() && r.rx.is_empty()));
         let wait = shared.wait;
         if idle < wait.spins {
-            backoff.spin();
+            // Growing pauses at first, then one pause per look at the
+            // rings: a long spinning stretch (`busy_spin`) must not stretch
+            // the time between looks (a pause is tens of cycles or more).
+            if idle <= Backoff::SPIN_LIMIT {
+                backoff.spin();
+            } else {
+                spin_loop();
+            }
             idle += 1;
         } else if idle - wait.spins < wait.yields {
             yield_now();
