@@ -15,8 +15,8 @@
 //! its [`EventCount`]. Parking is prepare (register, fence), re-check every
 //! ring and the flags, then sleep; a send is push, then `notify_one` (a
 //! fence and a load of the waiter count, a syscall only when the worker is
-//! registered). So the fast path makes no syscall, and a wake-up cannot be
-//! lost: of the worker's registration and the sender's push, the fences
+//! registered; a busy-spinning runtime, whose workers never park, skips
+//! it). So the fast path makes no syscall, and a wake-up cannot be lost: of the worker's registration and the sender's push, the fences
 //! order one first, and either the re-check sees the message or the notify
 //! sees the waiter. A sender blocked on a full ring parks the same way on
 //! the worker's `room` eventcount, which the worker notifies after every
@@ -212,12 +212,22 @@ impl<W: Worker> Row<W> {
         if let Some(overflow) = self.overflow.as_mut()
             && !overflow[w].is_empty()
         {
-            // Behind messages already parked for `w`: keep our order.
-            if !wait {
-                return Err(SendError::Full(msg));
+            // Messages already parked for `w` go first, into the ring while
+            // it has room (the final drain takes the ring before the
+            // overflow, so order holds either way).
+            while let Some(front) = overflow[w].pop_front() {
+                if let Err(full) = self.rings[w].push(front) {
+                    overflow[w].push_front(full.0);
+                    break;
+                }
             }
-            overflow[w].push_back(msg);
-            return Ok(());
+            if !overflow[w].is_empty() {
+                if !wait {
+                    return Err(SendError::Full(msg));
+                }
+                overflow[w].push_back(msg);
+                return Ok(());
+            }
         }
         let mut counted = false;
         let backoff = Backoff::new();
@@ -266,12 +276,14 @@ impl<W: Worker> Row<W> {
         } else {
             // Nobody ever parks (busy-spinning): no one to wake. The light
             // side of the asymmetric fence stands in for the notify's fence
-            // below; `shutdown` and a dying worker pay the heavy side.
+            // below; `shutdown` pays the heavy side.
             nanopath_atomic::fence::light();
         }
         // Relaxed: ordered after our push by the fence above, which pairs
-        // with `shutdown`'s fence after it sets `stopping`, and with the
-        // dying worker's fence after its SeqCst store of `dead`.
+        // with `shutdown`'s fence after it sets `stopping`. `dead` needs no
+        // pairing: a dying worker empties its rings and sets it under the
+        // drain lock, so a push it missed is either taken back here (we see
+        // `dead`) or counted as undelivered later (we do not).
         let late = (!self.of_worker && shared.stopping.load(Ordering::Relaxed))
             || slot.dead.load(Ordering::Relaxed);
         // A worker row during the final drain: the drain holds every drain
@@ -456,7 +468,8 @@ impl<W: Worker> Handle<W> {
     ///
     /// # Errors
     ///
-    /// [`BuildError::Capacity`] if the rings cannot be allocated.
+    /// [`BuildError::Capacity`] if the rings cannot be allocated,
+    /// [`BuildError::Stopped`] once the runtime is shutting down.
     pub fn new_handle(&self) -> Result<Handle<W>, BuildError> {
         Handle::new(&self.row.shared)
     }
@@ -924,7 +937,7 @@ fn worker_main<W: Worker>(
         },
         Err(payload) => {
             let message = panic_message(&*payload);
-            drop(payload);
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
             // The worker and its state may be half-updated: drop them
             // (a panic there too is caught; nothing is left to report it to).
             let _ = catch_unwind(AssertUnwindSafe(move || drop((worker, state))));
@@ -943,10 +956,6 @@ fn worker_main<W: Worker>(
             // SeqCst, after the rings are in place and under their lock:
             // a sender that sees it takes its message back (`take_back`).
             slot.dead.store(true, Ordering::SeqCst);
-            if !shared.wait.park {
-                // The heavy side, for busy-spinning senders' light one.
-                nanopath_atomic::fence::heavy();
-            }
             drop(leftover);
             slot.room.notify_all();
             Exit {
@@ -1030,10 +1039,12 @@ fn run_loop<W: Worker>(
         rings.retain(|r| !(r.rx.is_abandoned() && r.rx.is_empty()));
         let wait = shared.wait;
         if idle < wait.spins {
-            // Growing pauses at first, then one pause per look at the
-            // rings: a long spinning stretch (`busy_spin`) must not stretch
-            // the time between looks (a pause is tens of cycles or more).
-            if idle <= Backoff::SPIN_LIMIT {
+            // Growing pauses, as the strategy documents, except that a
+            // worker that never parks (`busy_spin`) looks at its rings after
+            // every pause once the backoff is spent: an endless spin must
+            // not stretch the time between looks (a pause is tens of cycles
+            // or more).
+            if wait.park || idle <= Backoff::SPIN_LIMIT {
                 backoff.spin();
             } else {
                 spin_loop();
@@ -1166,7 +1177,10 @@ fn final_drain<W: Worker>(
                 }));
                 match outcome {
                     Ok(m) => moved |= m,
-                    Err(payload) => failed = Some(panic_message(&*payload)),
+                    Err(payload) => {
+                        failed = Some(panic_message(&*payload));
+                        let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
+                    }
                 }
             }
             if let Some(message) = failed {
@@ -1198,6 +1212,15 @@ fn final_drain<W: Worker>(
     for p in panics.iter_mut() {
         p.undelivered += drop_overflow(&mut rows, p.worker);
     }
+    // The rings go where late senders look for their messages, and the
+    // locks are released before any more user code (`on_stop`, drops) runs.
+    for (slot_rings, leftover) in rings.into_iter().zip(leftovers.iter_mut()) {
+        match leftover.as_mut() {
+            Some(left) => left.extend(slot_rings),
+            None => **leftover = Some(slot_rings),
+        }
+    }
+    drop(leftovers);
     let mut states = Vec::with_capacity(n);
     for (w, worker) in workers.into_iter().enumerate() {
         let Some((mut worker, mut state)) = worker else {
@@ -1227,13 +1250,6 @@ fn final_drain<W: Worker>(
         }
     }
     panics.sort_by_key(|p| p.worker);
-    for (slot_rings, leftover) in rings.into_iter().zip(leftovers.iter_mut()) {
-        match leftover.as_mut() {
-            Some(left) => left.extend(slot_rings),
-            None => **leftover = Some(slot_rings),
-        }
-    }
-    drop(leftovers);
     if panics.is_empty() && states.len() == n {
         Ok(states.into_iter().flatten().collect())
     } else {

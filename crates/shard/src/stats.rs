@@ -119,8 +119,9 @@ impl StatsCell {
     pub(crate) fn snapshot(&self) -> WorkerStats {
         let c = &*self.owned;
         // Acquire: pairs with `bump`'s Release. `handled` is read before
-        // `received`, the reverse of the order `record_round` writes them,
-        // so a snapshot never shows more handled than received.
+        // `received`, the reverse of the order they are written (received
+        // before a batch, handled after its round), so a snapshot never
+        // shows more handled than received.
         let load = |a: &AtomicU64| a.load(Ordering::Acquire);
         let handled = load(&c.handled);
         WorkerStats {

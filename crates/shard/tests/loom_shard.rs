@@ -71,3 +71,42 @@ fn a_send_racing_shutdown_is_handled_or_handed_back() {
         );
     });
 }
+
+/// Panics on message 0.
+struct Fragile;
+
+impl Worker for Fragile {
+    type Key = ();
+    type State = ();
+    type Message = usize;
+    fn handle(&mut self, _: &mut Context<'_, Self>, _: &mut (), msg: usize) {
+        assert_ne!(msg, 0, "message 0");
+    }
+}
+
+#[test]
+fn a_send_racing_a_workers_death_is_counted_or_handed_back() {
+    loom::model(|| {
+        let runtime = Runtime::<Fragile>::builder()
+            .workers(1)
+            .capacity(2)
+            .wait_strategy(WaitStrategy::park())
+            .build(|_| (Fragile, ()))
+            .unwrap();
+        let mut tx = runtime.handle().unwrap();
+        tx.send_to(0, 0).unwrap();
+        // Races the worker's death in message 0.
+        let second = tx.send_to(0, 1);
+        let err = runtime.shutdown().unwrap_err();
+        assert_eq!(err.panics.len(), 1);
+        match second {
+            // Never handled: counted with message 0.
+            Ok(()) => assert_eq!(err.panics[0].undelivered, 2),
+            Err(SendError::WorkerDead { worker: 0, message }) => {
+                assert_eq!(message, 1, "its own message back");
+                assert_eq!(err.panics[0].undelivered, 1);
+            }
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    });
+}
