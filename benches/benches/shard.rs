@@ -20,6 +20,9 @@ fn shard(c: &mut Criterion) {
         group.bench_function("nanopath_shard", |b| {
             b.iter_custom(|n| nanopath(workers, n))
         });
+        group.bench_function("nanopath_shard_symmetric_fences", |b| {
+            b.iter_custom(|n| nanopath_symmetric(workers, n))
+        });
         group.bench_function("nanopath_shard_busy_spin", |b| {
             b.iter_custom(|n| nanopath_busy_spin(workers, n))
         });

@@ -8,7 +8,7 @@
 //! every run checks the sum.
 
 use nanopath_shard::partition::{HashPartitioner, Partitioner};
-use nanopath_shard::{Context, Runtime, WaitStrategy, Worker};
+use nanopath_shard::{Context, Runtime, WaitStrategy, WakeFences, Worker};
 use std::time::{Duration, Instant};
 
 /// Capacity of every queue.
@@ -33,21 +33,29 @@ fn expected(n: u64) -> u64 {
     (0..n).fold(0u64, |s, v| s.wrapping_add(v))
 }
 
-/// nanopath-shard: `n` messages through the runtime, default waiting.
+/// nanopath-shard: `n` messages through the runtime, the defaults
+/// (spin, yield, park; asymmetric wake-up fences).
 pub fn nanopath(workers: usize, n: u64) -> Duration {
-    nanopath_with(workers, n, WaitStrategy::default())
+    nanopath_with(workers, n, WaitStrategy::default(), WakeFences::default())
+}
+
+/// nanopath-shard with a `SeqCst` fence per send
+/// ([`WakeFences::Symmetric`]) instead of `membarrier` per park.
+pub fn nanopath_symmetric(workers: usize, n: u64) -> Duration {
+    nanopath_with(workers, n, WaitStrategy::default(), WakeFences::Symmetric)
 }
 
 /// nanopath-shard with busy-spinning workers (never park, so sends skip
 /// the wake-up check).
 pub fn nanopath_busy_spin(workers: usize, n: u64) -> Duration {
-    nanopath_with(workers, n, WaitStrategy::busy_spin())
+    nanopath_with(workers, n, WaitStrategy::busy_spin(), WakeFences::default())
 }
 
-fn nanopath_with(workers: usize, n: u64, wait: WaitStrategy) -> Duration {
+fn nanopath_with(workers: usize, n: u64, wait: WaitStrategy, fences: WakeFences) -> Duration {
     let runtime = Runtime::<Summer>::builder()
         .workers(workers)
         .wait_strategy(wait)
+        .wake_fences(fences)
         .capacity(CAPACITY)
         .build(|_| (Summer, 0))
         .expect("runtime");

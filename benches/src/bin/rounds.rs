@@ -1,4 +1,4 @@
-//! A/B rounds of the two-thread queue scenarios: an independent check of
+//! A/B rounds of the two-thread queue and shard scenarios: an independent check of
 //! criterion's numbers on a host whose speed drifts. For each pairing it
 //! runs nanopath and the competitor alternately (A B, then B A, ...) over
 //! the same item count, both threads released together by a barrier, and
@@ -16,6 +16,7 @@
 //! `cargo xtask bench` runs it and puts the table in the report.
 
 use nanopath_bench::queue::*;
+use nanopath_bench::shard;
 use std::time::Duration;
 
 /// A scenario run: moves `n` items, returns the time.
@@ -96,6 +97,32 @@ const PAIRINGS: &[Pairing] = &[
         ours: ("nanopath_mpmc", mpmc_2threads_nanopath),
         theirs: ("crossbeam_arrayqueue", mpmc_2threads_arrayqueue),
         items: 1_000_000,
+    },
+    Pairing {
+        scenario: "shard_1sender/1worker",
+        ours: ("nanopath_shard", |n| shard::nanopath(1, n)),
+        theirs: ("crossbeam_channel", |n| shard::crossbeam(1, n)),
+        items: 5_000_000,
+    },
+    Pairing {
+        scenario: "shard_1sender/1worker",
+        ours: ("nanopath_shard", |n| shard::nanopath(1, n)),
+        theirs: ("flume", |n| shard::flume(1, n)),
+        items: 5_000_000,
+    },
+    Pairing {
+        scenario: "shard_1sender/1worker",
+        ours: ("nanopath_shard", |n| shard::nanopath(1, n)),
+        theirs: ("std_sync_channel", |n| shard::std_mpsc(1, n)),
+        items: 5_000_000,
+    },
+    Pairing {
+        scenario: "shard_1sender/1worker",
+        ours: ("nanopath_shard", |n| shard::nanopath(1, n)),
+        theirs: ("nanopath_shard_symmetric_fences", |n| {
+            shard::nanopath_symmetric(1, n)
+        }),
+        items: 5_000_000,
     },
 ];
 

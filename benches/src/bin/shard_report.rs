@@ -153,6 +153,33 @@ fn scaling(k: usize, n: u64) -> f64 {
     (per * k as u64) as f64 / elapsed.as_secs_f64()
 }
 
+/// Messages per second, one sender and one worker (default waiting), with
+/// this ring capacity and batch size: the median of three runs of `n`.
+fn sizing(capacity: usize, batch: usize, n: u64) -> f64 {
+    let mut rates: Vec<f64> = (0..3)
+        .map(|_| {
+            let runtime = Runtime::<Summer>::builder()
+                .workers(1)
+                .capacity(capacity)
+                .batch(batch)
+                .build(|_| (Summer, 0))
+                .expect("runtime");
+            let mut tx = runtime.handle().expect("handle");
+            let start = Instant::now();
+            for v in 0..n {
+                tx.send(&v, v).expect("send");
+            }
+            let sums = runtime.shutdown().expect("no panic");
+            let elapsed = start.elapsed();
+            let expected = (0..n).fold(0u64, |a, b| a.wrapping_add(b));
+            assert_eq!(sums, [expected], "lost or duplicated messages");
+            n as f64 / elapsed.as_secs_f64()
+        })
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    rates[1]
+}
+
 fn main() {
     let samples = match std::env::args().nth(1) {
         None => 2000,
@@ -165,7 +192,7 @@ fn main() {
         },
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("## nanopath-shard: hand-off latency and scaling\n");
+    println!("## nanopath-shard: hand-off latency, scaling and sizing\n");
     println!(
         "One-way hand-off, from just before `send` to the start of `handle`, one sender and one \
          worker, nanoseconds. Spinning: `WaitStrategy::busy_spin()`, 20 µs between hand-offs. \
@@ -212,6 +239,19 @@ fn main() {
             rate / 1e6 / k as f64
         );
     }
+    let batches = [1usize, 8, 64, 256];
+    println!(
+        "\nRing capacity and batch size: M messages/s, one sender and one worker, default \
+         waiting, median of 3 runs of 2 × 10^6 u64 messages.\n"
+    );
+    println!("| capacity | batch 1 | batch 8 | batch 64 | batch 256 |\n|---:|---:|---:|---:|---:|");
+    for capacity in [16usize, 64, 256, 1024, 4096] {
+        let cells: Vec<String> = batches
+            .iter()
+            .map(|&b| format!("{:.1}", sizing(capacity, b, 2_000_000) / 1e6))
+            .collect();
+        println!("| {capacity} | {} |", cells.join(" | "));
+    }
     println!();
 }
 
@@ -240,5 +280,6 @@ mod tests {
         );
         assert_eq!(crossbeam_latency(5, Duration::ZERO).len(), 5);
         assert!(scaling(1, 1000) > 0.0);
+        assert!(sizing(4, 2, 100) > 0.0);
     }
 }

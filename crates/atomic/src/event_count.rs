@@ -7,12 +7,24 @@ use crate::sync::{AtomicU64, Condvar, Mutex, Ordering, lock};
 use core::fmt;
 use std::time::Instant;
 
-/// One registered waiter in the state word's low half.
+/// One registered waiter in the state word's low bits.
 const WAITER: u64 = 1;
 /// The epoch's unit in the state word's high half.
 const EPOCH: u64 = 1 << 32;
-/// The waiter count's bits.
-const WAITERS: u64 = EPOCH - 1;
+/// The waiter count's bits (30: the two above them hold the fence mode).
+const WAITERS: u64 = (1 << 30) - 1;
+/// The fence mode's bits: which barrier pair orders registrations against
+/// notifications (only ever other than `FULL` for an eventcount made by
+/// [`EventCount::new_asymmetric`]).
+const MODE: u64 = 3 << 30;
+/// Notifiers issue [`fence::light`](crate::fence::light), waiters
+/// [`fence::heavy`](crate::fence::heavy).
+const LIGHT: u64 = 0;
+/// Leaving `LIGHT`: notifiers already issue `SeqCst` fences, waiters still
+/// the heavy side, until the switching thread's `membarrier` has returned.
+const SWITCHING: u64 = 1 << 30;
+/// `SeqCst` fences on both sides.
+const FULL: u64 = 2 << 30;
 
 /// A waiter's registration with the [`EventCount`] that
 /// [`prepare_wait`](EventCount::prepare_wait) made it from: after the
@@ -183,24 +195,41 @@ impl Drop for WaitKey<'_> {
 /// Registering is one atomic add and a fence (or the heavy side);
 /// waking takes the lock and signals the condition variable.
 ///
+/// **Switching the pair.** An asymmetric eventcount can move to `SeqCst`
+/// fences on both sides and back while in use
+/// ([`use_symmetric_fences`](EventCount::use_symmetric_fences),
+/// [`use_asymmetric_fences`](EventCount::use_asymmetric_fences)): for a
+/// waiter that parks often at times and rarely at others. The mode lives
+/// in the state word, so a registration reads it atomically with
+/// registering; a notifier reads it before its fence. Leaving the light
+/// pair goes through `SWITCHING` (notifiers fence, waiters still pay the
+/// heavy side) and one [`fence::heavy`](crate::fence::heavy) before the
+/// mode becomes `FULL`: a notifier that read the light mode read it before
+/// that `membarrier` made it execute a barrier, so its condition write,
+/// earlier in its program order, is visible to every waiter that registers
+/// after the switch. Returning to the light pair is a CAS that succeeds
+/// only while nobody is registered, so no waiter that chose the `SeqCst`
+/// fence is still relying on it when notifiers stop fencing.
+///
 /// The epoch is 32 bits: a waiter sleeps through a notification only if
 /// exactly a multiple of 2^32 notifications that saw waiters land between
-/// its `prepare_wait` and its `wait` taking the lock.
+/// its `prepare_wait` and its `wait` taking the lock. At most 2^30 - 1
+/// threads may be registered at once.
 pub struct EventCount {
-    /// Low 32 bits: waiters registered (between `prepare_wait` and the end
-    /// of their `wait` or `cancel_wait`). High 32 bits: the epoch, bumped
-    /// under `lock` by every notification that saw a waiter.
+    /// Low 30 bits: waiters registered (between `prepare_wait` and the end
+    /// of their `wait` or `cancel_wait`). Bits 30-31: the fence mode
+    /// (`LIGHT`, `SWITCHING`, `FULL`; always `FULL` unless `light_capable`).
+    /// High 32 bits: the epoch, bumped under `lock` by every notification
+    /// that saw a waiter.
     state: AtomicU64,
     /// Held to compare the epoch before sleeping and to bump it.
     lock: Mutex<()>,
     /// Where waiters sleep.
     cond: Condvar,
-    /// Which store→load barrier pair orders registration against
-    /// notification: `SeqCst` fences on both sides (`false`), or
-    /// [`fence::light`](crate::fence::light) in `notify_*` and
-    /// [`fence::heavy`](crate::fence::heavy) in `prepare_wait` (`true`).
-    /// Fixed at construction, so both sides always agree.
-    asymmetric: bool,
+    /// Made by [`new_asymmetric`](Self::new_asymmetric): the mode bits of
+    /// `state` say which barrier pair is in use. `false`: `SeqCst` fences
+    /// on both sides, always (the notifier does not read the mode).
+    light_capable: bool,
 }
 
 impl EventCount {
@@ -209,10 +238,10 @@ impl EventCount {
         /// Registering and notifying each issue a `SeqCst` fence.
         pub const fn new() -> Self {
             Self {
-                state: AtomicU64::new(0),
+                state: AtomicU64::new(FULL),
                 lock: Mutex::new(()),
                 cond: Condvar::new(),
-                asymmetric: false,
+                light_capable: false,
             }
         }
     }
@@ -241,10 +270,10 @@ impl EventCount {
         /// ```
         pub const fn new_asymmetric() -> Self {
             Self {
-                state: AtomicU64::new(0),
+                state: AtomicU64::new(LIGHT),
                 lock: Mutex::new(()),
                 cond: Condvar::new(),
-                asymmetric: true,
+                light_capable: true,
             }
         }
     }
@@ -253,7 +282,84 @@ impl EventCount {
     /// [`new_asymmetric`](Self::new_asymmetric)).
     #[inline]
     pub fn is_asymmetric(&self) -> bool {
-        self.asymmetric
+        // Relaxed: a snapshot; the protocol reads the mode itself.
+        self.light_capable && self.state.load(Ordering::Relaxed) & MODE == LIGHT
+    }
+
+    /// Moves an asymmetric eventcount to `SeqCst` fences on both sides:
+    /// notifications pay a fence again, registrations no longer pay the
+    /// heavy side. Costs one [`fence::heavy`](crate::fence::heavy) (`membarrier`)
+    /// now; does nothing if the eventcount is not in the asymmetric mode
+    /// (made by [`new`](Self::new), already switched, or being switched by
+    /// another thread). See the [design notes](Self#design).
+    ///
+    /// ```
+    /// use nanopath_atomic::EventCount;
+    /// let events = EventCount::new_asymmetric();
+    /// events.use_symmetric_fences();
+    /// assert!(!events.is_asymmetric());
+    /// assert!(events.use_asymmetric_fences()); // nobody registered
+    /// assert!(events.is_asymmetric());
+    /// ```
+    pub fn use_symmetric_fences(&self) {
+        if !self.light_capable {
+            return;
+        }
+        // Relaxed: the CAS below decides.
+        let mut state = self.state.load(Ordering::Relaxed);
+        loop {
+            if state & MODE != LIGHT {
+                return;
+            }
+            // Relaxed: the heavy fence below orders this store before
+            // every notifier's later reads of the mode (design notes).
+            match self.state.compare_exchange_weak(
+                state,
+                state | SWITCHING,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(now) => state = now,
+            }
+        }
+        // Every running thread executes a barrier: a notifier that read
+        // `LIGHT` read it before that, after its condition write.
+        crate::fence::heavy();
+        // Only this thread leaves `SWITCHING` (nobody else changes the mode
+        // while it is set), so the mode bits are still ours. Release: a
+        // registration that reads `FULL` (Acquire) comes after the barrier.
+        self.state.fetch_xor(SWITCHING ^ FULL, Ordering::Release);
+    }
+
+    /// Moves an eventcount made by [`new_asymmetric`](Self::new_asymmetric)
+    /// back to the asymmetric pair (a CAS). Succeeds only while nobody is
+    /// registered; returns whether the eventcount is now asymmetric
+    /// (always `false` for one made by [`new`](Self::new)).
+    pub fn use_asymmetric_fences(&self) -> bool {
+        if !self.light_capable {
+            return false;
+        }
+        // Relaxed: the CAS decides; it needs no ordering of its own (a
+        // notifier that reads `LIGHT` pairs with the heavy side of waiters
+        // that register after it, and none is registered now).
+        let mut state = self.state.load(Ordering::Relaxed);
+        loop {
+            match state & MODE {
+                LIGHT => return true,
+                FULL if state & WAITERS == 0 => {}
+                _ => return false,
+            }
+            match self.state.compare_exchange_weak(
+                state,
+                state & !MODE | LIGHT,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(now) => state = now,
+            }
+        }
     }
 
     /// Registers the calling thread as about to wait. Re-check the
@@ -262,11 +368,13 @@ impl EventCount {
     /// (condition still false), or drop it ([`cancel`](WaitKey::cancel)).
     #[inline]
     pub fn prepare_wait(&self) -> WaitKey<'_> {
-        // Relaxed add, then the SeqCst fence that pairs with the fence in
-        // `notify_*` (type docs, Design): the fences, not the add, order the
-        // registration against the notifier's condition write.
-        let state = self.state.fetch_add(WAITER, Ordering::Relaxed);
-        if self.asymmetric {
+        // The add, then the fence that pairs with the fence in `notify_*`
+        // (type docs, Design): the fences, not the add, order the
+        // registration against the notifier's condition write. Acquire:
+        // reading `FULL` comes after the `membarrier` of the switch to it
+        // (its Release), which this waiter's plain fence relies on.
+        let state = self.state.fetch_add(WAITER, Ordering::Acquire);
+        if state & MODE != FULL {
             // The heavy side: a waiter is about to sleep, so it pays for the
             // barrier (`membarrier` on Linux; it includes a SeqCst fence,
             // for the `_after_seqcst` notifiers).
@@ -329,7 +437,10 @@ impl EventCount {
     /// The fence of the notifying side, then the waiter count.
     #[inline]
     fn fenced_has_waiters(&self) -> bool {
-        if self.asymmetric {
+        // Relaxed: the mode read after the condition write; if it reads
+        // `LIGHT`, a later switch's `membarrier` orders that write for the
+        // waiters (type docs, Switching the pair).
+        if self.light_capable && self.state.load(Ordering::Relaxed) & MODE == LIGHT {
             // The light side: a compiler fence where `membarrier` is in use,
             // a SeqCst fence otherwise; pairs with `prepare_wait`'s heavy
             // side (type docs, Design).
@@ -361,8 +472,8 @@ impl EventCount {
     fn wake(&self, all: bool) {
         let _guard = lock(&self.lock);
         // Relaxed: the lock orders the bump against a waiter's epoch check.
-        // Wrapping into the count bits cannot happen: adding EPOCH to the
-        // high half carries out of the word, not into the low half.
+        // Wrapping into the mode and count bits cannot happen: adding EPOCH
+        // to the high half carries out of the word, not into the low half.
         self.state.fetch_add(EPOCH, Ordering::Relaxed);
         // Signalled under the lock: every thread asleep now checked the
         // epoch before this bump, so `notify_one` wakes one of them, never
@@ -401,6 +512,7 @@ impl fmt::Debug for EventCount {
         let state = self.state.load(Ordering::Relaxed);
         f.debug_struct("EventCount")
             .field("waiters", &(state & WAITERS))
+            .field("asymmetric", &self.is_asymmetric())
             .field("epoch", &(state >> 32))
             .finish()
     }

@@ -147,15 +147,25 @@ fn wait_for(events: &EventCount, ready: impl Fn() -> bool) -> bool {
 /// with `hand_over(turn, next)`, which must write `next` and notify. A lost
 /// wake-up stalls the exchange.
 fn ping_pong(hand_over: impl Fn(&AtomicUsize, &EventCount, usize) + Sync) {
+    ping_pong_on(EventCount::new(), |_, _| {}, hand_over);
+}
+
+/// [`ping_pong`] on `events`, calling `before_wait(events, turn)` before
+/// each wait.
+fn ping_pong_on(
+    events: EventCount,
+    before_wait: impl Fn(&EventCount, usize) + Sync,
+    hand_over: impl Fn(&AtomicUsize, &EventCount, usize) + Sync,
+) {
     let turn = AtomicUsize::new(0);
-    let events = EventCount::new();
     let rounds = nanopath_testkit::stress_iters(20_000);
     std::thread::scope(|s| {
         for me in 0..2 {
-            let (turn, events, hand_over) = (&turn, &events, &hand_over);
+            let (turn, events, hand_over, before_wait) = (&turn, &events, &hand_over, &before_wait);
             s.spawn(move || {
                 for round in 0..rounds {
                     let mine = 2 * round + me;
+                    before_wait(events, mine);
                     assert!(
                         wait_for(events, || turn.load(Ordering::Acquire) == mine),
                         "lost wake-up at turn {mine}"
@@ -183,6 +193,64 @@ fn handoff_after_seqcst_ping_pong_never_loses_a_wake_up() {
         turn.swap(next, Ordering::SeqCst);
         events.notify_one_after_seqcst();
     });
+}
+
+/// The asymmetric pair, switched to `SeqCst` fences and back while both
+/// threads wait on it and notify through it: every mode a waiter or a
+/// notifier can read (natively, `membarrier`'s light side included).
+#[test]
+fn handoff_ping_pong_across_fence_mode_switches() {
+    ping_pong_on(
+        EventCount::new_asymmetric(),
+        |events, turn| match turn % 7 {
+            0 | 3 => events.use_symmetric_fences(),
+            1 | 5 => {
+                // Fails while the other thread is registered: then the
+                // mode stays as it was.
+                let _ = events.use_asymmetric_fences();
+            }
+            _ => {}
+        },
+        |turn, events, next| {
+            turn.store(next, Ordering::Release);
+            events.notify_one();
+        },
+    );
+}
+
+/// The fence modes: an asymmetric eventcount switches to `SeqCst` fences at
+/// any time and back only while nobody is registered; a symmetric one never
+/// switches. The mode bits never count as waiters.
+#[test]
+fn fence_mode_switches_follow_registrations() {
+    let events = EventCount::new_asymmetric();
+    assert!(events.is_asymmetric());
+    let key = events.prepare_wait();
+    events.use_symmetric_fences();
+    assert!(!events.is_asymmetric());
+    assert!(events.has_waiters());
+    assert!(!events.use_asymmetric_fences(), "a waiter is registered");
+    events.notify_all();
+    assert!(
+        key.wait_until(Some(Instant::now())),
+        "notified across the switch"
+    );
+    assert!(!events.has_waiters());
+    assert!(events.use_asymmetric_fences());
+    assert!(events.use_asymmetric_fences(), "already asymmetric");
+    assert!(events.is_asymmetric());
+    let key = events.prepare_wait();
+    events.notify_one();
+    assert!(key.wait_until(Some(Instant::now())));
+    events.use_symmetric_fences();
+    events.use_symmetric_fences();
+    assert!(!events.is_asymmetric() && !events.has_waiters());
+    assert!(format!("{events:?}").contains("asymmetric: false"));
+
+    let symmetric = EventCount::new();
+    symmetric.use_symmetric_fences();
+    assert!(!symmetric.use_asymmetric_fences());
+    assert!(!symmetric.is_asymmetric() && !symmetric.has_waiters());
 }
 
 /// Several waiters take tokens one producer hands out one at a time with

@@ -214,6 +214,37 @@ fn event_count_never_loses_a_wake_up() {
     });
 }
 
+/// The asymmetric pair while its mode changes: the waiter moves it to
+/// `SeqCst` fences before waiting and a third thread tries to move it back
+/// (which may only succeed while nobody is registered). Loom runs both
+/// fences of the pair as `SeqCst` fences, so this checks the mode bits'
+/// bookkeeping in the state word, not `membarrier`.
+#[test]
+fn event_count_mode_switches_never_lose_a_wake_up() {
+    loom::model(|| {
+        let events = Arc::new(EventCount::new_asymmetric());
+        let flag = Arc::new(AtomicBool::new(false));
+        let notifier = {
+            let (events, flag) = (events.clone(), flag.clone());
+            thread::spawn(move || {
+                flag.store(true, Release);
+                events.notify_one();
+            })
+        };
+        let switcher = {
+            let events = events.clone();
+            thread::spawn(move || {
+                let _ = events.use_asymmetric_fences();
+            })
+        };
+        events.use_symmetric_fences();
+        wait_until_set(&events, &flag);
+        notifier.join().unwrap();
+        switcher.join().unwrap();
+        assert!(!events.has_waiters());
+    });
+}
+
 /// Two waiters, one token each handed out with `notify_one`: both waiters
 /// get theirs in every interleaving (a `notify_one` that woke nobody, or
 /// woke a thread that registered after it, would leave one asleep).

@@ -49,7 +49,7 @@ mod stats;
 mod worker;
 
 pub use nanopath_queue::channel::WaitStrategy;
-pub use runtime::{Builder, Context, Handle, Runtime};
+pub use runtime::{Builder, Context, Handle, Runtime, WakeFences};
 pub use stats::WorkerStats;
 pub use worker::Worker;
 

@@ -16,11 +16,18 @@
 //! ring and the flags, then sleep; a send is push, then `notify_one` (a
 //! fence and a load of the waiter count, a syscall only when the worker is
 //! registered; a busy-spinning runtime, whose workers never park, skips
-//! it). So the fast path makes no syscall, and a wake-up cannot be lost: of the worker's registration and the sender's push, the fences
-//! order one first, and either the re-check sees the message or the notify
-//! sees the waiter. A sender blocked on a full ring parks the same way on
-//! the worker's `room` eventcount, which the worker notifies after every
-//! round that took messages.
+//! it). So the fast path makes no syscall, and a wake-up cannot be lost:
+//! of the worker's registration and the sender's push, the fences order
+//! one first, and either the re-check sees the message or the notify sees
+//! the waiter. A sender blocked on a full ring parks the same way on the
+//! worker's `room` eventcount, which the worker notifies after every round
+//! that took messages.
+//!
+//! Where the fences are asymmetric ([`WakeFences`]; by default while a
+//! worker streams) the pair is `nanopath_atomic::fence`'s light/heavy
+//! pair: a send issues a compiler fence, the worker about to sleep issues
+//! `membarrier`. Miri and loom run both as `SeqCst` fences, so they check
+//! the protocol and the mode switches, not `membarrier` itself.
 //!
 //! # Stopping
 //!
@@ -130,6 +137,7 @@ struct Shared<W: Worker> {
     capacity: usize,
     batch: usize,
     wait: WaitStrategy,
+    fences: WakeFences,
 }
 
 /// A sender's row: one producer per worker.
@@ -270,8 +278,9 @@ impl<W: Worker> Row<W> {
             }
         }
         if shared.wait.park {
-            // A fence, then the worker's waiter count: pairs with the fence
-            // in its `prepare_wait` (no lost wake-up, see the module docs).
+            // A fence (the light side where the fences are asymmetric), then
+            // the worker's waiter count: pairs with the fence in its
+            // `prepare_wait` (no lost wake-up, see the module docs).
             slot.events.notify_one();
         } else {
             // Nobody ever parks (busy-spinning): no one to wake. The light
@@ -589,8 +598,67 @@ pub struct Builder<W: Worker> {
     capacity: usize,
     batch: usize,
     wait: WaitStrategy,
+    fences: WakeFences,
     pin: bool,
     partitioner: Option<Box<dyn Partitioner<W::Key>>>,
+}
+
+/// Which side pays the store→load barrier that keeps a wake-up from being
+/// lost: the sender after its push (it must see a worker that is going to
+/// sleep) or the worker before it sleeps (it must see that push). Only
+/// matters for a [`WaitStrategy`] that parks; a busy-spinning runtime pays
+/// no fence per send either way. Senders blocked on a full ring always
+/// use `SeqCst` fences with the worker (one per round it drains, shared by
+/// the batch).
+///
+/// ```
+/// use nanopath_shard::WakeFences;
+/// assert_eq!(WakeFences::default(), WakeFences::Adaptive);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum WakeFences {
+    /// The default: each worker picks [`Asymmetric`](Self::Asymmetric)
+    /// while it streams (at least 65 536 messages since it last got ready
+    /// to park) and [`Symmetric`](Self::Symmetric) when it parks often
+    /// (fewer than 4 096 messages since the last time), switching at its
+    /// own pace (`EventCount::use_symmetric_fences` in nanopath-atomic).
+    /// A fence saved per send is worth a few nanoseconds; a `membarrier`
+    /// costs a few microseconds on bare metal and measured 36 µs on a
+    /// 2-vCPU KVM guest, so parking more often than every few thousand
+    /// messages costs more than the fences it saves.
+    #[default]
+    Adaptive,
+    /// Always asymmetric, as Seastar's reactors do it: a send pays a
+    /// compiler fence only, and an idle worker about to park pays
+    /// `membarrier` on Linux, which makes every CPU running a thread of
+    /// this process execute a barrier (an inter-processor interrupt each).
+    /// Parking comes after the strategy's spins and yields, so that is at
+    /// most one per idle period per worker. Where `membarrier` is
+    /// unavailable (other systems, old kernels) both sides use `SeqCst`
+    /// fences.
+    Asymmetric,
+    /// A `SeqCst` fence on both sides: a few nanoseconds more per send,
+    /// no interrupts. For workers that go idle and wake thousands of times
+    /// a second, or a host where interrupts are costly.
+    Symmetric,
+}
+
+/// [`WakeFences::Adaptive`]: a worker that gets ready to park after fewer
+/// messages than this since it last did moves to symmetric fences.
+const PARKS_OFTEN_BELOW: u64 = 4096;
+
+/// [`WakeFences::Adaptive`]: a worker that handled this many messages since
+/// it last got ready to park moves to asymmetric fences.
+const STREAMS_FROM: u64 = 65_536;
+
+impl WakeFences {
+    /// The eventcount an idle worker parks on.
+    fn event_count(self) -> EventCount {
+        match self {
+            WakeFences::Adaptive | WakeFences::Asymmetric => EventCount::new_asymmetric(),
+            WakeFences::Symmetric => EventCount::new(),
+        }
+    }
 }
 
 impl<W: Worker> fmt::Debug for Builder<W> {
@@ -600,6 +668,7 @@ impl<W: Worker> fmt::Debug for Builder<W> {
             .field("capacity", &self.capacity)
             .field("batch", &self.batch)
             .field("wait", &self.wait)
+            .field("fences", &self.fences)
             .field("pin", &self.pin)
             .finish_non_exhaustive()
     }
@@ -631,6 +700,13 @@ impl<W: Worker> Builder<W> {
     /// [`WaitStrategy::spin_yield_park`]).
     pub fn wait_strategy(mut self, wait: WaitStrategy) -> Self {
         self.wait = wait;
+        self
+    }
+
+    /// Which side pays for wake-ups (default [`WakeFences::Asymmetric`]:
+    /// cheap sends, a `membarrier` per park).
+    pub fn wake_fences(mut self, fences: WakeFences) -> Self {
+        self.fences = fences;
         self
     }
 
@@ -685,7 +761,7 @@ impl<W: Worker> Builder<W> {
         };
         let slots = (0..workers)
             .map(|_| WorkerSlot {
-                events: CachePadded::new(EventCount::new()),
+                events: CachePadded::new(self.fences.event_count()),
                 room: CachePadded::new(EventCount::new()),
                 has_new_rings: AtomicBool::new(false),
                 dead: AtomicBool::new(false),
@@ -704,6 +780,7 @@ impl<W: Worker> Builder<W> {
             next_sender: AtomicU64::new(0),
             capacity: self.capacity,
             batch: self.batch,
+            fences: self.fences,
             wait: self.wait,
         });
         // Pinned threads report how their pin went, first thing.
@@ -804,6 +881,7 @@ impl<W: Worker> Runtime<W> {
             capacity: 1024,
             batch: 64,
             wait: WaitStrategy::default(),
+            fences: WakeFences::default(),
             pin: false,
             partitioner: None,
         }
@@ -989,6 +1067,12 @@ fn run_loop<W: Worker>(
     let mut start = 0usize;
     let backoff = Backoff::new();
     let mut idle = 0u32;
+    // Adaptive fences: messages since this worker last got ready to park,
+    // and whether its eventcount is in the asymmetric mode (only this
+    // worker switches it; it starts there).
+    let adaptive = shared.fences == WakeFences::Adaptive;
+    let mut since_park = 0u64;
+    let mut light = adaptive;
     loop {
         // Acquire: pairs with the Release in `Row::new`.
         if slot.has_new_rings.load(Ordering::Acquire) {
@@ -1019,9 +1103,17 @@ fn run_loop<W: Worker>(
         if received > 0 {
             let mut ctx = Context { row, index };
             worker.tick(&mut ctx, state);
-            let depth = rings.iter().map(|r| r.rx.len() as u64).sum();
+            // What the rings held when this round last looked: reading the
+            // senders' positions again would cost each a cache miss.
+            let depth = rings.iter().map(|r| r.rx.known_len() as u64).sum();
             let busy = began.map_or(Default::default(), |t| t.elapsed());
             slot.stats.record_round(received, batches, depth, busy);
+            since_park = since_park.saturating_add(received);
+            if adaptive && !light && since_park >= STREAMS_FROM {
+                // Nobody is registered (only this worker waits here), so
+                // the switch succeeds: sends stop fencing.
+                light = slot.events.use_asymmetric_fences();
+            }
             // Room was made: wake senders parked on a full ring (none park
             // when busy-spinning).
             if shared.wait.park {
@@ -1054,6 +1146,13 @@ fn run_loop<W: Worker>(
             yield_now();
             idle += 1;
         } else if wait.park {
+            if light && since_park < PARKS_OFTEN_BELOW {
+                // Parking often: one `membarrier` now instead of one per
+                // park (`WakeFences::Adaptive`).
+                slot.events.use_symmetric_fences();
+                light = false;
+            }
+            since_park = 0;
             let key = slot.events.prepare_wait();
             // The re-check after registering (module docs).
             if any_ready(rings)

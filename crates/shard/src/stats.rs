@@ -15,8 +15,10 @@ pub struct WorkerStats {
     pub handled: u64,
     /// `handle_batch` calls.
     pub batches: u64,
-    /// Messages waiting in the worker's queues after its last round (a
-    /// snapshot the worker takes after each round that handled something).
+    /// Messages waiting in the worker's queues after its last round, as far
+    /// as the worker had seen (a snapshot it takes after each round that
+    /// handled something, without re-reading the senders' positions: a
+    /// lower bound).
     pub queue_depth: u64,
     /// Sends that found this worker's queue full (counted by the senders).
     pub full_events: u64,

@@ -4,7 +4,7 @@
 //! broadcast, statistics that add up, typed build errors.
 
 use nanopath_shard::partition::{HashPartitioner, JumpHashPartitioner, Partitioner};
-use nanopath_shard::{BuildError, Context, Runtime, SendError, WaitStrategy, Worker};
+use nanopath_shard::{BuildError, Context, Runtime, SendError, WaitStrategy, WakeFences, Worker};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
@@ -324,18 +324,23 @@ fn out_of_range_workers_hand_the_message_back() {
 
 #[test]
 fn parked_workers_wake_for_every_send() {
-    for wait in [
-        WaitStrategy::park(),
-        WaitStrategy::default(),
-        WaitStrategy::busy_spin(),
+    for (wait, fences) in [
+        (WaitStrategy::park(), WakeFences::Asymmetric),
+        (WaitStrategy::park(), WakeFences::Symmetric),
+        (WaitStrategy::default(), WakeFences::Asymmetric),
+        (WaitStrategy::default(), WakeFences::Symmetric),
+        (WaitStrategy::busy_spin(), WakeFences::default()),
     ] {
         // Busy-spinning workers must not outnumber the cores, or the
         // sender waits for a time slice (this machine may have 2).
         let workers = if wait.park { 2 } else { 1 };
+        // Capacity 2: senders park on full rings too, and the workers park
+        // between most messages.
         let runtime = Runtime::<Count>::builder()
             .workers(workers)
             .capacity(2)
             .wait_strategy(wait)
+            .wake_fences(fences)
             .build(|_| (Count, 0))
             .unwrap();
         let mut tx = runtime.handle().unwrap();
@@ -348,6 +353,55 @@ fn parked_workers_wake_for_every_send() {
         }
         assert_eq!(runtime.shutdown().unwrap().iter().sum::<u64>(), n);
     }
+}
+
+/// Waits until the runtime handled `n` messages; panics if that takes so
+/// long that only a lost wake-up explains it (the messages would still be
+/// handled by `shutdown`, which wakes everyone, so a lost wake-up must be
+/// caught before it).
+fn await_handled(runtime: &Runtime<Count>, n: u64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while runtime.total_stats().handled < n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "lost wake-up: {} of {n} handled",
+            runtime.total_stats().handled
+        );
+        thread::yield_now();
+    }
+}
+
+/// The default fences follow the load: a stream moves a worker to the
+/// asymmetric pair, sends with pauses in between (a park after each) move
+/// it back, and a stream again; no message waits for a wake-up that never
+/// comes in any of the modes or across the switches.
+#[test]
+fn adaptive_fences_follow_the_load_and_lose_no_wake_up() {
+    // Under Miri the counts stay below the switching thresholds: the
+    // parking half still runs.
+    let (stream, sparse) = if cfg!(miri) { (30, 3) } else { (70_000, 200) };
+    let runtime = Runtime::<Count>::builder()
+        .workers(1)
+        .wait_strategy(WaitStrategy::park())
+        .build(|_| (Count, 0))
+        .unwrap();
+    let mut tx = runtime.handle().unwrap();
+    let mut sent = 0;
+    for _ in 0..2 {
+        for i in 0..stream {
+            tx.send(&i, i).unwrap();
+        }
+        sent += stream;
+        await_handled(&runtime, sent);
+        for i in 0..sparse {
+            tx.send(&i, i).unwrap();
+            sent += 1;
+            await_handled(&runtime, sent);
+        }
+    }
+    let stats = runtime.total_stats();
+    assert!(stats.parks > 0, "the sparse sends found the worker parked");
+    assert_eq!(runtime.shutdown().unwrap(), [sent]);
 }
 
 /// Blocks on its first message until told to die, then panics; ignores
