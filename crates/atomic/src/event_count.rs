@@ -206,8 +206,8 @@ impl Drop for WaitKey<'_> {
 /// heavy side) and one [`fence::heavy`](crate::fence::heavy) before the
 /// mode becomes `FULL`: a notifier that read the light mode read it before
 /// that `membarrier` made it execute a barrier, so its condition write,
-/// earlier in its program order, is visible to every waiter that registers
-/// after the switch. Returning to the light pair is a CAS that succeeds
+/// earlier in its program order, is visible to every waiter whose
+/// registration reads `FULL`. Returning to the light pair is a CAS that succeeds
 /// only while nobody is registered, so no waiter that chose the `SeqCst`
 /// fence is still relying on it when notifiers stop fencing.
 ///
@@ -279,7 +279,9 @@ impl EventCount {
     }
 
     /// Whether this eventcount uses the asymmetric fence pair (see
-    /// [`new_asymmetric`](Self::new_asymmetric)).
+    /// [`new_asymmetric`](Self::new_asymmetric)): a snapshot, which can be
+    /// stale by the time it returns if another thread may switch the mode
+    /// ([`use_symmetric_fences`](Self::use_symmetric_fences)).
     #[inline]
     pub fn is_asymmetric(&self) -> bool {
         // Relaxed: a snapshot; the protocol reads the mode itself.
@@ -437,9 +439,14 @@ impl EventCount {
     /// The fence of the notifying side, then the waiter count.
     #[inline]
     fn fenced_has_waiters(&self) -> bool {
-        // Relaxed: the mode read after the condition write; if it reads
-        // `LIGHT`, a later switch's `membarrier` orders that write for the
-        // waiters (type docs, Switching the pair).
+        // The mode must be read after the condition write in program order
+        // (the argument rests on it, and a Relaxed load may otherwise move
+        // above a Release store): the compiler fence keeps it there, and
+        // costs nothing at run time.
+        crate::sync::compiler_fence(Ordering::SeqCst);
+        // Relaxed: if it reads `LIGHT`, a later switch's `membarrier`
+        // orders the condition write for the waiters (type docs,
+        // Switching the pair).
         if self.light_capable && self.state.load(Ordering::Relaxed) & MODE == LIGHT {
             // The light side: a compiler fence where `membarrier` is in use,
             // a SeqCst fence otherwise; pairs with `prepare_wait`'s heavy

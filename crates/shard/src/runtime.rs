@@ -37,7 +37,9 @@
 //! each live worker's `handle_batch` (messages workers send each other
 //! meanwhile are delivered too), until a whole pass finds nothing, runs
 //! `on_stop` and returns the states. A user send racing the stop re-checks
-//! `stopping` after its push (the notify's fence orders the two): if it is
+//! `stopping` after its push (the fence after its push, light or not,
+//! pairs with the heavy fence `shutdown` issues after setting `stopping`,
+//! so one of the two sees the other): if it is
 //! set, it takes the drain lock of that worker, and either the drain comes
 //! after it and handles its message, or the drain is over and the send
 //! takes its message back out of its own ring and returns it as
@@ -288,8 +290,9 @@ impl<W: Worker> Row<W> {
             // below; `shutdown` pays the heavy side.
             nanopath_atomic::fence::light();
         }
-        // Relaxed: ordered after our push by the fence above, which pairs
-        // with `shutdown`'s fence after it sets `stopping`. `dead` needs no
+        // Relaxed: ordered after our push by the fence above (the light
+        // side where the fences are asymmetric), which pairs with
+        // `shutdown`'s heavy fence after it sets `stopping`. `dead` needs no
         // pairing: a dying worker empties its rings and sets it under the
         // drain lock, so a push it missed is either taken back here (we see
         // `dead`) or counted as undelivered later (we do not).
@@ -703,8 +706,9 @@ impl<W: Worker> Builder<W> {
         self
     }
 
-    /// Which side pays for wake-ups (default [`WakeFences::Asymmetric`]:
-    /// cheap sends, a `membarrier` per park).
+    /// Which side pays for wake-ups (default [`WakeFences::Adaptive`]:
+    /// cheap sends while a worker streams, no `membarrier` per park when it
+    /// parks often).
     pub fn wake_fences(mut self, fences: WakeFences) -> Self {
         self.fences = fences;
         self
@@ -936,12 +940,12 @@ impl<W: Worker> Runtime<W> {
     fn stop(&mut self) -> Result<Vec<W::State>, ShutdownError<W::State>> {
         let shared = Arc::clone(&self.shared);
         shared.stopping.store(true, Ordering::Relaxed);
-        // Pairs with the fence in each user send's notify (module docs),
-        // or with the light side a busy-spinning runtime's sends take.
-        fence(Ordering::SeqCst);
-        if !shared.wait.park {
-            nanopath_atomic::fence::heavy();
-        }
+        // The heavy side (a `SeqCst` fence, and `membarrier` where the pair
+        // is asymmetric): pairs with the fence after each user send's push,
+        // which is a compiler fence only when the sends are asymmetric
+        // (busy-spinning, or `WakeFences` in the asymmetric mode) and a
+        // `SeqCst` fence otherwise. Once per shutdown.
+        nanopath_atomic::fence::heavy();
         for slot in shared.slots.iter() {
             slot.events.notify_all();
             slot.room.notify_all();
@@ -1113,6 +1117,7 @@ fn run_loop<W: Worker>(
                 // Nobody is registered (only this worker waits here), so
                 // the switch succeeds: sends stop fencing.
                 light = slot.events.use_asymmetric_fences();
+                slot.stats.record_fence_switch();
             }
             // Room was made: wake senders parked on a full ring (none park
             // when busy-spinning).
@@ -1151,6 +1156,7 @@ fn run_loop<W: Worker>(
                 // park (`WakeFences::Adaptive`).
                 slot.events.use_symmetric_fences();
                 light = false;
+                slot.stats.record_fence_switch();
             }
             since_park = 0;
             let key = slot.events.prepare_wait();

@@ -26,6 +26,9 @@ pub struct WorkerStats {
     pub parks: u64,
     /// Times a parked worker woke up.
     pub wakes: u64,
+    /// Switches of the wake-up fences between the asymmetric and the
+    /// symmetric pair (`WakeFences::Adaptive`; 0 otherwise).
+    pub fence_switches: u64,
     /// Time spent in rounds that handled messages.
     pub busy: Duration,
 }
@@ -41,6 +44,7 @@ impl WorkerStats {
             full_events: self.full_events + other.full_events,
             parks: self.parks + other.parks,
             wakes: self.wakes + other.wakes,
+            fence_switches: self.fence_switches + other.fence_switches,
             busy: self.busy + other.busy,
         }
     }
@@ -55,6 +59,7 @@ pub(crate) struct OwnedCounters {
     queue_depth: AtomicU64,
     parks: AtomicU64,
     wakes: AtomicU64,
+    fence_switches: AtomicU64,
     busy_nanos: AtomicU64,
 }
 
@@ -110,6 +115,11 @@ impl StatsCell {
         bump(&self.owned.wakes, 1);
     }
 
+    /// Owner only: its wake-up fences changed mode.
+    pub(crate) fn record_fence_switch(&self) {
+        bump(&self.owned.fence_switches, 1);
+    }
+
     /// Any sender: its send found the queue full.
     pub(crate) fn record_full(&self) {
         // Relaxed: a statistic; senders share this line only when full.
@@ -134,6 +144,7 @@ impl StatsCell {
             full_events: load(&self.full_events),
             parks: load(&c.parks),
             wakes: load(&c.wakes),
+            fence_switches: load(&c.fence_switches),
             busy: Duration::from_nanos(load(&c.busy_nanos)),
         }
     }
