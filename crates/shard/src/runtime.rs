@@ -60,7 +60,7 @@ use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
 use nanopath_atomic::sync::{
-    Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering, fence, lock, spin_loop, yield_now,
+    Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering, lock, spin_loop, yield_now,
 };
 use nanopath_atomic::{Backoff, CachePadded, EventCount};
 use nanopath_queue::channel::WaitStrategy;
