@@ -1,16 +1,72 @@
-//! `cargo xtask bench [FILTER] [--full] [--instructions]`: run the
-//! head-to-head criterion benches in `benches/` and count the single-thread
-//! hot paths' instructions under callgrind (see `instructions.rs`), then
-//! write the report (see `report/`), with the A/B rounds of the two-thread
-//! queue scenarios (see `rounds.rs`) as a table of their own.
-//! `--instructions` counts instructions only: a minute instead of a quarter
-//! of an hour, and no host noise.
+//! `cargo xtask bench [FILTER] [--full] [--instructions] [--save-baseline NAME]
+//! [--baseline NAME] [--fail-on-regression] [--write-docs]`: run the
+//! head-to-head criterion benches in `benches/`, count the single-thread
+//! hot paths' instructions under callgrind (see `instructions.rs`), run the
+//! datapath demo, then write the report (see `report/`), with the A/B
+//! rounds of the two-thread queue scenarios (see `rounds.rs`) as a table of
+//! their own. `--instructions` counts instructions only: a minute instead
+//! of a quarter of an hour, and no host noise.
+//!
+//! `--save-baseline NAME` keeps this run's figures; `--baseline NAME`
+//! lists what regressed against them (see `baseline.rs`), and
+//! `--fail-on-regression` makes that an error. `--write-docs` (a whole
+//! run only) writes the report to `docs/performance.md` and the headline
+//! table into the README.
 
+use crate::baseline;
 use crate::instructions;
 use crate::report;
 use crate::rounds;
 use crate::util::{cargo, display, target_dir, workspace_root};
 use std::path::Path;
+
+/// What `bench` was asked to do.
+#[derive(Debug, Default)]
+struct Flags {
+    filter: Option<String>,
+    full: bool,
+    instructions_only: bool,
+    save_baseline: Option<String>,
+    baseline: Option<String>,
+    fail_on_regression: bool,
+    write_docs: bool,
+}
+
+fn parse_flags(args: &[String]) -> Result<Flags, String> {
+    let mut f = Flags::default();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = |flag: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("bench: `{flag}` needs a name"))
+        };
+        match arg.as_str() {
+            "--full" => f.full = true,
+            "--instructions" => f.instructions_only = true,
+            "--save-baseline" => f.save_baseline = Some(value(arg)?),
+            "--baseline" => f.baseline = Some(value(arg)?),
+            "--fail-on-regression" => f.fail_on_regression = true,
+            "--write-docs" => f.write_docs = true,
+            a if a.starts_with('-') => return Err(format!("bench: unknown flag `{a}`")),
+            a if f.filter.is_none() => f.filter = Some(a.to_string()),
+            a => {
+                return Err(format!(
+                    "bench: only one filter is supported, got a second: `{a}`"
+                ));
+            }
+        }
+    }
+    if f.fail_on_regression && f.baseline.is_none() {
+        return Err("bench: `--fail-on-regression` needs `--baseline NAME`".into());
+    }
+    if f.write_docs && (f.filter.is_some() || f.instructions_only) {
+        return Err(
+            "bench: `--write-docs` needs a whole run (no filter, no `--instructions`)".into(),
+        );
+    }
+    Ok(f)
+}
 
 /// Criterion flags for the default (quick) run: long enough for stable
 /// medians on the multi-threaded scenarios, short enough that the whole run
@@ -25,21 +81,26 @@ const QUICK_ARGS: [&str; 6] = [
 ];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
-    let mut filter = None;
-    let mut full = false;
-    let mut instructions_only = false;
-    for arg in args {
-        match arg.as_str() {
-            "--full" => full = true,
-            "--instructions" => instructions_only = true,
-            a if a.starts_with('-') => return Err(format!("bench: unknown flag `{a}`")),
-            a if filter.is_none() => filter = Some(a.to_string()),
-            a => {
-                return Err(format!(
-                    "bench: only one filter is supported, got a second: `{a}`"
-                ));
-            }
+    let flags = parse_flags(args)?;
+    let filter = flags.filter.clone();
+    let (full, instructions_only) = (flags.full, flags.instructions_only);
+    let baselines = target_dir().join("nanopath-report").join("baselines");
+    // A baseline that cannot be read fails now, not after the run.
+    let old = match &flags.baseline {
+        Some(name) => {
+            let path = baseline::path(&baselines, name)?;
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                format!(
+                    "baseline `{name}` ({}): {e}; save one with `cargo xtask bench --save-baseline {name}`",
+                    path.display()
+                )
+            })?;
+            Some(baseline::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?)
         }
+        None => None,
+    };
+    if let Some(name) = &flags.save_baseline {
+        baseline::path(&baselines, name)?;
     }
 
     // One run, one report: stale results from an earlier run (or another
@@ -76,7 +137,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 
     let mut scenarios = Vec::new();
     let mut rounds_summary = String::new();
-    if !instructions_only {
+    // `datapath` as the filter runs the demo alone.
+    let datapath_only = filter.as_deref() == Some("datapath");
+    if !instructions_only && !datapath_only {
         scenarios = run_criterion(filter.as_deref(), full, &criterion_home, &tables_dir)?;
         // The A/B rounds check the two-thread queue scenarios of a whole
         // run; a filtered run skips them.
@@ -93,23 +156,165 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             }
         }
     }
+    // The datapath demo runs in a whole run, or when the filter names it.
+    let mut datapath = None;
+    if !instructions_only && (filter.is_none() || datapath_only) {
+        println!("==> the datapath demo: naive and nanopath builds, in process and over TCP");
+        match run_datapath(&tables_dir) {
+            Ok(d) => datapath = Some(d),
+            Err(e) if filter.is_some() => return Err(e),
+            Err(e) => eprintln!("warning: no datapath tables in this report: {e}"),
+        }
+    }
     // A filtered timing run is for one scenario: it skips the counts.
-    if instructions_only || (filter.is_none() && instructions::valgrind_available()) {
+    if !datapath_only
+        && (instructions_only || (filter.is_none() && instructions::valgrind_available()))
+    {
         println!("==> counting instructions of the single-thread hot paths under callgrind");
         scenarios.extend(instructions::count(filter.as_deref())?);
     } else if filter.is_none() {
         println!("==> valgrind not found: no instruction counts in this report");
     }
-    if scenarios.is_empty() {
+    if scenarios.is_empty() && datapath.is_none() {
         return Err(format!(
             "no benchmark results found (filter {:?} matched nothing?)",
             filter
         ));
     }
     let machine = report::Machine::detect();
-    let summary = report::write(&scenarios, &targets, &machine, &out_dir)?;
+    // Every figure a baseline keeps: the scenarios and the datapath's.
+    let mut figures = scenarios.clone();
+    figures.extend(datapath.as_ref().and_then(report::Datapath::scenario));
+
+    let rows = report::read_headline(&workspace_root().join("benches").join("headline.txt"))?;
+    let headline = report::headline_table(&rows, &scenarios, datapath.as_ref());
+    let mut preface = format!(
+        "Each primitive against the crate it is compared with (time per operation, or \
+         instructions per item; the ratio is the other crate's figure over nanopath's, with \
+         its range over both confidence intervals), and the datapath demo's naive build \
+         against its nanopath build:\n\n{headline}\n"
+    );
+    let mut comparison = None;
+    if let (Some(name), Some(old)) = (&flags.baseline, &old) {
+        let c = baseline::compare(old, &figures);
+        preface.push_str(&c.markdown(name));
+        comparison = Some(c);
+    }
+    let summary = report::write(&scenarios, &targets, &machine, &out_dir, &preface)?;
+    if let Some(name) = &flags.save_baseline {
+        std::fs::create_dir_all(&baselines).map_err(|e| format!("{}: {e}", baselines.display()))?;
+        let path = baseline::path(&baselines, name)?;
+        std::fs::write(&path, baseline::to_text(&figures, &machine.revision))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("==> saved baseline `{name}`: {}", path.display());
+    }
+    if flags.write_docs {
+        write_docs(&out_dir, &headline, &machine)?;
+    }
     println!("{summary}{rounds_summary}");
     println!("==> report: {}", out_dir.join("report.md").display());
+    if let (Some(name), Some(c)) = (&flags.baseline, &comparison) {
+        print!("{}", c.markdown(name));
+        if flags.fail_on_regression && !c.regressed.is_empty() {
+            return Err(format!(
+                "{} figures regressed against baseline `{name}`",
+                c.regressed.len()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Runs the `datapath` binary with its defaults and `--tcp`; it writes
+/// `datapath.md`, its charts and its figures into `tables`.
+fn run_datapath(tables: &Path) -> Result<report::Datapath, String> {
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--quiet",
+        "--release",
+        "-p",
+        "nanopath-bench",
+        "--bin",
+        "datapath",
+        "--",
+        "--tcp",
+        "--out",
+    ]);
+    cmd.arg(tables);
+    cmd.args(["--charts-link", "tables/"]);
+    println!("$ {}", display(&cmd));
+    // Its table goes to the report; the terminal gets its progress lines.
+    let out = cmd
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|e| format!("could not start datapath: {e}"))?;
+    if !out.success() {
+        return Err(format!("datapath failed with {out}"));
+    }
+    let path = tables.join("datapath_headline.tsv");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    report::Datapath::parse(&text)
+}
+
+/// The README's generated block lies between these lines.
+const README_START: &str = "<!-- headline table: written by `cargo xtask bench --write-docs` -->";
+const README_END: &str = "<!-- end of headline table -->";
+
+/// Writes the report to `docs/performance.md` (its charts to
+/// `docs/performance/`) and the headline table into the README.
+fn write_docs(out_dir: &Path, headline: &str, machine: &report::Machine) -> Result<(), String> {
+    let root = workspace_root();
+    let docs = root.join("docs");
+    let charts = docs.join("performance");
+    match std::fs::remove_dir_all(&charts) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot clear {}: {e}", charts.display())),
+    }
+    std::fs::create_dir_all(&charts).map_err(|e| format!("{}: {e}", charts.display()))?;
+    for dir in [out_dir.to_path_buf(), out_dir.join("tables")] {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "svg") {
+                let to = charts.join(e.file_name());
+                std::fs::copy(&p, &to).map_err(|e| format!("{}: {e}", to.display()))?;
+            }
+        }
+    }
+    let report = std::fs::read_to_string(out_dir.join("report.md"))
+        .map_err(|e| format!("report.md: {e}"))?;
+    let doc = format!(
+        "<!-- Written by `cargo xtask bench --write-docs` from one run; edit the tool, not this file. -->\n\n{}",
+        report::relink_charts(&report, "performance/")
+    );
+    let path = docs.join("performance.md");
+    std::fs::write(&path, doc).map_err(|e| format!("{}: {e}", path.display()))?;
+
+    let readme_path = root.join("README.md");
+    let readme = std::fs::read_to_string(&readme_path)
+        .map_err(|e| format!("{}: {e}", readme_path.display()))?;
+    let block = format!(
+        "{README_START}\n\nOne `cargo xtask bench` run on {} ({} cores), revision `{}`, {}. The ratio is \
+         the other crate's time (or instruction count) over nanopath's, with its range over both \
+         confidence intervals; every scenario and target is in \
+         [docs/performance.md](docs/performance.md).\n\n{headline}\n{README_END}",
+        machine.cpu, machine.cores, machine.revision, machine.date
+    );
+    let updated =
+        report::replace_block(&readme, README_START, README_END, &block).ok_or_else(|| {
+            format!(
+                "README.md has no headline block: add the lines `{README_START}` and `{README_END}`"
+            )
+        })?;
+    std::fs::write(&readme_path, updated).map_err(|e| format!("{}: {e}", readme_path.display()))?;
+    println!(
+        "==> wrote {} and the README's headline table",
+        path.display()
+    );
     Ok(())
 }
 

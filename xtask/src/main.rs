@@ -2,12 +2,14 @@
 //!
 //! * `cargo xtask verify [--only STEP] [--quick] [--strict]`: every check CI
 //!   runs (CI passes `--strict`: a skipped step fails).
-//! * `cargo xtask bench [FILTER] [--full] [--instructions]`: the head-to-head benchmarks and
-//!   the report under `target/nanopath-report/`.
+//! * `cargo xtask bench [FILTER] [--full] [--instructions] [--save-baseline NAME]
+//!   [--baseline NAME] [--fail-on-regression] [--write-docs]`: the head-to-head benchmarks,
+//!   the datapath demo, the report under `target/nanopath-report/` and the regression gate.
 //!
 //! Kept light on purpose (std only): it is compiled on every fresh checkout
 //! before anything else runs.
 
+mod baseline;
 mod bench;
 mod instructions;
 mod json;
@@ -60,13 +62,23 @@ fn help() -> String {
     }
     command(
         &mut text,
-        "bench [FILTER] [--full] [--instructions]",
+        "bench [FILTER] [FLAGS]",
         &[
-            "run the criterion benches in benches/ (quick settings",
-            "unless --full) and, where valgrind is installed, count the",
-            "single-thread hot paths' instructions under callgrind; then",
-            "write target/nanopath-report/report.md and one SVG chart per",
-            "scenario. --instructions: the instruction counts alone",
+            "flags: --full --instructions --save-baseline NAME",
+            "--baseline NAME --fail-on-regression --write-docs.",
+            "Runs the criterion benches in benches/ (quick settings",
+            "unless --full), counts the single-thread hot paths'",
+            "instructions under callgrind where valgrind is installed,",
+            "runs the datapath demo; then writes",
+            "target/nanopath-report/report.md with a summary, one SVG",
+            "chart per scenario and the datapath charts.",
+            "--instructions: the instruction counts alone.",
+            "--save-baseline NAME: keep this run's figures;",
+            "--baseline NAME: list what regressed against them",
+            "(instructions > 2%; wall time > 20% with the intervals",
+            "apart), --fail-on-regression: exit non-zero if anything did.",
+            "--write-docs: write docs/performance.md and the README's",
+            "headline table from this (whole) run",
         ],
     );
     command(&mut text, "help", &["this text"]);

@@ -338,8 +338,12 @@ fn run() -> Result<(), String> {
             output::time(v.percentile(99.9).0),
             verdict_at_most(p999, TARGET_P999_NS)
         );
-        let _ = writeln!(headline, "p99_200k_nanopath_ns\t{}", p99.0);
-        let _ = writeln!(headline, "p99_200k_naive_ns\t{}", v.percentile(99.0).0);
+        for (build, point) in [("nanopath", n), ("naive", v)] {
+            for (q, name) in [(99.0, "p99"), (99.9, "p999")] {
+                let (m, lo, hi) = point.percentile(q);
+                let _ = writeln!(headline, "{build}_{name}_at_200k_ns\t{m}\t{lo}\t{hi}");
+            }
+        }
     }
     let peak = Load::Closed(f.window);
     if let (Some(n), Some(v)) = (np(peak), naive(peak)) {
@@ -360,8 +364,18 @@ fn run() -> Result<(), String> {
             r.1,
             r.2
         );
-        let _ = writeln!(headline, "peak_per_core_nanopath\t{}", n.per_core().0);
-        let _ = writeln!(headline, "peak_per_core_naive\t{}", v.per_core().0);
+        for (build, point) in [("nanopath", n), ("naive", v)] {
+            // Time per request per core: lower is better, like every
+            // other figure a baseline keeps.
+            let (m, lo, hi) = point.per_core();
+            let _ = writeln!(
+                headline,
+                "{build}_peak_per_core_ns\t{}\t{}\t{}",
+                1e9 / m,
+                1e9 / hi,
+                1e9 / lo
+            );
+        }
     }
     let worst = points
         .iter()
@@ -394,7 +408,17 @@ fn run() -> Result<(), String> {
             "MISSED"
         }
     );
-    let _ = writeln!(headline, "allocs_per_request_nanopath\t{worst}");
+    for build in ["nanopath", "naive"] {
+        let worst = points
+            .iter()
+            .filter(|p| p.build() == build)
+            .map(|p| p.allocs_per_request())
+            .fold(0.0, f64::max);
+        let _ = writeln!(
+            headline,
+            "{build}_allocs_per_request\t{worst}\t{worst}\t{worst}"
+        );
+    }
 
     let charts = [
         (

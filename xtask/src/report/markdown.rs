@@ -45,15 +45,19 @@ fn format_throughput(t: Option<Throughput>, ns: f64) -> String {
 }
 
 /// Writes `report.md` and one SVG per scenario into `out`; returns a short
-/// text summary of the targets for the terminal.
+/// text summary of the targets for the terminal. The report opens with a
+/// summary: the targets' verdict counts, then `preface` (the headline
+/// table, the baseline comparison).
 pub(crate) fn write(
     scenarios: &[Scenario],
     targets: &[Target],
     machine: &Machine,
     out: &Path,
+    preface: &str,
 ) -> Result<String, String> {
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let mut md = String::new();
+    let mut counts = [0usize; 4]; // met, missed, inconclusive, not run
     let _ = writeln!(md, "# nanopath benchmark report\n");
     let _ = writeln!(md, "| | |\n|---|---|");
     let _ = writeln!(md, "| CPU | {} |", machine.cpu);
@@ -62,6 +66,7 @@ pub(crate) fn write(
     let _ = writeln!(md, "| rustc | {} |", machine.rustc);
     let _ = writeln!(md, "| git revision | {} |", machine.revision);
     let _ = writeln!(md, "| date | {} |\n", machine.date);
+    let summary_at = md.len();
     let _ = writeln!(
         md,
         "Times are criterion medians per operation, with criterion's confidence interval of the \
@@ -103,6 +108,13 @@ pub(crate) fn write(
                 }
                 None => ("not run".to_string(), "-"),
             };
+            let slot = match verdict {
+                "met" => 0,
+                "MISSED" => 1,
+                "inconclusive" => 2,
+                _ => 3,
+            };
+            counts[slot] += 1;
             let _ = writeln!(
                 md,
                 "| {} | {} (`{}` vs `{}` ≥ {:.2}×) | {value} | {verdict} |",
@@ -163,6 +175,23 @@ pub(crate) fn write(
         let _ = writeln!(md, "\n![{}]({file})\n", s.key);
     }
     append_tables(&mut md, &out.join("tables"));
+    let mut top = String::from("## Summary\n\n");
+    if !targets.is_empty() {
+        let _ = writeln!(
+            top,
+            "{} speed targets: **{} met, {} missed, {} inconclusive**, {} not run (see [Targets](#targets)).\n",
+            targets.len(),
+            counts[0],
+            counts[1],
+            counts[2],
+            counts[3]
+        );
+    }
+    top.push_str(preface);
+    if !top.ends_with("\n\n") {
+        top.push('\n');
+    }
+    md.insert_str(summary_at, &top);
     let path = out.join("report.md");
     std::fs::write(&path, md).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(summary)

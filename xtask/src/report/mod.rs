@@ -9,14 +9,49 @@
 //! * `svg.rs`: draws the charts.
 
 mod criterion;
+mod headline;
 mod machine;
 mod markdown;
 mod svg;
 mod targets;
 
 pub(crate) use criterion::{Entry, Scenario, Unit, collect, verdict};
+pub(crate) use headline::{Datapath, read_rows as read_headline, table as headline_table};
 pub(crate) use machine::Machine;
-pub(crate) use markdown::write;
+pub(crate) use markdown::{format_value, write};
+
+/// Points the report's chart links (`X.svg`, `tables/X.svg`) at `prefix`,
+/// where `--write-docs` copies the charts.
+pub(crate) fn relink_charts(report: &str, prefix: &str) -> String {
+    let mut out = String::with_capacity(report.len());
+    for line in report.lines() {
+        match (
+            line.strip_prefix("!["),
+            line.find("]("),
+            line.strip_suffix(')'),
+        ) {
+            (Some(_), Some(at), Some(_)) if line.ends_with(".svg)") => {
+                let target = &line[at + 2..line.len() - 1];
+                let file = target.rsplit('/').next().unwrap_or(target);
+                out.push_str(&line[..at + 2]);
+                out.push_str(prefix);
+                out.push_str(file);
+                out.push(')');
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `text` with everything from the line `start` to the line `end`
+/// (both included) replaced by `block`; `None` if either is missing.
+pub(crate) fn replace_block(text: &str, start: &str, end: &str, block: &str) -> Option<String> {
+    let a = text.find(start)?;
+    let b = a + text[a..].find(end)? + end.len();
+    Some(format!("{}{block}{}", &text[..a], &text[b..]))
+}
 #[cfg(test)]
 pub(crate) use targets::parse_targets;
 pub(crate) use targets::{Target, read_targets};
@@ -62,6 +97,27 @@ mod tests {
     }
 
     #[test]
+    fn charts_are_relinked_and_blocks_replaced() {
+        let report = "# r\n\n![a](a.svg)\n\n![d](tables/d.svg)\ntext (x.svg)\n";
+        assert_eq!(
+            relink_charts(report, "performance/"),
+            "# r\n\n![a](performance/a.svg)\n\n![d](performance/d.svg)\ntext (x.svg)\n"
+        );
+        let readme = "intro\n<!-- s -->\nold\n<!-- e -->\nrest\n";
+        assert_eq!(
+            replace_block(
+                readme,
+                "<!-- s -->",
+                "<!-- e -->",
+                "<!-- s -->\nnew\n<!-- e -->"
+            )
+            .unwrap(),
+            "intro\n<!-- s -->\nnew\n<!-- e -->\nrest\n"
+        );
+        assert!(replace_block(readme, "<!-- x -->", "<!-- e -->", "").is_none());
+    }
+
+    #[test]
     fn targets_parse_and_evaluate() {
         let targets = parse_targets(
             "# comment\nseqlock_read/64B | nanopath_seqlock | std_rwlock | 3.0 | read >= 3x\n",
@@ -71,7 +127,7 @@ mod tests {
         assert_eq!(targets[0].min_ratio, 3.0);
         assert!(parse_targets("a | b | c").is_err());
         let dir = std::env::temp_dir().join(format!("nanopath-report-test-{}", std::process::id()));
-        let summary = write(&[scenario()], &targets, &machine(), &dir).unwrap();
+        let summary = write(&[scenario()], &targets, &machine(), &dir, "").unwrap();
         // 8.0 / 2.0, over [7.8 / 2.1, 8.2 / 1.9].
         assert!(summary.contains("4.00× [3.71, 4.32]"), "{summary}");
         assert!(summary.contains("met"), "{summary}");
@@ -98,7 +154,7 @@ mod tests {
         std::fs::write(dir.join("tables").join("b.md"), "## second\n").unwrap();
         std::fs::write(dir.join("tables").join("a.md"), "## first\n\n| x |\n").unwrap();
         std::fs::write(dir.join("tables").join("ignored.txt"), "## not markdown").unwrap();
-        write(&[scenario()], &[], &machine(), &dir).unwrap();
+        write(&[scenario()], &[], &machine(), &dir, "preface line\n").unwrap();
         let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
         let (first, second) = (md.find("## first").unwrap(), md.find("## second").unwrap());
         assert!(first < second, "{md}");
@@ -113,7 +169,7 @@ mod tests {
                 .unwrap();
         let dir = std::env::temp_dir().join(format!("nanopath-report-miss-{}", std::process::id()));
         let machine = Machine::detect();
-        let summary = write(&[scenario()], &targets, &machine, &dir).unwrap();
+        let summary = write(&[scenario()], &targets, &machine, &dir, "").unwrap();
         assert!(summary.contains("MISSED"), "{summary}");
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -126,7 +182,7 @@ mod tests {
             parse_targets("seqlock_read/64B | nanopath_seqlock | std_rwlock | 4 | read >= 4x")
                 .unwrap();
         let dir = std::env::temp_dir().join(format!("nanopath-report-incl-{}", std::process::id()));
-        let summary = write(&[scenario()], &targets, &machine(), &dir).unwrap();
+        let summary = write(&[scenario()], &targets, &machine(), &dir, "").unwrap();
         assert!(summary.contains("inconclusive"), "{summary}");
         assert!(!summary.contains(" met"), "{summary}");
         let _ = std::fs::remove_dir_all(dir);
