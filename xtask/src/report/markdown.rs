@@ -78,7 +78,8 @@ pub(crate) fn write(
          thread, exact, so without an interval): the ratio is the competitor's count over ours. \
          For the two-thread queue scenarios this host's regime can change between two criterion \
          groups; the A/B rounds table at the end measures each pairing alternately and its \
-         verdicts are the ones to go by.\n"
+         verdicts are the ones to go by. How each scenario is measured, and notes on earlier \
+         runs: `docs/benchmark-notes.md`.\n"
     );
 
     let mut summary = String::from("targets:\n");
