@@ -36,10 +36,9 @@ fn parse_flags(args: &[String]) -> Result<Flags, String> {
     let mut f = Flags::default();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let mut value = |flag: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("bench: `{flag}` needs a name"))
+        let mut value = |flag: &str| match it.next() {
+            Some(v) if !v.starts_with('-') => Ok(v.clone()),
+            _ => Err(format!("bench: `{flag}` needs a name")),
         };
         match arg.as_str() {
             "--full" => f.full = true,
@@ -183,16 +182,16 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
     let machine = report::Machine::detect();
     // Every figure a baseline keeps: the scenarios and the datapath's.
-    let mut figures = scenarios.clone();
-    figures.extend(datapath.as_ref().and_then(report::Datapath::scenario));
+    let mut figures = baseline::figures_of(&scenarios);
+    figures.extend(datapath.iter().flat_map(report::Datapath::figures));
 
     let rows = report::read_headline(&workspace_root().join("benches").join("headline.txt"))?;
     let headline = report::headline_table(&rows, &scenarios, datapath.as_ref());
     let mut preface = format!(
         "Each primitive against the crate it is compared with (time per operation, or \
          instructions per item; the ratio is the other crate's figure over nanopath's, with \
-         its range over both confidence intervals), and the datapath demo's naive build \
-         against its nanopath build:\n\n{headline}\n"
+         its range over both confidence intervals), and the datapath demo's nanopath build \
+         against its naive build:\n\n{headline}\n"
     );
     let mut comparison = None;
     if let (Some(name), Some(old)) = (&flags.baseline, &old) {
@@ -201,6 +200,30 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         comparison = Some(c);
     }
     let summary = report::write(&scenarios, &targets, &machine, &out_dir, &preface)?;
+    println!("{summary}{rounds_summary}");
+    println!("==> report: {}", out_dir.join("report.md").display());
+    // The gate decides before anything is saved: a failing run must not
+    // become the baseline.
+    let mut failure = None;
+    if let (Some(name), Some(c)) = (&flags.baseline, &comparison) {
+        print!("{}", c.markdown(name));
+        // A filtered run measures a subset on purpose; a whole run that
+        // lost figures (a renamed scenario, no valgrind, a failed datapath
+        // run) must not pass unseen.
+        let missing = if filter.is_none() { c.missing.len() } else { 0 };
+        if flags.fail_on_regression && (!c.regressed.is_empty() || missing > 0) {
+            failure = Some(format!(
+                "against baseline `{name}`: {} figures regressed, {missing} not measured",
+                c.regressed.len()
+            ));
+        }
+    }
+    if let Some(e) = failure {
+        if flags.save_baseline.is_some() {
+            eprintln!("==> not saving the baseline: the gate failed");
+        }
+        return Err(e);
+    }
     if let Some(name) = &flags.save_baseline {
         std::fs::create_dir_all(&baselines).map_err(|e| format!("{}: {e}", baselines.display()))?;
         let path = baseline::path(&baselines, name)?;
@@ -210,17 +233,6 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     }
     if flags.write_docs {
         write_docs(&out_dir, &headline, &machine)?;
-    }
-    println!("{summary}{rounds_summary}");
-    println!("==> report: {}", out_dir.join("report.md").display());
-    if let (Some(name), Some(c)) = (&flags.baseline, &comparison) {
-        print!("{}", c.markdown(name));
-        if flags.fail_on_regression && !c.regressed.is_empty() {
-            return Err(format!(
-                "{} figures regressed against baseline `{name}`",
-                c.regressed.len()
-            ));
-        }
     }
     Ok(())
 }
@@ -384,4 +396,42 @@ fn shard_report(tables: &Path) -> Result<(), String> {
     std::fs::create_dir_all(tables).map_err(|e| format!("{}: {e}", tables.display()))?;
     let path = tables.join("shard_runtime.md");
     std::fs::write(&path, &out.stdout).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags(args: &[&str]) -> Result<Flags, String> {
+        parse_flags(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn flags_parse_and_bad_combinations_are_refused() {
+        let f = flags(&["spsc", "--baseline", "main", "--fail-on-regression"]).unwrap();
+        assert_eq!(f.filter.as_deref(), Some("spsc"));
+        assert_eq!(f.baseline.as_deref(), Some("main"));
+        assert!(f.fail_on_regression);
+        assert!(
+            flags(&["--save-baseline", "--write-docs"]).is_err(),
+            "a flag is no name"
+        );
+        assert!(flags(&["--baseline"]).is_err());
+        assert!(
+            flags(&["--fail-on-regression"]).is_err(),
+            "needs a baseline"
+        );
+        assert!(
+            flags(&["spsc", "--write-docs"]).is_err(),
+            "docs need a whole run"
+        );
+        assert!(flags(&["--instructions", "--write-docs"]).is_err());
+        assert!(flags(&["a", "b"]).is_err());
+        assert!(flags(&["--fast"]).is_err());
+        assert!(
+            flags(&["--write-docs", "--save-baseline", "main"])
+                .unwrap()
+                .write_docs
+        );
+    }
 }

@@ -1,24 +1,7 @@
 //! The datapath demo: the same request pipeline built naively and on
 //! nanopath, under the same open-loop load, with latency percentiles
 //! corrected for coordinated omission, peak throughput per core, and
-//! allocations per request.
-//!
-//! ```text
-//! cargo run --release -p nanopath-bench --bin datapath -- [FLAGS]
-//!   --rates 50k,100k,200k,400k   offered rates (open loop); a peak run is added
-//!   --duration 1                 measured seconds per run
-//!   --warmup 0.25                seconds before measuring, per run
-//!   --repeats 3                  runs per build and load (ranges are over them)
-//!   --payload 1024               payload bytes per request
-//!   --keys 1024                  distinct keys
-//!   --workers N                  worker threads (default: cores - 1)
-//!   --window 256                 requests in flight in the peak (closed-loop) run
-//!   --tcp                        also run every load over loopback TCP
-//!   --park                       nanopath workers spin, yield, then park when idle
-//!                                (default: they busy-spin on their own cores)
-//!   --out DIR                    write datapath.md and the charts there
-//!   --charts-link PREFIX         how datapath.md links the charts (default: none)
-//! ```
+//! allocations per request. The flags are in [`USAGE`].
 
 use nanopath_bench::datapath::Pipeline;
 use nanopath_bench::datapath::alloc_count::{self, CountingAlloc};
@@ -36,6 +19,25 @@ use std::time::Duration;
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
+
+/// `--help`.
+const USAGE: &str = "\
+usage: cargo run --release -p nanopath-bench --bin datapath -- [FLAGS]
+  --rates 50k,100k,200k,400k   offered rates (open loop); a peak run is added
+  --duration 1                 measured seconds per run
+  --warmup 0.25                seconds before measuring, per run
+  --repeats 3                  runs per build and load (ranges are over them)
+  --payload 1024               payload bytes per request (8 to 16 MiB)
+  --keys 1024                  distinct keys
+  --workers N                  worker threads (default: cores - 1; with the
+                               ingress thread, at most one busy thread per core)
+  --window 256                 requests in flight in the peak (closed-loop) run
+  --tcp                        also run every load over loopback TCP
+  --park                       nanopath workers spin, yield, then park when idle
+                               (default: they busy-spin)
+  --out DIR                    write datapath.md, its charts and its figures there
+  --charts-link PREFIX         how datapath.md links the charts (default: none)
+";
 
 /// The offered rate the latency targets are set at.
 const TARGET_RATE: f64 = 200_000.0;
@@ -67,8 +69,8 @@ fn parse_rate(s: &str) -> Result<f64, String> {
         },
     };
     let r: f64 = num.parse().map_err(|_| format!("bad rate `{s}`"))?;
-    if !(r * mul >= 1.0 && (r * mul).is_finite()) {
-        return Err(format!("rate `{s}` must be at least 1 request/s"));
+    if !(1.0..=1e9).contains(&(r * mul)) {
+        return Err(format!("rate `{s}` must be from 1 to 1G requests/s"));
     }
     Ok(r * mul)
 }
@@ -123,10 +125,10 @@ fn parse_flags() -> Result<Flags, String> {
             "--out" => f.out = Some(PathBuf::from(value()?)),
             "--charts-link" => f.charts_link = value()?,
             "-h" | "--help" => {
-                println!("see the doc comment of benches/src/bin/datapath.rs for the flags");
+                print!("{USAGE}");
                 std::process::exit(0);
             }
-            other => return Err(format!("unknown flag `{other}`")),
+            other => return Err(format!("unknown flag `{other}`\n{USAGE}")),
         }
     }
     if f.duration.is_zero() {
@@ -189,8 +191,19 @@ fn run() -> Result<(), String> {
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let frame_len = nanopath_frame::HEADER_LEN + f.payload;
-    let distinct = ((64usize << 20) / frame_len).clamp(1024, 65536) as u64;
-    let distinct = distinct.max(4 * f.window);
+    // About 64 MiB of distinct frames (at least 16), and a peak window of
+    // at most a quarter of them (the driver keeps less than half the
+    // stream in flight).
+    let distinct = ((64usize << 20) / frame_len).clamp(16, 65536) as u64;
+    let mut f = f;
+    if f.window > distinct / 4 {
+        eprintln!(
+            "datapath: --window {} lowered to {} for {distinct} distinct frames",
+            f.window,
+            distinct / 4
+        );
+        f.window = distinct / 4;
+    }
     let shape = Shape {
         requests: distinct,
         payload: f.payload,
@@ -199,10 +212,14 @@ fn run() -> Result<(), String> {
     eprintln!("datapath: building {distinct} request frames of {frame_len} bytes");
     let workload = Workload::new(shape);
     let placement = format!(
-        "{} busy threads on {cores} cores: one thread runs the load generator, the ingress stage (reads of at most 64 KiB, decoding, dispatch) and the response collector; {} worker thread{} handle the requests (nanopath: nanopath-shard workers, {}; naive: blocked in `std::sync::mpsc::Receiver::recv` when idle)",
+        "{} busy threads on {cores} cores: one thread runs the load generator, the ingress stage (reads of at most 64 KiB, decoding, dispatch) and the response collector; {} worker thread{} the requests (nanopath: nanopath-shard workers, {}; naive: blocked in `std::sync::mpsc::Receiver::recv` when idle)",
         f.workers + 1,
         f.workers,
-        if f.workers == 1 { "" } else { "s" },
+        if f.workers == 1 {
+            " handles"
+        } else {
+            "s handle"
+        },
         if f.park {
             "spinning, yielding, then parking when idle"
         } else {
@@ -289,7 +306,7 @@ fn run() -> Result<(), String> {
         f.warmup.as_secs_f64(),
     );
     md.push_str(
-        "\nThe machine's own stalls, for the same number of busy threads spinning on the clock for 1 s with no pipeline (gaps between two clock reads):\n\n\
+        "The machine's own stalls, for the same number of busy threads spinning on the clock for 1 s with no pipeline (gaps between two clock reads):\n\n\
          | thread | gaps > 50 µs | gaps > 1 ms | time lost in them | longest |\n|---|---:|---:|---:|---:|\n",
     );
     for (t, g) in gaps.iter().enumerate() {
@@ -317,6 +334,7 @@ fn run() -> Result<(), String> {
             .find(|p| p.build() == "naive" && p.load() == load && !p.tcp())
     };
     let mut headline = String::new();
+    let mut tail_note = String::new();
     md.push_str("\n### Targets\n\n| target | measured | verdict |\n|---|---|---|\n");
     if let (Some(n), Some(v)) = (np(Load::Open(TARGET_RATE)), naive(Load::Open(TARGET_RATE))) {
         let (p99, p999) = (n.percentile(99.0), n.percentile(99.9));
@@ -328,6 +346,23 @@ fn run() -> Result<(), String> {
             output::time(p99.2),
             output::time(v.percentile(99.0).0),
             verdict_at_most(p99, TARGET_P99_NS)
+        );
+        let stalls: Vec<String> = n
+            .runs
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} over 50 µs, {} over 1 ms, {} in all",
+                    m.stalls.over_50us,
+                    m.stalls.over_1ms,
+                    output::time(m.stalls.lost.as_nanos() as f64)
+                )
+            })
+            .collect();
+        tail_note = format!(
+            "\nThe ingress thread's own stalls in the nanopath runs at 200k/s (gaps between two turns of its loop while measuring, one run each): {}. \
+             A request that arrives during a stall waits for its end, and at 200k/s a stall of 1 ms holds 200 requests, 0.1% of a second's.\n",
+            stalls.join("; ")
         );
         let _ = writeln!(
             md,
@@ -420,6 +455,7 @@ fn run() -> Result<(), String> {
         );
     }
 
+    md.push_str(&tail_note);
     let charts = [
         (
             "datapath_latency_vs_load.svg",

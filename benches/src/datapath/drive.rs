@@ -7,8 +7,8 @@
 //! the time its response was collected minus that intended time, so a
 //! stall that delays the requests behind it shows up in their latencies
 //! (no coordinated omission). The uncorrected figure, measured from the
-//! moment the request's last byte was handed to the pipeline, is kept
-//! beside it.
+//! moment the read that handed the request's last byte to the pipeline
+//! began, is kept beside it.
 
 use super::alloc_count::allocations;
 use super::workload::{Response, Shape, key_of, payload_of, request_stream};
@@ -78,10 +78,10 @@ impl Workload {
             payload_of(&shape, i, &mut payload);
             let k = key_of(&shape, i);
             per_pass[k as usize] += 1;
-            // The scalar reference is checked against this kernel in the
-            // workload's tests; the kernel keeps start-up short.
+            // The table-driven loop (checked against the bit-by-bit
+            // reference in the tests), not the kernel under test.
             expected.push((
-                nanopath_simd::crc32c(&payload),
+                super::naive::crc32c_table(&payload),
                 payload
                     .iter()
                     .filter(|&&b| b > super::workload::THRESHOLD)
@@ -150,8 +150,13 @@ pub struct Measured {
     pub allocs_per_request: f64,
     /// Threads busy: the ingress thread and the workers.
     pub busy_threads: usize,
+    /// Gaps over 50 µs between two turns of the ingress thread's loop
+    /// while measuring: time the thread was not running (or a turn that
+    /// long).
+    pub stalls: super::jitter::Gaps,
     /// The offered rate could not be kept: requests waited for room
-    /// (the in-flight cap) at some point.
+    /// (the in-flight cap) at some point, or fewer than 95% of the offered
+    /// rate were answered.
     pub saturated: bool,
 }
 
@@ -305,7 +310,7 @@ impl Transport for InProcess {
             at: from,
             to,
         };
-        pipeline.ingest(&mut source, usize::MAX)?;
+        pipeline.ingest(&mut source, super::nanopath::READ_CHUNK)?;
         Ok(source.at - from)
     }
 
@@ -423,7 +428,7 @@ impl Transport for Tcp {
                 Err(e) => return Err(format!("client write: {e}")),
             }
         }
-        pipeline.ingest(&mut self.server_in, usize::MAX)?;
+        pipeline.ingest(&mut self.server_in, super::nanopath::READ_CHUNK)?;
         Ok(sent)
     }
 
@@ -494,8 +499,20 @@ fn drive(
     let mut stop_sending_at: Option<u64> = None;
     let t0 = Instant::now();
     let give_up_ns = end_ns + GRACE.as_nanos() as u64;
+    let mut stalls = super::jitter::Gaps::default();
+    let mut last_turn = 0u64;
     loop {
         let now = t0.elapsed().as_nanos() as u64;
+        let gap = now - last_turn;
+        last_turn = now;
+        if measure_start.is_some() && gap > 50_000 {
+            stalls.over_50us += 1;
+            stalls.lost += Duration::from_nanos(gap);
+            if gap > 1_000_000 {
+                stalls.over_1ms += 1;
+            }
+            stalls.longest = stalls.longest.max(Duration::from_nanos(gap));
+        }
         if now > give_up_ns {
             return Err(format!(
                 "{build}: gave up {} s after the run's end with {} of {} responses",
@@ -524,13 +541,16 @@ fn drive(
             allowed = allowed.min(stop);
         }
         let target = allowed * frame_len;
-        if sent_bytes < target || plan.tcp {
-            let n = transport.feed(&mut *pipeline, workload, sent_bytes, target)?;
-            // Requests whose last byte went out just now.
+        // Called even with nothing new to offer: the pipeline may hold
+        // requests its workers had no room for yet.
+        let stamp = t0.elapsed().as_nanos() as u64;
+        let n = transport.feed(&mut *pipeline, workload, sent_bytes, target)?;
+        {
+            // Requests whose last byte was handed over in this call, sent
+            // at `stamp`.
             let done_before = sent_bytes / frame_len;
             sent_bytes += n;
             let done_after = sent_bytes / frame_len;
-            let stamp = t0.elapsed().as_nanos() as u64;
             for i in done_before..done_after {
                 let intended = match plan.load {
                     Load::Open(_) => (i as f64 * ns_per_request) as u64,
@@ -563,6 +583,9 @@ fn drive(
                 return Err(format!("{build}: response to request {i}, not in flight"));
             }
             slot.sent = false;
+            if frame.flags() != 0 {
+                return Err(format!("{build}: the worker failed request {i}"));
+            }
             let got = Response::from_bytes(frame.payload());
             if got != Some(workload.expected(i)) {
                 wrong += 1;
@@ -608,16 +631,25 @@ fn drive(
     }
     let (start_ns, allocs_before) = measure_start.ok_or("nothing was measured")?;
     let elapsed = last_response_ns.saturating_sub(start_ns).max(1) as f64 / 1e9;
+    let achieved = recorded as f64 / elapsed;
+    // Falling 5% behind the offered rate is saturation too, long before
+    // the in-flight cap.
+    if let Load::Open(rate) = plan.load
+        && achieved < 0.95 * rate
+    {
+        saturated = true;
+    }
     Ok(Measured {
         build,
         load: plan.load,
         tcp: plan.tcp,
-        achieved: recorded as f64 / elapsed,
+        achieved,
         recorded,
         corrected,
         uncorrected,
         allocs_per_request: (allocs_after - allocs_before) as f64 / recorded.max(1) as f64,
         busy_threads: 1 + workers,
+        stalls,
         saturated,
     })
 }

@@ -53,42 +53,52 @@ impl Worker for Handler {
 
     fn handle(&mut self, _: &mut Context<'_, Self>, state: &mut Self::State, req: Request) {
         let payload = req.frame.payload();
+        let sequence = req.frame.sequence();
         let crc = nanopath_simd::crc32c(payload);
-        // The filter's output buffer holds the largest payload allowed,
-        // so the lengths always match.
-        let out = &mut self.filtered[..payload.len()];
+        // The filter's output buffer holds the largest payload the decoder
+        // lets through, so the lengths match and the kernel cannot fail;
+        // if it did, the request is answered with the error flag.
+        let Some(out) = self.filtered.get_mut(..payload.len()) else {
+            return self.reply(sequence, Response::default(), true, payload.len());
+        };
         let above = match nanopath_simd::threshold::keep_above(payload, THRESHOLD, out) {
             Ok(()) => (payload.len() - nanopath_simd::search::count(out, 0)) as u32,
-            Err(_) => {
-                self.stats.record(payload.len() as u64, true);
-                return;
-            }
+            Err(_) => return self.reply(sequence, Response::default(), true, payload.len()),
         };
         let entry = state.entry(req.key).or_default();
         entry.seen += 1;
         entry.last_crc = crc;
-        let sequence = req.frame.sequence();
-        let body = Response {
+        let response = Response {
             sequence,
             crc,
             above,
             seen: entry.seen,
-        }
-        .to_bytes();
-        let header = match self
-            .encoder
-            .encode_vectored(FrameFields { sequence, flags: 0 }, &body)
-        {
-            Ok(frame) => *frame.header(),
-            Err(_) => {
-                self.stats.record(payload.len() as u64, true);
-                return;
-            }
         };
-        self.stats.record(payload.len() as u64, false);
+        let len = payload.len();
         // The request's buffer is free for reuse once the frame is gone.
         drop(req);
-        let mut reply = Reply { header, body };
+        self.reply(sequence, response, false, len);
+    }
+}
+
+impl Handler {
+    /// Pushes the reply (flag 1: the request failed) onto the ring,
+    /// waiting while it is full.
+    fn reply(&mut self, sequence: u64, response: Response, failed: bool, len: usize) {
+        self.stats.record(len as u64, failed);
+        let body = response.to_bytes();
+        let fields = FrameFields {
+            sequence,
+            flags: u8::from(failed),
+        };
+        // The body is `Response::LEN` bytes and the encoder allows that.
+        let Ok(frame) = self.encoder.encode_vectored(fields, &body) else {
+            return;
+        };
+        let mut reply = Reply {
+            header: *frame.header(),
+            body,
+        };
         let backoff = Backoff::new();
         // The ingress thread drains the replies between its reads, so a
         // full ring empties; an abandoned one never will.
@@ -136,9 +146,11 @@ pub struct Nanopath {
     buf: PooledBuf,
     decoder: FrameDecoder,
     max_frame: usize,
+    /// Dropped before `runtime` (fields drop in order): a worker waiting
+    /// on a full reply ring sees it abandoned and lets the runtime stop.
+    replies: Vec<spsc::Consumer<Reply>>,
     handle: Handle<Handler>,
     runtime: Runtime<Handler>,
-    replies: Vec<spsc::Consumer<Reply>>,
     /// A decoded request the workers had no room for yet.
     pending: Option<Request>,
     /// Replies taken from a ring for one write (capacity [`WRITE_BATCH`]).
@@ -156,9 +168,8 @@ impl core::fmt::Debug for Nanopath {
     }
 }
 
-/// Buffers in the pool: more than the requests in flight can pin (the
-/// workers' rings hold 4096 requests, about 62 to a buffer).
-const POOL_BUFFERS: usize = 128;
+/// Requests each worker's ring holds.
+const RING: usize = 4096;
 
 /// Replies per vectored write: two slices each, within Linux's
 /// `IOV_MAX` of 1024.
@@ -178,7 +189,15 @@ impl Nanopath {
     ) -> Result<Nanopath, String> {
         let max_frame = HEADER_LEN + max_payload;
         let buffer = READ_CHUNK + 2 * max_frame;
-        let pool = BufferPool::try_new(POOL_BUFFERS, buffer).map_err(|e| e.to_string())?;
+        // Requests in the workers' rings pin the buffers they arrived in:
+        // enough buffers for full rings (plus the one being read and one
+        // per worker's batch) means an acquire always finds a free one, up
+        // to 256 MiB of buffers; past that a full ring makes an acquire
+        // allocate (counted).
+        let per_buffer = (READ_CHUNK / max_frame).max(1);
+        let pinned = (RING * workers).div_ceil(per_buffer) + 2 * workers + 2;
+        let buffers = pinned.min((256 << 20) / buffer).max(4);
+        let pool = BufferPool::try_new(buffers, buffer).map_err(|e| e.to_string())?;
         // Give every buffer its shared reference count now (the first
         // split of a buffer allocates it), so the measured requests find
         // the pool warm.
@@ -197,16 +216,21 @@ impl Nanopath {
         }
         let runtime = Runtime::<Handler>::builder()
             .workers(workers)
-            .capacity(4096)
+            .capacity(RING)
             .wait_strategy(wait)
             .build(|w| {
                 let handler = Handler {
                     replies: producers[w].take().expect("one ring per worker"),
-                    encoder: FrameEncoder::new(u32::try_from(max_payload).unwrap_or(u32::MAX)),
+                    encoder: FrameEncoder::new(Response::LEN as u32),
                     stats: Arc::clone(&stats),
                     filtered: vec![0; max_payload],
                 };
-                (handler, HashMap::with_capacity(keys))
+                // Hash routing gives each worker about its share of the
+                // keys; a quarter more leaves room for the spread.
+                (
+                    handler,
+                    HashMap::with_capacity(keys.div_ceil(workers) * 5 / 4 + 16),
+                )
             })
             .map_err(|e| e.to_string())?;
         let handle = runtime.handle().map_err(|e| e.to_string())?;
@@ -328,9 +352,13 @@ impl Pipeline for Nanopath {
         let Nanopath {
             runtime,
             handle,
+            replies,
             stats,
             ..
         } = *self;
+        // Every reply was drained; a worker still waiting on a full ring
+        // (a caller that stopped draining) gives up once it is abandoned.
+        drop(replies);
         drop(handle);
         runtime.shutdown().map_err(|e| e.to_string())?;
         let s = stats.snapshot();

@@ -86,27 +86,30 @@ impl Datapath {
         self.figures.iter().find(|(n, _)| n == name).map(|f| f.1)
     }
 
-    /// The figures that are times (lower is better) as one scenario, for
-    /// the baseline comparison.
-    pub(crate) fn scenario(&self) -> Option<Scenario> {
-        use super::criterion::{Entry, Unit};
-        let entries: Vec<Entry> = self
-            .figures
+    /// The figures a baseline keeps: the times (lower is better) and the
+    /// allocations per request.
+    pub(crate) fn figures(&self) -> Vec<crate::baseline::Figure> {
+        use crate::baseline::{Figure, Kind};
+        self.figures
             .iter()
-            .filter(|(n, v)| n.ends_with("_ns") && v.1 > 0.0)
-            .map(|(n, v)| Entry {
-                name: n.clone(),
-                median_ns: v.0,
-                low_ns: v.1,
-                high_ns: v.2,
-                throughput: None,
+            .filter_map(|(n, v)| {
+                let kind = if n.ends_with("_ns") && v.1 > 0.0 {
+                    Kind::Time
+                } else if n.ends_with("_allocs_per_request") && v.1 >= 0.0 {
+                    Kind::Allocations
+                } else {
+                    return None;
+                };
+                Some(Figure {
+                    kind,
+                    scenario: "datapath".into(),
+                    entry: n.clone(),
+                    median: v.0,
+                    low: v.1,
+                    high: v.2,
+                })
             })
-            .collect();
-        (!entries.is_empty()).then(|| Scenario {
-            key: "datapath".into(),
-            unit: Unit::Nanoseconds,
-            entries,
-        })
+            .collect()
     }
 }
 
@@ -145,7 +148,7 @@ pub(crate) fn table(rows: &[Row], scenarios: &[Scenario], datapath: Option<&Data
             ) {
                 let _ = writeln!(
                     md,
-                    "| datapath demo: {label} latency at 200k requests/s, 1 KiB (naive build → nanopath build) | {} | {} | {:.1}× [{:.1}, {:.1}] |",
+                    "| datapath demo: {label} latency at 200k requests/s, 1 KiB (nanopath build vs naive build) | {} | {} | {:.1}× [{:.1}, {:.1}] |",
                     us(n.0),
                     us(v.0),
                     v.0 / n.0,
@@ -157,7 +160,7 @@ pub(crate) fn table(rows: &[Row], scenarios: &[Scenario], datapath: Option<&Data
         if let Some((n, v)) = pair("nanopath_peak_per_core_ns", "naive_peak_per_core_ns") {
             let _ = writeln!(
                 md,
-                "| datapath demo: peak requests/s per core | {:.0}k/s | {:.0}k/s | {:.1}× [{:.1}, {:.1}] |",
+                "| datapath demo: peak requests/s per core (nanopath build vs naive build) | {:.0}k/s | {:.0}k/s | {:.1}× [{:.1}, {:.1}] |",
                 1e6 / n.0,
                 1e6 / v.0,
                 v.0 / n.0,
@@ -171,7 +174,7 @@ pub(crate) fn table(rows: &[Row], scenarios: &[Scenario], datapath: Option<&Data
         ) {
             let _ = writeln!(
                 md,
-                "| datapath demo: allocations per request | {:.3} | {:.3} | |",
+                "| datapath demo: allocations per request (nanopath build vs naive build) | {:.3} | {:.3} | |",
                 n.0, v.0
             );
         }
@@ -222,9 +225,15 @@ mod tests {
         );
         assert!(md.contains("| 2000k/s | 200k/s | 10.0×"), "{md}");
         assert!(md.contains("| 0.000 | 3.000 |"), "{md}");
-        // Only the times go to the baseline.
-        let s = d.scenario().unwrap();
-        assert_eq!(s.entries.len(), 4);
+        // The times and the allocations go to the baseline.
+        let f = d.figures();
+        assert_eq!(f.len(), 6);
+        assert_eq!(
+            f.iter()
+                .filter(|f| f.kind == crate::baseline::Kind::Allocations)
+                .count(),
+            2
+        );
         assert!(Datapath::parse("x\t1\t2").is_err());
     }
 }

@@ -45,13 +45,28 @@ pub(crate) fn relink_charts(report: &str, prefix: &str) -> String {
     out
 }
 
-/// `text` with everything from the line `start` to the line `end`
-/// (both included) replaced by `block`; `None` if either is missing.
+/// `text` with everything from the line `start` to the line `end` (both
+/// whole lines, included) replaced by `block`; `None` if either line is
+/// missing.
 pub(crate) fn replace_block(text: &str, start: &str, end: &str, block: &str) -> Option<String> {
-    let a = text.find(start)?;
-    let b = a + text[a..].find(end)? + end.len();
+    let line_at = |from: usize, line: &str| {
+        let mut at = from;
+        loop {
+            let i = at + text[at..].find(line)?;
+            let starts = i == 0 || text.as_bytes()[i - 1] == b'\n';
+            let ends =
+                text[i + line.len()..].is_empty() || text[i + line.len()..].starts_with('\n');
+            if starts && ends {
+                return Some(i);
+            }
+            at = i + 1;
+        }
+    };
+    let a = line_at(0, start)?;
+    let b = line_at(a + start.len(), end)? + end.len();
     Some(format!("{}{block}{}", &text[..a], &text[b..]))
 }
+
 #[cfg(test)]
 pub(crate) use targets::parse_targets;
 pub(crate) use targets::{Target, read_targets};
@@ -115,6 +130,18 @@ mod tests {
             "intro\n<!-- s -->\nnew\n<!-- e -->\nrest\n"
         );
         assert!(replace_block(readme, "<!-- x -->", "<!-- e -->", "").is_none());
+        // A marker quoted inside a line is not the marker line.
+        let quoted = "see `<!-- s -->` below\n<!-- s -->\nold\n<!-- e -->\n";
+        assert_eq!(
+            replace_block(
+                quoted,
+                "<!-- s -->",
+                "<!-- e -->",
+                "<!-- s -->\nnew\n<!-- e -->"
+            )
+            .unwrap(),
+            "see `<!-- s -->` below\n<!-- s -->\nnew\n<!-- e -->\n"
+        );
     }
 
     #[test]
