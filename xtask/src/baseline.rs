@@ -268,11 +268,18 @@ impl Comparison {
             md.push('\n');
         }
         if !self.missing.is_empty() {
+            const LISTED: usize = 12;
+            let more = self.missing.len().saturating_sub(LISTED);
             let _ = writeln!(
                 md,
-                "Not measured in this run ({}): {}\n",
+                "Not measured in this run ({}): {}{}\n",
                 self.missing.len(),
-                self.missing.join(", ")
+                self.missing[..self.missing.len().min(LISTED)].join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             );
         }
         md

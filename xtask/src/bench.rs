@@ -207,10 +207,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut failure = None;
     if let (Some(name), Some(c)) = (&flags.baseline, &comparison) {
         print!("{}", c.markdown(name));
-        // A filtered run measures a subset on purpose; a whole run that
+        // A filtered or `--instructions` run measures a subset on purpose;
+        // a whole run that
         // lost figures (a renamed scenario, no valgrind, a failed datapath
         // run) must not pass unseen.
-        let missing = if filter.is_none() { c.missing.len() } else { 0 };
+        let subset = filter.is_some() || instructions_only;
+        let missing = if subset { 0 } else { c.missing.len() };
         if flags.fail_on_regression && (!c.regressed.is_empty() || missing > 0) {
             failure = Some(format!(
                 "against baseline `{name}`: {} figures regressed, {missing} not measured",
