@@ -193,6 +193,13 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
          its range over both confidence intervals), and the datapath demo's nanopath build \
          against its naive build:\n\n{headline}\n"
     );
+    if datapath.is_some()
+        && let Ok(t) = std::fs::read_to_string(tables_dir.join("datapath_targets.txt"))
+    {
+        preface.push_str(&format!(
+            "The datapath demo's targets (its section below has the tables and charts):\n\n{t}\n"
+        ));
+    }
     let mut comparison = None;
     if let (Some(name), Some(old)) = (&flags.baseline, &old) {
         let c = baseline::compare(old, &figures);

@@ -335,7 +335,9 @@ fn run() -> Result<(), String> {
     };
     let mut headline = String::new();
     let mut tail_note = String::new();
-    md.push_str("\n### Targets\n\n| target | measured | verdict |\n|---|---|---|\n");
+    md.push_str("\n### Targets\n\n");
+    let targets_at = md.len();
+    md.push_str("| target | measured | verdict |\n|---|---|---|\n");
     if let (Some(n), Some(v)) = (np(Load::Open(TARGET_RATE)), naive(Load::Open(TARGET_RATE))) {
         let (p99, p999) = (n.percentile(99.0), n.percentile(99.9));
         let _ = writeln!(
@@ -455,6 +457,7 @@ fn run() -> Result<(), String> {
         );
     }
 
+    let targets_table = md[targets_at..].to_string();
     md.push_str(&tail_note);
     let charts = [
         (
@@ -482,6 +485,10 @@ fn run() -> Result<(), String> {
         }
         let path = dir.join("datapath.md");
         std::fs::write(&path, &md).map_err(|e| format!("{}: {e}", path.display()))?;
+        // The targets table alone, for the report's summary (not `.md`:
+        // the report appends every `.md` here).
+        let path = dir.join("datapath_targets.txt");
+        std::fs::write(&path, &targets_table).map_err(|e| format!("{}: {e}", path.display()))?;
         let path = dir.join("datapath_headline.tsv");
         std::fs::write(&path, &headline).map_err(|e| format!("{}: {e}", path.display()))?;
     }
