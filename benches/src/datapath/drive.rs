@@ -138,7 +138,8 @@ pub struct Measured {
     pub load: Load,
     /// Over TCP.
     pub tcp: bool,
-    /// Responses per second over the measured part.
+    /// Measured responses collected before the end of the measured part,
+    /// per second of it.
     pub achieved: f64,
     /// Requests recorded.
     pub recorded: u64,
@@ -495,7 +496,8 @@ fn drive(
     let mut wrong = 0u64;
     let mut first_error: Option<String> = None;
     let mut measure_start: Option<(u64, u64)> = None; // (ns, allocations)
-    let mut last_response_ns = 0u64;
+    // Measured responses collected before the window's end.
+    let mut in_window = 0u64;
     let mut stop_sending_at: Option<u64> = None;
     let t0 = Instant::now();
     let give_up_ns = end_ns + GRACE.as_nanos() as u64;
@@ -521,13 +523,13 @@ fn drive(
                 sent_bytes / frame_len
             ));
         }
-        let sent_requests = sent_bytes / frame_len;
         // How many requests may have been sent by now.
         let mut allowed = match plan.load {
             Load::Open(_) => ((now as f64 / ns_per_request) as u64 + 1).min(planned),
             Load::Closed(window) => {
                 if now >= end_ns {
-                    *stop_sending_at.get_or_insert(sent_requests)
+                    // Up to the end of the frame a read may have cut.
+                    *stop_sending_at.get_or_insert(sent_bytes.div_ceil(frame_len))
                 } else {
                     received + window
                 }
@@ -540,7 +542,8 @@ fn drive(
         if let Some(stop) = stop_sending_at {
             allowed = allowed.min(stop);
         }
-        let target = allowed * frame_len;
+        // Never below what was sent: a read may have cut a frame.
+        let target = (allowed * frame_len).max(sent_bytes);
         // Called even with nothing new to offer: the pipeline may hold
         // requests its workers had no room for yet.
         let stamp = t0.elapsed().as_nanos() as u64;
@@ -597,11 +600,13 @@ fn drive(
                 }
             }
             received += 1;
+            if i >= first_measured && now <= end_ns {
+                in_window += 1;
+            }
             if i >= first_measured {
                 corrected.saturating_record(now.saturating_sub(slot.intended_ns).max(1));
                 uncorrected.saturating_record(now.saturating_sub(slot.sent_ns).max(1));
                 recorded += 1;
-                last_response_ns = now;
             }
             Ok(())
         };
@@ -630,8 +635,11 @@ fn drive(
         ));
     }
     let (start_ns, allocs_before) = measure_start.ok_or("nothing was measured")?;
-    let elapsed = last_response_ns.saturating_sub(start_ns).max(1) as f64 / 1e9;
-    let achieved = recorded as f64 / elapsed;
+    // The rate of answers while the load was offered: a build that keeps
+    // up answers about the offered rate, one that cannot answers what it
+    // can, whatever its backlog at the end.
+    let window = end_ns.saturating_sub(start_ns).max(1) as f64 / 1e9;
+    let achieved = in_window as f64 / window;
     // Falling 5% behind the offered rate is saturation too, long before
     // the in-flight cap.
     if let Load::Open(rate) = plan.load

@@ -93,6 +93,7 @@ impl Handler {
         };
         // The body is `Response::LEN` bytes and the encoder allows that.
         let Ok(frame) = self.encoder.encode_vectored(fields, &body) else {
+            debug_assert!(false, "a reply body over the encoder's maximum");
             return;
         };
         let mut reply = Reply {
