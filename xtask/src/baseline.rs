@@ -7,7 +7,8 @@
 //! * wall times: a median more than 20% slower *and* the two confidence
 //!   intervals apart (this run's lowest above the baseline's highest), so
 //!   a noisy scenario whose intervals overlap is not called a regression;
-//! * allocations per request (the datapath demo): any increase.
+//! * allocations per request (the datapath demo's nanopath build): any
+//!   increase.
 //!
 //! A figure of the baseline that this run did not measure is listed too,
 //! and fails the gate like a regression unless the run was filtered.
@@ -215,7 +216,7 @@ pub(crate) fn compare(baseline: &[Figure], run: &[Figure]) -> Comparison {
             .iter()
             .find(|f| f.kind == b.kind && f.scenario == b.scenario && f.entry == b.entry);
         let Some(now) = now else {
-            c.missing.push(format!("{} / {}", b.scenario, b.entry));
+            c.missing.push(format!("{} / {} ({})", b.scenario, b.entry, b.kind.name()));
             continue;
         };
         c.compared += 1;
@@ -361,7 +362,7 @@ mod tests {
         // A figure not measured this time is listed, not compared.
         let none = compare(&saved, &[]);
         assert_eq!((none.compared, none.missing.len()), (0, 1));
-        assert!(none.markdown("main").contains("s / nanopath_x"));
+        assert!(none.markdown("main").contains("s / nanopath_x (ns)"));
     }
 
     #[test]

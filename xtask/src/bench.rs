@@ -220,6 +220,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         // run) must not pass unseen.
         let subset = filter.is_some() || instructions_only;
         let missing = if subset { 0 } else { c.missing.len() };
+        if c.compared == 0 {
+            eprintln!("warning: this run measured none of baseline `{name}`'s figures");
+        }
         if flags.fail_on_regression && (!c.regressed.is_empty() || missing > 0) {
             failure = Some(format!(
                 "against baseline `{name}`: {} figures regressed, {missing} not measured",
@@ -234,6 +237,16 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         return Err(e);
     }
     if let Some(name) = &flags.save_baseline {
+        // A whole run that lost a part saves a smaller baseline, and a gate
+        // against it would not check that part: say so.
+        if filter.is_none() && !instructions_only {
+            if datapath.is_none() {
+                eprintln!("warning: baseline `{name}` has no datapath figures (the demo did not run)");
+            }
+            if !scenarios.iter().any(|s| s.unit == report::Unit::Instructions) {
+                eprintln!("warning: baseline `{name}` has no instruction counts (valgrind did not run)");
+            }
+        }
         std::fs::create_dir_all(&baselines).map_err(|e| format!("{}: {e}", baselines.display()))?;
         let path = baseline::path(&baselines, name)?;
         std::fs::write(&path, baseline::to_text(&figures, &machine.revision))

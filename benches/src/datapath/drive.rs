@@ -7,8 +7,9 @@
 //! the time its response was collected minus that intended time, so a
 //! stall that delays the requests behind it shows up in their latencies
 //! (no coordinated omission). The uncorrected figure, measured from the
-//! moment the read that handed the request's last byte to the pipeline
-//! began, is kept beside it.
+//! moment the request's last byte was actually sent (the start of the
+//! read that handed it to the pipeline, or over TCP of the client's write
+//! that sent it), is kept beside it.
 
 use super::alloc_count::allocations;
 use super::workload::{Response, Shape, key_of, payload_of, request_stream};

@@ -54,8 +54,10 @@ pub(crate) fn replace_block(text: &str, start: &str, end: &str, block: &str) -> 
         loop {
             let i = at + text[at..].find(line)?;
             let starts = i == 0 || text.as_bytes()[i - 1] == b'\n';
-            let ends =
-                text[i + line.len()..].is_empty() || text[i + line.len()..].starts_with('\n');
+            // The rest of the line may only be blanks (a CRLF file's `\r`
+            // among them).
+            let rest = &text[i + line.len()..];
+            let ends = rest.split('\n').next().is_some_and(|r| r.trim().is_empty());
             if starts && ends {
                 return Some(i);
             }
@@ -130,6 +132,12 @@ mod tests {
             "intro\n<!-- s -->\nnew\n<!-- e -->\nrest\n"
         );
         assert!(replace_block(readme, "<!-- x -->", "<!-- e -->", "").is_none());
+        // CRLF line ends.
+        let crlf = "a\r\n<!-- s -->\r\nold\r\n<!-- e -->\r\nz\r\n";
+        assert_eq!(
+            replace_block(crlf, "<!-- s -->", "<!-- e -->", "<!-- s -->\r\nnew\r\n<!-- e -->").unwrap(),
+            "a\r\n<!-- s -->\r\nnew\r\n<!-- e -->\r\nz\r\n"
+        );
         // A marker quoted inside a line is not the marker line.
         let quoted = "see `<!-- s -->` below\n<!-- s -->\nold\n<!-- e -->\n";
         assert_eq!(
