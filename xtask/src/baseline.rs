@@ -216,7 +216,8 @@ pub(crate) fn compare(baseline: &[Figure], run: &[Figure]) -> Comparison {
             .iter()
             .find(|f| f.kind == b.kind && f.scenario == b.scenario && f.entry == b.entry);
         let Some(now) = now else {
-            c.missing.push(format!("{} / {} ({})", b.scenario, b.entry, b.kind.name()));
+            c.missing
+                .push(format!("{} / {} ({})", b.scenario, b.entry, b.kind.name()));
             continue;
         };
         c.compared += 1;

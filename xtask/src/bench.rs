@@ -136,6 +136,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 
     let mut scenarios = Vec::new();
     let mut rounds_summary = String::new();
+    let mut rounds_lines = Vec::new();
     // `datapath` as the filter runs the demo alone.
     let datapath_only = filter.as_deref() == Some("datapath");
     if !instructions_only && !datapath_only {
@@ -145,10 +146,11 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         if filter.is_none() {
             println!("==> A/B rounds of the two-thread queue scenarios");
             // A failure here must not throw away the criterion run.
-            rounds_summary = rounds::run(&targets, &tables_dir).unwrap_or_else(|e| {
-                eprintln!("warning: no A/B rounds in this report: {e}");
-                String::new()
-            });
+            (rounds_summary, rounds_lines) =
+                rounds::run(&targets, &tables_dir).unwrap_or_else(|e| {
+                    eprintln!("warning: no A/B rounds in this report: {e}");
+                    (String::new(), Vec::new())
+                });
             println!("==> nanopath-shard hand-off latency and scaling");
             if let Err(e) = shard_report(&tables_dir) {
                 eprintln!("warning: no shard latency and scaling tables in this report: {e}");
@@ -186,12 +188,13 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     figures.extend(datapath.iter().flat_map(report::Datapath::figures));
 
     let rows = report::read_headline(&workspace_root().join("benches").join("headline.txt"))?;
-    let headline = report::headline_table(&rows, &scenarios, datapath.as_ref());
+    let headline = report::headline_table(&rows, &scenarios, &rounds_lines, datapath.as_ref());
     let mut preface = format!(
         "Each primitive against the crate it is compared with (time per operation, or \
          instructions per item; the ratio is the other crate's figure over nanopath's, with \
-         its range over both confidence intervals), and the datapath demo's nanopath build \
-         against its naive build:\n\n{headline}\n"
+         its range over both confidence intervals; for the two-thread queue scenarios also \
+         the A/B rounds' median ratio with the lowest and highest round), and the datapath \
+         demo's nanopath build against its naive build:\n\n{headline}\n"
     );
     if datapath.is_some()
         && let Ok(t) = std::fs::read_to_string(tables_dir.join("datapath_targets.txt"))
@@ -241,10 +244,17 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         // against it would not check that part: say so.
         if filter.is_none() && !instructions_only {
             if datapath.is_none() {
-                eprintln!("warning: baseline `{name}` has no datapath figures (the demo did not run)");
+                eprintln!(
+                    "warning: baseline `{name}` has no datapath figures (the demo did not run)"
+                );
             }
-            if !scenarios.iter().any(|s| s.unit == report::Unit::Instructions) {
-                eprintln!("warning: baseline `{name}` has no instruction counts (valgrind did not run)");
+            if !scenarios
+                .iter()
+                .any(|s| s.unit == report::Unit::Instructions)
+            {
+                eprintln!(
+                    "warning: baseline `{name}` has no instruction counts (valgrind did not run)"
+                );
             }
         }
         std::fs::create_dir_all(&baselines).map_err(|e| format!("{}: {e}", baselines.display()))?;

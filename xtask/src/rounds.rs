@@ -16,22 +16,23 @@ const ROUNDS: &str = "7";
 
 /// One pairing's result.
 #[derive(Debug, Clone, PartialEq)]
-struct Line {
-    scenario: String,
-    ours: String,
-    theirs: String,
+pub(crate) struct Line {
+    pub(crate) scenario: String,
+    pub(crate) ours: String,
+    pub(crate) theirs: String,
     /// Median, lowest and highest per-round ratio (their time over ours).
-    ratio: f64,
-    low: f64,
-    high: f64,
+    pub(crate) ratio: f64,
+    pub(crate) low: f64,
+    pub(crate) high: f64,
     /// Median time per item of each, nanoseconds.
-    ours_ns: f64,
-    theirs_ns: f64,
+    pub(crate) ours_ns: f64,
+    pub(crate) theirs_ns: f64,
 }
 
 /// Runs the rounds binary and writes `ab_rounds.md` into `tables`; returns
-/// the terminal summary lines of the pairings that have a target.
-pub(crate) fn run(targets: &[Target], tables: &Path) -> Result<String, String> {
+/// the terminal summary lines of the pairings that have a target, and
+/// every pairing's result.
+pub(crate) fn run(targets: &[Target], tables: &Path) -> Result<(String, Vec<Line>), String> {
     let mut cmd = cargo();
     cmd.args([
         "run",
@@ -64,7 +65,7 @@ pub(crate) fn run(targets: &[Target], tables: &Path) -> Result<String, String> {
     std::fs::create_dir_all(tables).map_err(|e| format!("{}: {e}", tables.display()))?;
     let path = tables.join("ab_rounds.md");
     std::fs::write(&path, md).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(summary)
+    Ok((summary, lines))
 }
 
 fn parse_line(line: &str) -> Result<Line, String> {
@@ -132,6 +133,23 @@ fn render(lines: &[Line], targets: &[Target]) -> (String, String) {
     }
     md.push('\n');
     (md, summary)
+}
+
+#[cfg(test)]
+impl Line {
+    /// A line to build test lines from.
+    pub(crate) fn example() -> Line {
+        Line {
+            scenario: String::new(),
+            ours: String::new(),
+            theirs: String::new(),
+            ratio: 1.0,
+            low: 1.0,
+            high: 1.0,
+            ours_ns: 1.0,
+            theirs_ns: 1.0,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -121,9 +121,14 @@ fn us(ns: f64) -> String {
 }
 
 /// The headline table's markdown.
-pub(crate) fn table(rows: &[Row], scenarios: &[Scenario], datapath: Option<&Datapath>) -> String {
+pub(crate) fn table(
+    rows: &[Row],
+    scenarios: &[Scenario],
+    rounds: &[crate::rounds::Line],
+    datapath: Option<&Datapath>,
+) -> String {
     let mut md = String::from(
-        "| primitive | nanopath | the other crate | ratio [interval] |\n|---|---:|---:|---:|\n",
+        "| primitive | nanopath | the other crate | ratio [interval] | A/B rounds [lowest, highest] |\n|---|---:|---:|---:|---:|\n",
     );
     for r in rows {
         let Some(s) = scenarios.iter().find(|s| s.key == r.scenario) else {
@@ -133,9 +138,16 @@ pub(crate) fn table(rows: &[Row], scenarios: &[Scenario], datapath: Option<&Data
             continue;
         };
         let (lo, hi) = ratio_interval(ours, other);
+        let ab = rounds
+            .iter()
+            .find(|l| l.scenario == r.scenario && l.ours == r.nanopath && l.theirs == r.competitor)
+            .map_or_else(
+                || "-".to_string(),
+                |l| format!("{:.2}× [{:.2}, {:.2}]", l.ratio, l.low, l.high),
+            );
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {:.2}× [{lo:.2}, {hi:.2}] |",
+            "| {} | {} | {} | {:.2}× [{lo:.2}, {hi:.2}] | {ab} |",
             r.text,
             format_value(s.unit, ours.median_ns),
             format_value(s.unit, other.median_ns),
@@ -151,7 +163,7 @@ pub(crate) fn table(rows: &[Row], scenarios: &[Scenario], datapath: Option<&Data
             ) {
                 let _ = writeln!(
                     md,
-                    "| datapath demo: {label} latency at 200k requests/s, 1 KiB (nanopath build vs naive build) | {} | {} | {:.1}× [{:.1}, {:.1}] |",
+                    "| datapath demo: {label} latency at 200k requests/s, 1 KiB (nanopath build vs naive build) | {} | {} | {:.1}× [{:.1}, {:.1}] | - |",
                     us(n.0),
                     us(v.0),
                     v.0 / n.0,
@@ -163,7 +175,7 @@ pub(crate) fn table(rows: &[Row], scenarios: &[Scenario], datapath: Option<&Data
         if let Some((n, v)) = pair("nanopath_peak_per_core_ns", "naive_peak_per_core_ns") {
             let _ = writeln!(
                 md,
-                "| datapath demo: peak requests/s per core (nanopath build vs naive build) | {:.0}k/s | {:.0}k/s | {:.1}× [{:.1}, {:.1}] |",
+                "| datapath demo: peak requests/s per core (nanopath build vs naive build) | {:.0}k/s | {:.0}k/s | {:.1}× [{:.1}, {:.1}] | - |",
                 1e6 / n.0,
                 1e6 / v.0,
                 v.0 / n.0,
@@ -177,7 +189,7 @@ pub(crate) fn table(rows: &[Row], scenarios: &[Scenario], datapath: Option<&Data
         ) {
             let _ = writeln!(
                 md,
-                "| datapath demo: allocations per request (nanopath build vs naive build) | {:.3} | {:.3} | |",
+                "| datapath demo: allocations per request (nanopath build vs naive build) | {:.3} | {:.3} | | - |",
                 n.0, v.0
             );
         }
@@ -216,9 +228,9 @@ mod tests {
              nanopath_allocs_per_request\t0\t0\t0\nnaive_allocs_per_request\t3\t3\t3\n",
         )
         .unwrap();
-        let md = table(&rows, &scenarios, Some(&d));
+        let md = table(&rows, &scenarios, &[], Some(&d));
         assert!(
-            md.contains("| a vs other | 2.00 ns | 6.00 ns | 3.00× [2.45, 3.67] |"),
+            md.contains("| a vs other | 2.00 ns | 6.00 ns | 3.00× [2.45, 3.67] | - |"),
             "{md}"
         );
         assert!(!md.contains("gone"), "{md}");
@@ -228,6 +240,20 @@ mod tests {
         );
         assert!(md.contains("| 2000k/s | 200k/s | 10.0×"), "{md}");
         assert!(md.contains("| 0.000 | 3.000 |"), "{md}");
+        let rounds = [crate::rounds::Line {
+            scenario: "s".into(),
+            ours: "nanopath_a".into(),
+            theirs: "other".into(),
+            ratio: 2.5,
+            low: 2.0,
+            high: 3.0,
+            ..crate::rounds::Line::example()
+        }];
+        let md = table(&rows, &scenarios, &rounds, None);
+        assert!(
+            md.contains("| 3.00× [2.45, 3.67] | 2.50× [2.00, 3.00] |"),
+            "{md}"
+        );
         // The times and nanopath's allocations go to the baseline.
         let f = d.figures();
         assert_eq!(f.len(), 5);

@@ -135,7 +135,13 @@ mod tests {
         // CRLF line ends.
         let crlf = "a\r\n<!-- s -->\r\nold\r\n<!-- e -->\r\nz\r\n";
         assert_eq!(
-            replace_block(crlf, "<!-- s -->", "<!-- e -->", "<!-- s -->\r\nnew\r\n<!-- e -->").unwrap(),
+            replace_block(
+                crlf,
+                "<!-- s -->",
+                "<!-- e -->",
+                "<!-- s -->\r\nnew\r\n<!-- e -->"
+            )
+            .unwrap(),
             "a\r\n<!-- s -->\r\nnew\r\n<!-- e -->\r\nz\r\n"
         );
         // A marker quoted inside a line is not the marker line.
