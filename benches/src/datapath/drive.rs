@@ -139,8 +139,8 @@ pub struct Measured {
     pub load: Load,
     /// Over TCP.
     pub tcp: bool,
-    /// Measured responses collected before the end of the measured part,
-    /// per second of it.
+    /// Responses (to any request) collected during the measured part, per
+    /// second of it.
     pub achieved: f64,
     /// Requests recorded.
     pub recorded: u64,
@@ -465,6 +465,9 @@ fn drive(
     transport: &mut dyn Transport,
 ) -> Result<Measured, String> {
     let build = pipeline.name();
+    if plan.duration.is_zero() {
+        return Err(format!("{build}: a run needs a measured time above 0"));
+    }
     let frame_len = workload.frame_len as u64;
     let distinct = workload.distinct;
     // Requests in flight span less than half the stream, so a response's
@@ -497,7 +500,7 @@ fn drive(
     let mut wrong = 0u64;
     let mut first_error: Option<String> = None;
     let mut measure_start: Option<(u64, u64)> = None; // (ns, allocations)
-    // Measured responses collected before the window's end.
+    // Responses collected while the load was offered, after the warm-up.
     let mut in_window = 0u64;
     let mut stop_sending_at: Option<u64> = None;
     let t0 = Instant::now();
@@ -601,7 +604,7 @@ fn drive(
                 }
             }
             received += 1;
-            if i >= first_measured && now <= end_ns {
+            if (warmup_ns..=end_ns).contains(&now) {
                 in_window += 1;
             }
             if i >= first_measured {
@@ -635,12 +638,11 @@ fn drive(
             totals.requests
         ));
     }
-    let (start_ns, allocs_before) = measure_start.ok_or("nothing was measured")?;
+    let (_, allocs_before) = measure_start.ok_or("nothing was measured")?;
     // The rate of answers while the load was offered: a build that keeps
     // up answers about the offered rate, one that cannot answers what it
     // can, whatever its backlog at the end.
-    let window = end_ns.saturating_sub(start_ns).max(1) as f64 / 1e9;
-    let achieved = in_window as f64 / window;
+    let achieved = in_window as f64 / plan.duration.as_secs_f64();
     // Falling 5% behind the offered rate is saturation too, long before
     // the in-flight cap.
     if let Load::Open(rate) = plan.load
