@@ -192,7 +192,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut preface = format!(
         "Each primitive against the crate it is compared with (time per operation, or \
          instructions per item; the ratio is the other crate's figure over nanopath's, with \
-         its range over both confidence intervals; for the two-thread queue scenarios also \
+         its range over both confidence intervals; for the two-thread queue and shard scenarios also \
          the A/B rounds' median ratio with the lowest and highest round), and the datapath \
          demo's nanopath build against its naive build:\n\n{headline}\n"
     );
@@ -344,7 +344,8 @@ fn write_docs(out_dir: &Path, headline: &str, machine: &report::Machine) -> Resu
     let block = format!(
         "{README_START}\n\nOne `cargo xtask bench` run on {} ({} cores), revision `{}`, {}. The ratio is \
          the other crate's time (or instruction count) over nanopath's, with its range over both \
-         confidence intervals; every scenario and target is in \
+         confidence intervals, and for the two-thread scenarios the A/B rounds' median ratio \
+         with its lowest and highest round; every scenario and target is in \
          [docs/performance.md](docs/performance.md).\n\n{headline}\n{README_END}",
         machine.cpu, machine.cores, machine.revision, machine.date
     );

@@ -87,7 +87,7 @@ impl Datapath {
     }
 
     /// The figures a baseline keeps: the times (lower is better) and the
-    /// allocations per request.
+    /// nanopath build's allocations per request.
     pub(crate) fn figures(&self) -> Vec<crate::baseline::Figure> {
         use crate::baseline::{Figure, Kind};
         self.figures
@@ -249,6 +249,19 @@ mod tests {
             high: 3.0,
             ..crate::rounds::Line::example()
         }];
+        // A line of the same scenario for another pair is not this row's.
+        let other_pair = crate::rounds::Line {
+            scenario: "s".into(),
+            ours: "nanopath_a".into(),
+            theirs: "third".into(),
+            ratio: 9.0,
+            low: 9.0,
+            high: 9.0,
+            ..crate::rounds::Line::example()
+        };
+        assert!(
+            table(&rows, &scenarios, &[other_pair], None).contains("| 3.00× [2.45, 3.67] | - |")
+        );
         let md = table(&rows, &scenarios, &rounds, None);
         assert!(
             md.contains("| 3.00× [2.45, 3.67] | 2.50× [2.00, 3.00] |"),
