@@ -166,10 +166,26 @@ fn fmt() -> Outcome {
 /// debt cannot accumulate in code that is only compiled here. First, the
 /// Miri markers (see [`workspace::miri_crates`]): cheap, and checked here so
 /// that a crate with `unsafe` code that Miri would not cover fails every
-/// verify, also where Miri is not installed or `--quick` skips it.
+/// verify, also where Miri is not installed or `--quick` skips it. And the
+/// published crates' packaging (see [`workspace::publishing_problems`]).
 fn clippy() -> Outcome {
     if let Err(why) = miri_crates() {
         return Outcome::Failed(why);
+    }
+    let mut metadata = crate::util::cargo();
+    metadata.args(["metadata", "--format-version", "1", "--no-deps"]);
+    let Some(text) = crate::util::output_of(&mut metadata) else {
+        return Outcome::Failed("`cargo metadata` failed".into());
+    };
+    match workspace::publishing_problems(&text) {
+        Ok(problems) if problems.is_empty() => {}
+        Ok(problems) => {
+            return Outcome::Failed(format!(
+                "the crates cannot be published as they are:\n  {}",
+                problems.join("\n  ")
+            ));
+        }
+        Err(why) => return Outcome::Failed(why),
     }
     run_all(vec![
         cmd(&[

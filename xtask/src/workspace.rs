@@ -113,6 +113,61 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Crate>, String> {
     Ok(crates)
 }
 
+/// What keeps the published crates (those under `crates/` that do not say
+/// `publish = false`) from being published as they are, in a `cargo
+/// metadata` document: a placeholder repository URL, no license, a
+/// dependency (other than another nanopath crate by path) pinned exactly,
+/// or a missing `LICENSE-MIT` / `LICENSE-APACHE` beside the manifest
+/// (`cargo package` takes only what is in the crate's directory).
+pub(crate) fn publishing_problems(text: &str) -> Result<Vec<String>, String> {
+    let doc = json::parse(text).map_err(|e| format!("cargo metadata: {e}"))?;
+    let root = doc
+        .str_at("workspace_root")
+        .ok_or("cargo metadata: no workspace_root")?;
+    let crates_dir = Path::new(root).join("crates");
+    let mut problems = Vec::new();
+    for package in doc.array_at("packages").unwrap_or_default() {
+        let (Some(name), Some(manifest)) =
+            (package.str_at("name"), package.str_at("manifest_path"))
+        else {
+            continue;
+        };
+        let dir = Path::new(manifest).parent().unwrap_or(Path::new(manifest));
+        // `publish = false` reads as an empty list of registries.
+        let unpublished = package.array_at("publish").is_some_and(|r| r.is_empty());
+        if !dir.starts_with(&crates_dir) || unpublished {
+            continue;
+        }
+        if let Some(url) = package.str_at("repository")
+            && (url.contains("example") || url.contains(".invalid"))
+        {
+            problems.push(format!("{name}: placeholder repository `{url}`"));
+        }
+        if package.str_at("license").is_none() {
+            problems.push(format!("{name}: no license"));
+        }
+        for dep in package.array_at("dependencies").unwrap_or_default() {
+            let by_path = dep.str_at("path").is_some();
+            let normal = dep.get("kind").is_none_or(|k| k.as_str().is_none());
+            if let (Some(dep_name), Some(req)) = (dep.str_at("name"), dep.str_at("req"))
+                && normal
+                && !by_path
+                && req.trim_start().starts_with('=')
+            {
+                problems.push(format!(
+                    "{name}: dependency {dep_name} pinned exactly ({req})"
+                ));
+            }
+        }
+        for file in ["LICENSE-MIT", "LICENSE-APACHE"] {
+            if std::fs::read_to_string(dir.join(file)).is_err() {
+                problems.push(format!("{name}: no readable {file} in {}", dir.display()));
+            }
+        }
+    }
+    Ok(problems)
+}
+
 /// The marker a crate with `unsafe` code carries in its `Cargo.toml`.
 pub(crate) const MIRI_MARKER: &str = "[package.metadata.nanopath] miri = true";
 
@@ -243,6 +298,45 @@ mod tests {
         assert!(frame.tests.is_empty());
         assert!(parse("{}").is_err());
         assert!(parse("not json").is_err());
+    }
+
+    #[test]
+    fn the_workspace_crates_can_be_published() {
+        let mut cmd = cargo();
+        cmd.args(["metadata", "--format-version", "1", "--no-deps"]);
+        let text = output_of(&mut cmd).expect("cargo metadata runs");
+        let problems = publishing_problems(&text).unwrap();
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn publishing_problems_are_each_found() {
+        let dir = std::env::temp_dir().join(format!("nanopath-publish-{}", std::process::id()));
+        let krate = dir.join("crates").join("a");
+        std::fs::create_dir_all(&krate).unwrap();
+        std::fs::write(krate.join("LICENSE-MIT"), "mit").unwrap();
+        let doc = format!(
+            r#"{{"workspace_root": "{root}", "packages": [
+              {{"name": "a", "manifest_path": "{root}/crates/a/Cargo.toml",
+                "repository": "https://example.invalid/a", "license": null, "publish": null,
+                "dependencies": [
+                  {{"name": "x", "req": "=1.2.3", "kind": null}},
+                  {{"name": "y", "req": "^1.0", "kind": null}},
+                  {{"name": "z", "req": "=0.1.0", "kind": "dev"}},
+                  {{"name": "nanopath-b", "req": "=0.1.0", "kind": null, "path": "{root}/crates/b"}}
+                ]}},
+              {{"name": "t", "manifest_path": "{root}/crates/t/Cargo.toml", "publish": [],
+                "dependencies": [{{"name": "x", "req": "=1.2.3", "kind": null}}]}}
+            ]}}"#,
+            root = dir.display()
+        );
+        let problems = publishing_problems(&doc).unwrap();
+        assert_eq!(problems.len(), 4, "{problems:#?}");
+        assert!(problems[0].contains("placeholder repository"));
+        assert!(problems[1].contains("no license"));
+        assert!(problems[2].contains("x pinned exactly (=1.2.3)"));
+        assert!(problems[3].contains("no readable LICENSE-APACHE"));
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     /// A crate in a scratch directory with `lib.rs` as given.
