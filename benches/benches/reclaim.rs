@@ -404,7 +404,7 @@ struct RcuEpoch(RcuCell<Config, Epoch>);
 impl ReadMostly for RcuEpoch {
     const NAME: &'static str = "nanopath_rcu_epoch";
     fn new() -> Self {
-        Self(RcuCell::new([0; 8]))
+        Self(RcuCell::with_reclaim([0; 8], Epoch))
     }
     #[inline]
     fn read_first(&self) -> u64 {

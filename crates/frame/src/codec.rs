@@ -248,6 +248,23 @@ impl Frame {
     pub fn flags(&self) -> u8 {
         self.header.flags
     }
+    /// The application's header fields, as the sender gave them: what to
+    /// pass to [`FrameEncoder::encode`] to send the frame on.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use nanopath_frame::{Frame, FrameFields};
+    ///
+    /// let fields = FrameFields { sequence: 7, flags: 2 };
+    /// let frame = Frame::new(fields, Bytes::from_static(b"hi")).unwrap();
+    /// assert_eq!(frame.fields(), fields);
+    /// ```
+    pub fn fields(&self) -> FrameFields {
+        FrameFields {
+            sequence: self.sequence(),
+            flags: self.flags(),
+        }
+    }
     /// The payload.
     pub fn payload(&self) -> &Bytes {
         &self.payload

@@ -87,3 +87,29 @@ impl fmt::Display for FrameError {
 }
 
 impl std::error::Error for FrameError {}
+
+/// For code that reads frames through `std::io` (a `Read` adapter, a
+/// hand-written loop over a socket): the frame error as
+/// [`InvalidData`](std::io::ErrorKind::InvalidData) (or
+/// [`UnexpectedEof`](std::io::ErrorKind::UnexpectedEof) for a frame cut
+/// short), with the `FrameError` kept as its source.
+///
+/// ```
+/// use nanopath_frame::FrameError;
+///
+/// let e: std::io::Error = FrameError::BadMagic { actual: 0 }.into();
+/// assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+/// let inner = e.get_ref().and_then(|e| e.downcast_ref::<FrameError>());
+/// assert_eq!(inner, Some(&FrameError::BadMagic { actual: 0 }));
+/// let short: std::io::Error = FrameError::TooShort { actual: 3, expected: 26 }.into();
+/// assert_eq!(short.kind(), std::io::ErrorKind::UnexpectedEof);
+/// ```
+impl From<FrameError> for std::io::Error {
+    fn from(e: FrameError) -> Self {
+        let kind = match e {
+            FrameError::TooShort { .. } => std::io::ErrorKind::UnexpectedEof,
+            _ => std::io::ErrorKind::InvalidData,
+        };
+        std::io::Error::new(kind, e)
+    }
+}

@@ -116,6 +116,23 @@ unsafe impl Send for Shared {}
 /// Marks a temporary buffer in [`PooledBuf::slot`].
 const TEMPORARY: usize = usize::MAX;
 
+impl Clone for BufferPool {
+    /// Another handle on the same pool (a reference count, no buffers):
+    /// clones acquire from and release to the same buffers.
+    ///
+    /// ```
+    /// let pool = nanopath_pool::BufferPool::new(4, 64);
+    /// let other = pool.clone();
+    /// drop(other.acquire());
+    /// assert_eq!(pool.stats().created, 1);
+    /// ```
+    fn clone(&self) -> Self {
+        BufferPool {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
 impl fmt::Debug for BufferPool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BufferPool")
@@ -440,8 +457,24 @@ impl Shared {
     }
 }
 
-/// A writable buffer lent by a [`BufferPool`]; derefs to `BytesMut`.
-/// Dropping it (or freezing it) gives the buffer back.
+/// A writable buffer lent by a [`BufferPool`]; derefs to `BytesMut`, and
+/// is itself a [`BufMut`](bytes::BufMut) and an `AsRef<[u8]>`, so it goes
+/// where a `BytesMut` does. Dropping it (or freezing it) gives the buffer
+/// back.
+///
+/// ```
+/// use bytes::BufMut;
+///
+/// fn write_header(out: &mut impl BufMut) {
+///     out.put_u32(0xDEAD_BEEF);
+///     out.put_slice(b"!");
+/// }
+///
+/// let pool = nanopath_pool::BufferPool::new(2, 64);
+/// let mut buf = pool.acquire();
+/// write_header(&mut buf);
+/// assert_eq!(buf.as_ref(), &[0xDE, 0xAD, 0xBE, 0xEF, b'!']);
+/// ```
 #[must_use = "the buffer goes back to the pool as soon as it is dropped"]
 pub struct PooledBuf {
     shared: Arc<Shared>,
@@ -485,6 +518,48 @@ impl Drop for PooledBuf {
             self.shared.unlock(self.slot, Some(buf));
         }
         // A temporary buffer is dropped here.
+    }
+}
+
+impl AsRef<[u8]> for PooledBuf {
+    /// The bytes written so far.
+    fn as_ref(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+impl AsMut<[u8]> for PooledBuf {
+    /// The bytes written so far, writable in place.
+    fn as_mut(&mut self) -> &mut [u8] {
+        &mut self.buf
+    }
+}
+
+// SAFETY: every method forwards to the buffer's own `BytesMut`
+// implementation, which upholds `BufMut`'s contract (`chunk_mut` returns
+// writable spare capacity; `advance_mut` marks that many of those bytes
+// initialized), and nothing else touches the buffer in between.
+unsafe impl bytes::BufMut for PooledBuf {
+    #[inline]
+    fn remaining_mut(&self) -> usize {
+        self.buf.remaining_mut()
+    }
+
+    #[inline]
+    unsafe fn advance_mut(&mut self, cnt: usize) {
+        // SAFETY: the caller's contract is `BytesMut::advance_mut`'s: `cnt`
+        // bytes of the chunk it was given are initialized.
+        unsafe { self.buf.advance_mut(cnt) }
+    }
+
+    #[inline]
+    fn chunk_mut(&mut self) -> &mut bytes::buf::UninitSlice {
+        self.buf.chunk_mut()
+    }
+
+    #[inline]
+    fn put_slice(&mut self, src: &[u8]) {
+        self.buf.put_slice(src);
     }
 }
 

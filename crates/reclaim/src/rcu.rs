@@ -73,6 +73,23 @@ impl<T: core::fmt::Debug + Send + Sync + 'static, R: Reclaim> core::fmt::Debug f
 
 /// A protected view of the value an [`RcuCell`] held when it was read.
 /// It borrows the cell, so it cannot outlive the protection.
+///
+/// The guard is not `Send`: the protection belongs to the thread that
+/// took it. To hold a value across an `.await` (a task may resume on
+/// another thread), take [`RcuCell::load_arc`] instead, which costs a
+/// reference-count update:
+///
+/// ```compile_fail
+/// fn assert_send<S: Send>(_: S) {}
+/// let cell = nanopath_reclaim::RcuCell::new(1u8);
+/// assert_send(cell.read());
+/// ```
+///
+/// ```
+/// fn assert_send<S: Send>(_: S) {}
+/// let cell = nanopath_reclaim::RcuCell::new(1u8);
+/// assert_send(cell.load_arc());
+/// ```
 #[must_use = "dropping the guard releases the value's protection at once"]
 pub struct RcuReadGuard<'a, T, R: Reclaim + 'a> {
     _guard: R::ReadGuard<'a>,
@@ -107,14 +124,78 @@ unsafe fn release_arc<T>(p: *mut ()) {
     drop(unsafe { Arc::from_raw(p.cast_const().cast::<T>()) });
 }
 
-impl<T: Send + Sync + 'static, R: Reclaim + Default> RcuCell<T, R> {
-    /// A cell holding `value`, on the scheme's default instance.
+impl<T: Send + Sync + 'static> RcuCell<T, Hazard> {
+    /// A cell holding `value`, protected by hazard pointers of the global
+    /// domain (the default scheme), so `RcuCell::new(v)` needs no type
+    /// annotation. For another scheme, [`with_reclaim`](Self::with_reclaim).
+    ///
+    /// ```
+    /// let cell = nanopath_reclaim::RcuCell::new(5u32);
+    /// assert_eq!(*cell.read(), 5);
+    /// ```
     pub fn new(value: T) -> Self {
+        Self::from_arc_with(Arc::new(value), Hazard::default())
+    }
+}
+
+impl<T: Send + Sync + 'static, R: Reclaim + Default> Default for RcuCell<T, R>
+where
+    T: Default,
+{
+    /// A cell holding `T::default()`, on the scheme's default instance.
+    ///
+    /// ```
+    /// use nanopath_reclaim::{Epoch, RcuCell};
+    /// let cell: RcuCell<Vec<u8>, Epoch> = RcuCell::default();
+    /// assert!(cell.read().is_empty());
+    /// ```
+    fn default() -> Self {
+        Self::from_arc_with(Arc::new(T::default()), R::default())
+    }
+}
+
+impl<T: Send + Sync + 'static, R: Reclaim + Default> From<T> for RcuCell<T, R> {
+    /// A cell holding `value`, on the scheme's default instance.
+    ///
+    /// ```
+    /// use nanopath_reclaim::RcuCell;
+    /// let cell: RcuCell<&str> = "v1".into();
+    /// assert_eq!(*cell.read(), "v1");
+    /// ```
+    fn from(value: T) -> Self {
         Self::from_arc_with(Arc::new(value), R::default())
     }
 }
 
+impl<T: Send + Sync + 'static, R: Reclaim + Default> From<Arc<T>> for RcuCell<T, R> {
+    /// A cell holding the value `value` points to (no copy; the cell owns
+    /// one count of it).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use nanopath_reclaim::RcuCell;
+    /// let shared = Arc::new(String::from("v1"));
+    /// let cell: RcuCell<String> = Arc::clone(&shared).into();
+    /// assert!(Arc::ptr_eq(&cell.load_arc(), &shared));
+    /// ```
+    fn from(value: Arc<T>) -> Self {
+        Self::from_arc_with(value, R::default())
+    }
+}
+
 impl<T: Send + Sync + 'static, R: Reclaim> RcuCell<T, R> {
+    /// A cell holding `value` that protects and retires through `reclaim`.
+    ///
+    /// ```
+    /// use nanopath_reclaim::{Epoch, RcuCell};
+    /// let cell = RcuCell::with_reclaim(1u64, Epoch);
+    /// cell.store(2);
+    /// assert_eq!(*cell.read(), 2);
+    /// ```
+    pub fn with_reclaim(value: T, reclaim: R) -> Self {
+        Self::from_arc_with(Arc::new(value), reclaim)
+    }
+
     /// A cell holding `value` that protects and retires through `reclaim`.
     pub fn from_arc_with(value: Arc<T>, reclaim: R) -> Self {
         Self {
@@ -165,6 +246,21 @@ impl<T: Send + Sync + 'static, R: Reclaim> RcuCell<T, R> {
         // releasing an `Arc<T>` count is sound on any thread (T: Send +
         // Sync + 'static).
         unsafe { guard.retire_with(old.cast(), release_arc::<T>) };
+    }
+
+    /// Replaces the value with the one `value` points to (no copy); the
+    /// old one is released once no reader holds it.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use nanopath_reclaim::RcuCell;
+    /// let cell = RcuCell::new(String::from("a"));
+    /// let next = Arc::new(String::from("b"));
+    /// cell.store_arc(Arc::clone(&next));
+    /// assert!(Arc::ptr_eq(&cell.load_arc(), &next));
+    /// ```
+    pub fn store_arc(&self, value: Arc<T>) {
+        drop(self.swap_arc(value));
     }
 
     /// Replaces the value and returns the previous one.

@@ -122,7 +122,7 @@ fn concurrent_hazard_cell() {
 fn concurrent_epoch_cell() {
     // Its pinned readers would slow the other epoch tests' frees.
     let _alone = global_epoch_alone();
-    concurrent_readers_see_whole_values(RcuCell::<_, Epoch>::new((0, 0)));
+    concurrent_readers_see_whole_values(RcuCell::with_reclaim((0, 0), Epoch));
 }
 
 /// One reader holds a guard forever while a writer replaces the value n
