@@ -303,3 +303,40 @@ fn recv_batch_bounds_every_flavor() {
     recv_batch_bounds::<Mpsc>();
     recv_batch_bounds::<Mpmc>();
 }
+
+/// Deadlines already past try once, like zero timeouts; the non-blocking
+/// drain takes what is ready, honours `max` (0 included), and reports
+/// emptiness and disconnection like `try_recv`; the handle counts follow
+/// clones and drops.
+fn deadlines_drains_and_counts<F: Flavor>() {
+    for wait in STRATEGIES {
+        let (tx, rx) = pair::<u32, F>(4, wait);
+        let past = std::time::Instant::now();
+        assert_eq!(rx.recv_deadline(past), Err(RecvTimeoutError::Timeout));
+        for i in 0..4 {
+            assert_eq!(tx.send_deadline(i, past), Ok(()));
+        }
+        assert_eq!(tx.send_deadline(9, past), Err(SendTimeoutError::Timeout(9)));
+        let mut out = Vec::new();
+        assert_eq!(rx.try_recv_batch(&mut out, 0), Ok(0));
+        assert_eq!(rx.try_recv_batch(&mut out, 3), Ok(3));
+        assert_eq!(rx.try_recv_batch(&mut out, 3), Ok(1));
+        assert_eq!(out, [0, 1, 2, 3]);
+        assert_eq!(rx.try_recv_batch(&mut out, 3), Err(TryRecvError::Empty));
+        assert_eq!((tx.sender_count(), tx.receiver_count()), (1, 1));
+        drop(tx);
+        assert_eq!(rx.sender_count(), 0);
+        assert_eq!(
+            rx.try_recv_batch(&mut out, 3),
+            Err(TryRecvError::Disconnected)
+        );
+        assert_eq!(out.len(), 4, "nothing lost, nothing added");
+    }
+}
+
+#[test]
+fn deadlines_drains_and_counts_every_flavor() {
+    deadlines_drains_and_counts::<Spsc>();
+    deadlines_drains_and_counts::<Mpsc>();
+    deadlines_drains_and_counts::<Mpmc>();
+}

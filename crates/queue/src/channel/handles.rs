@@ -142,6 +142,48 @@ impl<T, F: Flavor> Sender<T, F> {
             .send(&self.end, value, Instant::now().checked_add(timeout))
     }
 
+    /// Sends, waiting for space until `deadline` at the latest (a deadline
+    /// already past makes one attempt).
+    ///
+    /// # Errors
+    ///
+    /// [`SendTimeoutError::Timeout`] or [`SendTimeoutError::Disconnected`],
+    /// with the value.
+    ///
+    /// ```
+    /// use nanopath_queue::channel::{self, SendTimeoutError};
+    /// use std::time::{Duration, Instant};
+    /// let (tx, rx) = channel::spsc(1);
+    /// let deadline = Instant::now() + Duration::from_millis(5);
+    /// tx.send_deadline(1, deadline).unwrap();
+    /// assert_eq!(tx.send_deadline(2, deadline), Err(SendTimeoutError::Timeout(2)));
+    /// assert_eq!(rx.recv(), Ok(1));
+    /// ```
+    pub fn send_deadline(&self, value: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
+        self.chan.send(&self.end, value, Some(deadline))
+    }
+
+    /// Live senders of this channel right now (a snapshot; this one
+    /// included).
+    ///
+    /// ```
+    /// let (tx, rx) = nanopath_queue::channel::mpmc::<u8>(4);
+    /// let tx2 = tx.clone();
+    /// assert_eq!((tx.sender_count(), tx.receiver_count()), (2, 1));
+    /// drop(tx2);
+    /// assert_eq!(rx.sender_count(), 1);
+    /// ```
+    pub fn sender_count(&self) -> usize {
+        // Relaxed: a snapshot for monitoring, synchronising nothing.
+        self.chan.handles.senders.load(Ordering::Relaxed)
+    }
+
+    /// Live receivers of this channel right now (a snapshot).
+    pub fn receiver_count(&self) -> usize {
+        // Relaxed: as in `sender_count`.
+        self.chan.handles.receivers.load(Ordering::Relaxed)
+    }
+
     /// Items in the channel right now (a snapshot).
     ///
     /// ```
@@ -274,6 +316,73 @@ impl<T, F: Flavor> Receiver<T, F> {
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
         self.chan
             .recv(&self.end, Instant::now().checked_add(timeout))
+    }
+
+    /// Receives, waiting until `deadline` at the latest (a deadline
+    /// already past makes one attempt).
+    ///
+    /// # Errors
+    ///
+    /// [`RecvTimeoutError::Timeout`], or [`RecvTimeoutError::Disconnected`]
+    /// once the channel is empty and every sender is gone.
+    ///
+    /// ```
+    /// use nanopath_queue::channel::{self, RecvTimeoutError};
+    /// use std::time::{Duration, Instant};
+    /// let (tx, rx) = channel::mpsc(2);
+    /// tx.send(4).unwrap();
+    /// let deadline = Instant::now() + Duration::from_millis(5);
+    /// assert_eq!(rx.recv_deadline(deadline), Ok(4));
+    /// assert_eq!(rx.recv_deadline(deadline), Err(RecvTimeoutError::Timeout));
+    /// ```
+    pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
+        self.chan.recv(&self.end, Some(deadline))
+    }
+
+    /// Moves up to `max` items that are ready to the end of `out` without
+    /// waiting; returns how many (at least one unless `max` is 0). `out`
+    /// grows by at most `max`.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`] when nothing is ready,
+    /// [`TryRecvError::Disconnected`] once the channel is empty and every
+    /// sender is gone.
+    ///
+    /// ```
+    /// use nanopath_queue::channel::{self, TryRecvError};
+    /// let (tx, rx) = channel::spsc(8);
+    /// let mut out = Vec::new();
+    /// assert_eq!(rx.try_recv_batch(&mut out, 4), Err(TryRecvError::Empty));
+    /// (0..3).for_each(|i| tx.send(i).unwrap());
+    /// assert_eq!(rx.try_recv_batch(&mut out, 4), Ok(3));
+    /// drop(tx);
+    /// assert_eq!(rx.try_recv_batch(&mut out, 4), Err(TryRecvError::Disconnected));
+    /// assert_eq!(out, [0, 1, 2]);
+    /// ```
+    pub fn try_recv_batch(&self, out: &mut Vec<T>, max: usize) -> Result<usize, TryRecvError> {
+        if max == 0 {
+            return Ok(0);
+        }
+        let first = self.try_recv()?;
+        out.push(first);
+        // SAFETY: as in `attempt_recv`: this receiver's flavor rules apply.
+        let more = unsafe { self.chan.queue.pop_batch(&self.end, out, max - 1) };
+        self.chan.received(more);
+        Ok(1 + more)
+    }
+
+    /// Live senders of this channel right now (a snapshot).
+    pub fn sender_count(&self) -> usize {
+        // Relaxed: a snapshot for monitoring, synchronising nothing.
+        self.chan.handles.senders.load(Ordering::Relaxed)
+    }
+
+    /// Live receivers of this channel right now (a snapshot; this one
+    /// included).
+    pub fn receiver_count(&self) -> usize {
+        // Relaxed: as in `sender_count`.
+        self.chan.handles.receivers.load(Ordering::Relaxed)
     }
 
     /// Waits for at least one item, then moves up to `max` ready items to
