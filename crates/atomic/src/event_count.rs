@@ -5,7 +5,10 @@
 
 use crate::sync::{AtomicU64, Condvar, Mutex, Ordering, lock};
 use core::fmt;
+use core::task::Waker;
+use std::collections::VecDeque;
 use std::time::Instant;
+use std::vec::Vec;
 
 /// One registered waiter in the state word's low bits.
 const WAITER: u64 = 1;
@@ -211,6 +214,23 @@ impl Drop for WaitKey<'_> {
 /// only while nobody is registered, so no waiter that chose the `SeqCst`
 /// fence is still relying on it when notifiers stop fencing.
 ///
+/// **Tasks.** An async task registers with
+/// [`register_waker`](EventCount::register_waker) instead of
+/// `prepare_wait`: the waker goes into a list under the lock, the waiter
+/// count goes up in the same critical section, and the same barrier
+/// follows, so the same argument holds; the task then re-checks and
+/// returns `Poll::Pending`. A notification that sees waiters takes, under
+/// the lock, one registered waker (`notify_one`, oldest first) or every
+/// one (`notify_all`) out of the list, counts them out, and wakes them
+/// after releasing the lock; `notify_one` also signals one sleeping
+/// thread, so with threads and tasks waiting on one eventcount a
+/// notification may wake one of each. A task whose registration was
+/// notified but which gives up (its future dropped) passes the
+/// notification on ([`unregister_waker`](EventCount::unregister_waker)
+/// says so). Wakers are stored once per registration (a task polled again
+/// while still registered keeps its place), so the list's memory is
+/// bounded by the most tasks waiting at once.
+///
 /// The epoch is 32 bits: a waiter sleeps through a notification only if
 /// exactly a multiple of 2^32 notifications that saw waiters land between
 /// its `prepare_wait` and its `wait` taking the lock. At most 2^30 - 1
@@ -222,8 +242,9 @@ pub struct EventCount {
     /// High 32 bits: the epoch, bumped under `lock` by every notification
     /// that saw a waiter.
     state: AtomicU64,
-    /// Held to compare the epoch before sleeping and to bump it.
-    lock: Mutex<()>,
+    /// Held to compare the epoch before sleeping and to bump it; it also
+    /// guards the registered tasks' wakers.
+    lock: Mutex<WakerList>,
     /// Where waiters sleep.
     cond: Condvar,
     /// Made by [`new_asymmetric`](Self::new_asymmetric): the mode bits of
@@ -239,7 +260,7 @@ impl EventCount {
         pub const fn new() -> Self {
             Self {
                 state: AtomicU64::new(FULL),
-                lock: Mutex::new(()),
+                lock: Mutex::new(WakerList::new()),
                 cond: Condvar::new(),
                 light_capable: false,
             }
@@ -271,7 +292,7 @@ impl EventCount {
         pub const fn new_asymmetric() -> Self {
             Self {
                 state: AtomicU64::new(LIGHT),
-                lock: Mutex::new(()),
+                lock: Mutex::new(WakerList::new()),
                 cond: Condvar::new(),
                 light_capable: true,
             }
@@ -430,6 +451,116 @@ impl EventCount {
         }
     }
 
+    /// Registers an async task's `waker` in `slot`, the task's own
+    /// registration (kept in its future): the `poll` form of
+    /// [`prepare_wait`](Self::prepare_wait). A notification that sees the
+    /// registration takes the waker out and wakes it, once.
+    ///
+    /// [`Registration::New`]: the slot was empty, or its earlier
+    /// registration was notified; re-check the condition now, as after
+    /// `prepare_wait`, and return `Poll::Pending` only if it is still
+    /// false. [`Registration::Kept`]: the slot's registration is still
+    /// waiting (no notification took it since); its waker is replaced if
+    /// it would not wake the same task, and the caller may return
+    /// `Poll::Pending` without re-checking.
+    ///
+    /// When the task stops waiting (its condition held, or its future is
+    /// dropped), call [`unregister_waker`](Self::unregister_waker).
+    ///
+    /// On an eventcount made by [`new_asymmetric`](Self::new_asymmetric) a
+    /// new registration pays the heavy fence, as `prepare_wait` does.
+    ///
+    /// ```
+    /// use nanopath_atomic::{EventCount, Registration, WakerSlot};
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::task::{Context, Poll, Waker};
+    ///
+    /// let (ready, events) = (AtomicBool::new(false), EventCount::new());
+    /// let mut slot = WakerSlot::new();
+    /// let mut poll = |cx: &mut Context<'_>| -> Poll<()> {
+    ///     loop {
+    ///         if ready.load(Ordering::Acquire) {
+    ///             events.unregister_waker(&mut slot);
+    ///             return Poll::Ready(());
+    ///         }
+    ///         if events.register_waker(&mut slot, cx.waker()) == Registration::Kept {
+    ///             return Poll::Pending;
+    ///         }
+    ///         if !ready.load(Ordering::Acquire) {
+    ///             return Poll::Pending;
+    ///         }
+    ///     }
+    /// };
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert!(poll(&mut cx).is_pending());
+    /// assert!(events.has_waiters());
+    /// ready.store(true, Ordering::Release);
+    /// events.notify_one(); // takes the waker out and wakes it
+    /// assert!(!events.has_waiters());
+    /// assert!(poll(&mut cx).is_ready());
+    /// ```
+    pub fn register_waker(&self, slot: &mut WakerSlot, waker: &Waker) -> Registration {
+        let mut list = lock(&self.lock);
+        if let Some(current) = slot.entry.and_then(|(index, id)| list.get_mut(index, id)) {
+            if current.will_wake(waker) {
+                return Registration::Kept;
+            }
+            let old = core::mem::replace(current, waker.clone());
+            drop(list);
+            // Dropped after the lock, as in `wake`.
+            drop(old);
+            return Registration::Kept;
+        }
+        slot.entry = Some(list.insert(waker.clone()));
+        // Counted under the lock, so a notifier that sees the count finds
+        // the waker when it takes the lock. Acquire: as in `prepare_wait`.
+        let state = self.state.fetch_add(WAITER, Ordering::Acquire);
+        drop(list);
+        // The registration's barrier, as in `prepare_wait` (type docs,
+        // Design): it orders the count above before the caller's re-check.
+        if state & MODE != FULL {
+            crate::fence::heavy();
+        } else {
+            crate::sync::fence(Ordering::SeqCst);
+        }
+        Registration::New
+    }
+
+    /// Withdraws `slot`'s registration, if it has one. Returns `true` if a
+    /// notification took it since it was made: a task that gives up
+    /// without acting on the condition (its future was dropped) should then
+    /// pass the notification on with [`notify_one`](Self::notify_one), so
+    /// that another waiter gets it.
+    ///
+    /// ```
+    /// use nanopath_atomic::{EventCount, Registration, WakerSlot};
+    /// use std::task::Waker;
+    /// let events = EventCount::new();
+    /// let mut slot = WakerSlot::default();
+    /// assert_eq!(events.register_waker(&mut slot, Waker::noop()), Registration::New);
+    /// assert_eq!(events.register_waker(&mut slot, Waker::noop()), Registration::Kept);
+    /// assert!(!events.unregister_waker(&mut slot)); // nobody notified
+    /// assert!(!events.has_waiters() && !slot.is_registered());
+    /// let _ = events.register_waker(&mut slot, Waker::noop());
+    /// events.notify_all();
+    /// assert!(events.unregister_waker(&mut slot)); // notified
+    /// ```
+    pub fn unregister_waker(&self, slot: &mut WakerSlot) -> bool {
+        let Some((index, id)) = slot.entry.take() else {
+            return false;
+        };
+        let mut list = lock(&self.lock);
+        let Some(waker) = list.remove(index, id) else {
+            // A notification took it (and counted it out).
+            return true;
+        };
+        self.unregister();
+        drop(list);
+        // Dropped after the lock, as in `wake`.
+        drop(waker);
+        false
+    }
+
     /// Whether any thread is registered (between `prepare_wait` and the end
     /// of its wait): a Relaxed snapshot, for statistics and tests.
     pub fn has_waiters(&self) -> bool {
@@ -477,7 +608,7 @@ impl EventCount {
     #[cold]
     #[inline(never)]
     fn wake(&self, all: bool) {
-        let _guard = lock(&self.lock);
+        let mut list = lock(&self.lock);
         // Relaxed: the lock orders the bump against a waiter's epoch check.
         // Wrapping into the mode and count bits cannot happen: adding EPOCH
         // to the high half carries out of the word, not into the low half.
@@ -489,6 +620,56 @@ impl EventCount {
             self.cond.notify_all();
         } else {
             self.cond.notify_one();
+        }
+        if list.live == 0 {
+            return;
+        }
+        // Registered tasks: wakers are taken out under the lock and woken
+        // after it is released, so a waker's code (or its drop, which may
+        // drop a task and the future in it, which unregisters here) never
+        // runs under our lock.
+        if !all {
+            let waker = loop {
+                match list.pop_front() {
+                    Some(Some(waker)) => break Some(waker),
+                    Some(None) => continue,
+                    None => break None,
+                }
+            };
+            if waker.is_some() {
+                self.unregister();
+            }
+            drop(list);
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+            return;
+        }
+        // Every task registered when the lock was taken, in batches; a
+        // task that registers after our epoch bump re-checks after our
+        // condition write (it takes the lock after us), so it may sleep.
+        let mut budget = list.order.len();
+        loop {
+            let mut batch: [Option<Waker>; 8] = Default::default();
+            let mut taken = 0;
+            while taken < batch.len() && budget > 0 {
+                budget -= 1;
+                match list.pop_front() {
+                    Some(Some(waker)) => {
+                        batch[taken] = Some(waker);
+                        taken += 1;
+                        self.unregister();
+                    }
+                    Some(None) => {}
+                    None => budget = 0,
+                }
+            }
+            drop(list);
+            batch.into_iter().flatten().for_each(Waker::wake);
+            if budget == 0 {
+                return;
+            }
+            list = lock(&self.lock);
         }
     }
 
@@ -522,5 +703,140 @@ impl fmt::Debug for EventCount {
             .field("asymmetric", &self.is_asymmetric())
             .field("epoch", &(state >> 32))
             .finish()
+    }
+}
+
+/// An async task's registration with an [`EventCount`], kept by the task's
+/// future: see [`EventCount::register_waker`]. Empty when made, and again
+/// after [`unregister_waker`](EventCount::unregister_waker). A slot belongs
+/// to the one eventcount it was registered with.
+///
+/// Dropping a registered slot does not unregister it (it holds no
+/// reference to the eventcount): the future that owns it calls
+/// `unregister_waker` in its `Drop`. A slot dropped while registered
+/// stays counted as a waiter until a notification takes it, which costs
+/// that notification the lock, never a lost wake-up.
+#[derive(Debug, Default)]
+pub struct WakerSlot {
+    /// `(index, id)` of this slot's entry in the eventcount's list while
+    /// registered; the entry is this registration's only while its id
+    /// still matches (a notification may have taken it, and the index may
+    /// have been reused since).
+    entry: Option<(u32, u64)>,
+}
+
+impl WakerSlot {
+    /// An empty slot.
+    pub const fn new() -> Self {
+        WakerSlot { entry: None }
+    }
+
+    /// Whether the slot holds a registration that has not been withdrawn
+    /// (it may have been notified since).
+    pub fn is_registered(&self) -> bool {
+        self.entry.is_some()
+    }
+}
+
+/// What [`EventCount::register_waker`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Registration {
+    /// A new registration: re-check the condition before returning
+    /// `Poll::Pending`.
+    New,
+    /// The slot's registration is still waiting, with the waker given:
+    /// `Poll::Pending` is safe without a re-check.
+    Kept,
+}
+
+/// The wakers of the tasks registered with one eventcount, in
+/// registration order (guarded by the eventcount's lock).
+struct WakerList {
+    /// The entries; one holds a waker exactly while its registration is
+    /// live. Indices are reused through `free`, with a new id each time.
+    slots: Vec<WakerEntry>,
+    /// Indices of `slots` without a waker.
+    free: Vec<u32>,
+    /// Registrations, oldest first, as `(index, id)`; an entry whose slot
+    /// no longer has that id (or has no waker) is stale and skipped. At
+    /// most `2 * live + 32` entries after each insert (stale ones are
+    /// compacted away), so the list never outgrows the most tasks ever
+    /// registered at once.
+    order: VecDeque<(u32, u64)>,
+    /// Entries holding a waker.
+    live: usize,
+    /// The next registration's id; never reused (2^64 registrations).
+    next_id: u64,
+}
+
+/// One place in a [`WakerList`].
+struct WakerEntry {
+    /// The id of the registration that last used this place.
+    id: u64,
+    /// That registration's waker while it is live.
+    waker: Option<Waker>,
+}
+
+impl WakerList {
+    const fn new() -> Self {
+        WakerList {
+            slots: Vec::new(),
+            free: Vec::new(),
+            order: VecDeque::new(),
+            live: 0,
+            next_id: 0,
+        }
+    }
+
+    fn insert(&mut self, waker: Waker) -> (u32, u64) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let entry = WakerEntry {
+            id,
+            waker: Some(waker),
+        };
+        let index = match self.free.pop() {
+            Some(index) => {
+                self.slots[index as usize] = entry;
+                index
+            }
+            None => {
+                // At most 2^30 - 1 waiters are registered at once (the
+                // state word's count), far below u32::MAX places.
+                let index = self.slots.len() as u32;
+                self.slots.push(entry);
+                index
+            }
+        };
+        self.live += 1;
+        if self.order.len() >= 2 * self.live + 32 {
+            let slots = &self.slots;
+            self.order
+                .retain(|&(i, id)| slots[i as usize].id == id && slots[i as usize].waker.is_some());
+        }
+        self.order.push_back((index, id));
+        (index, id)
+    }
+
+    fn get_mut(&mut self, index: u32, id: u64) -> Option<&mut Waker> {
+        self.slots
+            .get_mut(index as usize)
+            .filter(|e| e.id == id)
+            .and_then(|e| e.waker.as_mut())
+    }
+
+    fn remove(&mut self, index: u32, id: u64) -> Option<Waker> {
+        let entry = self.slots.get_mut(index as usize).filter(|e| e.id == id)?;
+        let waker = entry.waker.take()?;
+        self.free.push(index);
+        self.live -= 1;
+        Some(waker)
+    }
+
+    /// The oldest entry: `Some(Some(waker))` for a live registration (now
+    /// removed), `Some(None)` for a stale one, `None` when there are none.
+    fn pop_front(&mut self) -> Option<Option<Waker>> {
+        let (index, id) = self.order.pop_front()?;
+        Some(self.remove(index, id))
     }
 }

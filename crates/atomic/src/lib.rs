@@ -73,7 +73,7 @@ mod tagged;
 pub use backoff::Backoff;
 pub use cache_padded::CachePadded;
 #[cfg(feature = "std")]
-pub use event_count::{EventCount, WaitKey};
+pub use event_count::{EventCount, Registration, WaitKey, WakerSlot};
 pub use index_stack::TaggedIndexStack;
 pub use per_thread::{PerThread, ThreadCounter, default_shards, thread_slot_id};
 pub use seqlock::SeqLock;

@@ -322,3 +322,53 @@ fn event_count_after_seqcst_never_loses_a_wake_up() {
         events.notify_one_after_seqcst();
     });
 }
+
+/// A waker that raises a loom flag.
+struct FlagWaker(Arc<AtomicBool>);
+
+impl std::task::Wake for FlagWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.store(true, Release);
+    }
+}
+
+/// A task registers (`register_waker`), re-checks and returns pending
+/// while a notifier sets the flag and notifies: in every interleaving the
+/// task either saw the flag or had its waker called (a task left pending
+/// and never woken is the lost wake-up), and nothing stays registered.
+#[test]
+fn event_count_task_registration_never_loses_a_wake_up() {
+    use nanopath_atomic::{Registration, WakerSlot};
+    for all in [false, true] {
+        loom::model(move || {
+            let events = Arc::new(EventCount::new());
+            let flag = Arc::new(AtomicBool::new(false));
+            let woken = Arc::new(AtomicBool::new(false));
+            let notifier = {
+                let (events, flag) = (events.clone(), flag.clone());
+                thread::spawn(move || {
+                    flag.store(true, Release);
+                    if all {
+                        events.notify_all();
+                    } else {
+                        events.notify_one();
+                    }
+                })
+            };
+            let waker = std::task::Waker::from(std::sync::Arc::new(FlagWaker(woken.clone())));
+            let mut slot = WakerSlot::new();
+            let ready = flag.load(Acquire) || {
+                assert_eq!(events.register_waker(&mut slot, &waker), Registration::New);
+                flag.load(Acquire)
+            };
+            notifier.join().unwrap();
+            if ready {
+                let _ = events.unregister_waker(&mut slot);
+            } else {
+                assert!(woken.load(Acquire), "pending and never woken");
+                assert!(events.unregister_waker(&mut slot), "woken, so notified");
+            }
+            assert!(!events.has_waiters());
+        });
+    }
+}
