@@ -72,7 +72,7 @@ proptest! {
             (0..SLOTS).map(|_| [counting(), counting()]).collect();
         let mut slots: Vec<WakerSlot> = (0..SLOTS).map(|_| WakerSlot::new()).collect();
         let mut model = [Model::Empty; SLOTS];
-        let mut woken = vec![[0usize; 2]; SLOTS];
+        let mut woken = [[0usize; 2]; SLOTS];
         let mut seq = 0;
         for op in ops {
             match op {
