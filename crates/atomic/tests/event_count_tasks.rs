@@ -291,7 +291,7 @@ fn poll_until(events: &EventCount, counter: &AtomicUsize, target: usize) -> bool
 /// Two threads take turns through two eventcounts, each waiting as a task
 /// for the other's step: every step's wake-up arrives.
 #[test]
-fn task_and_thread_take_turns() {
+fn handoff_task_and_thread_take_turns() {
     let rounds = if cfg!(miri) { 20 } else { 2_000 };
     let counter = AtomicUsize::new(0);
     let (even, odd) = (EventCount::new(), EventCount::new());

@@ -173,3 +173,111 @@ fn send_racing_the_last_receiver_drop_mpsc() {
 fn send_racing_the_last_receiver_drop_mpmc() {
     send_racing_the_last_receiver_drop::<Mpmc>();
 }
+
+/// A waker that raises a loom flag.
+struct FlagWaker(Arc<loom::sync::atomic::AtomicBool>);
+
+impl std::task::Wake for FlagWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+fn flag_waker() -> (Arc<loom::sync::atomic::AtomicBool>, std::task::Waker) {
+    let flag = Arc::new(loom::sync::atomic::AtomicBool::new(false));
+    let waker = std::task::Waker::from(std::sync::Arc::new(FlagWaker(flag.clone())));
+    (flag, waker)
+}
+
+/// A task polls an empty channel's stream while a thread sends: in every
+/// interleaving the poll either returned the item or left the task
+/// registered and the send then woke it (pending and never woken is the
+/// lost wake-up), and the next poll returns the item.
+fn pending_receive_task_is_woken_by_a_send<F: Flavor>()
+where
+    Sender<u32, F>: Send + 'static,
+{
+    loom::model(|| {
+        let (tx, rx) = channel::try_with::<u32, F>(1, WaitStrategy::default()).unwrap();
+        let mut stream = rx.into_stream();
+        let (woken, waker) = flag_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        let sender = thread::spawn(move || {
+            tx.try_send(7).unwrap();
+            tx
+        });
+        let first = stream.poll_recv(&mut cx);
+        let tx = sender.join().unwrap();
+        if first.is_pending() {
+            assert!(woken.load(Ordering::Acquire), "pending and never woken");
+            assert_eq!(stream.poll_recv(&mut cx), std::task::Poll::Ready(Some(7)));
+        } else {
+            assert_eq!(first, std::task::Poll::Ready(Some(7)));
+        }
+        drop(tx);
+        assert_eq!(stream.poll_recv(&mut cx), std::task::Poll::Ready(None));
+    });
+}
+
+#[test]
+fn pending_receive_task_is_woken_by_a_send_spsc() {
+    pending_receive_task_is_woken_by_a_send::<Spsc>();
+}
+
+#[test]
+fn pending_receive_task_is_woken_by_a_send_mpsc() {
+    pending_receive_task_is_woken_by_a_send::<Mpsc>();
+}
+
+#[test]
+fn pending_receive_task_is_woken_by_a_send_mpmc() {
+    pending_receive_task_is_woken_by_a_send::<Mpmc>();
+}
+
+/// A task's send waits on a full channel while a thread receives: the
+/// freed slot wakes the task (or its poll already saw it), and the held
+/// item then goes in.
+fn pending_send_task_is_woken_by_a_receive<F: Flavor>()
+where
+    channel::Receiver<u32, F>: Send + 'static,
+{
+    loom::model(|| {
+        let (tx, rx) = channel::try_with::<u32, F>(1, WaitStrategy::default()).unwrap();
+        tx.try_send(1).unwrap();
+        let mut sink = tx.into_sink();
+        let (woken, waker) = flag_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert_eq!(sink.start_send_item(2), Ok(())); // held: the channel is full
+        let receiver = thread::spawn(move || {
+            assert_eq!(rx.try_recv(), Ok(1));
+            rx
+        });
+        let first = sink.poll_flush_item(&mut cx);
+        let rx = receiver.join().unwrap();
+        if first.is_pending() {
+            assert!(woken.load(Ordering::Acquire), "pending and never woken");
+            assert_eq!(
+                sink.poll_flush_item(&mut cx),
+                std::task::Poll::Ready(Ok(()))
+            );
+        } else {
+            assert_eq!(first, std::task::Poll::Ready(Ok(())));
+        }
+        assert_eq!(rx.try_recv(), Ok(2));
+    });
+}
+
+#[test]
+fn pending_send_task_is_woken_by_a_receive_spsc() {
+    pending_send_task_is_woken_by_a_receive::<Spsc>();
+}
+
+#[test]
+fn pending_send_task_is_woken_by_a_receive_mpsc() {
+    pending_send_task_is_woken_by_a_receive::<Mpsc>();
+}
+
+#[test]
+fn pending_send_task_is_woken_by_a_receive_mpmc() {
+    pending_send_task_is_woken_by_a_receive::<Mpmc>();
+}

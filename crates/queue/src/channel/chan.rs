@@ -1,14 +1,16 @@
 //! The shared core of a channel: the queue, the waiters of each side, the
 //! handle counts, the statistics and the drain at disconnection.
 
-use super::error::{RecvTimeoutError, SendTimeoutError};
+use super::error::{RecvError, RecvTimeoutError, SendError, SendTimeoutError};
 use super::flavors::{Flavor, RawQueue, RxEnd, TxEnd};
 use super::waiting::{Step, WaitEnd, WaitStrategy};
 use crate::sync::{AtomicUsize, Mutex, Ordering, lock};
 use crate::unwind::drop_each;
 use core::marker::PhantomData;
-use nanopath_atomic::{CachePadded, EventCount};
+use core::task::{Context, Poll};
+use nanopath_atomic::{CachePadded, EventCount, Registration, WakerSlot};
 use std::time::Instant;
+use std::vec::Vec;
 
 /// Counters of a channel's life so far: relaxed snapshots, free on the fast
 /// path (`sent` and `received` come from the queue's own positions, or from
@@ -315,6 +317,150 @@ impl<T, F: Flavor> Chan<T, F> {
             }
             Err((_, WaitEnd::Timeout)) => Err(RecvTimeoutError::Timeout),
             Err((_, WaitEnd::Closed)) => Err(RecvTimeoutError::Disconnected),
+        }
+    }
+
+    /// One poll of an async send of `value` (taken out while the send is
+    /// tried, put back if it must wait; `None` once it is done) by a task
+    /// whose registration with the senders' eventcount is `slot`. `waited`
+    /// says whether this send was already counted in `full_on_send`.
+    ///
+    /// The protocol of [`EventCount::register_waker`]: try, register,
+    /// try again, and only then return `Pending`; a task still registered
+    /// from an earlier poll (nobody has notified it) returns `Pending` after
+    /// one try.
+    pub(super) fn poll_send(
+        &self,
+        tx: &TxEnd<T, F>,
+        value: &mut Option<T>,
+        slot: &mut WakerSlot,
+        waited: &mut bool,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), SendError<T>>> {
+        loop {
+            let Some(v) = value.take() else {
+                // Polled again after it completed: nothing left to send.
+                return Poll::Ready(Ok(()));
+            };
+            match self.attempt_send(tx, v) {
+                Step::Done(()) => {
+                    self.stop_waiting(&self.senders_waiting, slot);
+                    self.sent_one();
+                    return Poll::Ready(Ok(()));
+                }
+                Step::Closed(v) => {
+                    self.stop_waiting(&self.senders_waiting, slot);
+                    return Poll::Ready(Err(SendError(v)));
+                }
+                Step::Again(v) => *value = Some(v),
+            }
+            if !*waited {
+                *waited = true;
+                // Relaxed: a statistic.
+                self.full_on_send.fetch_add(1, Ordering::Relaxed);
+            }
+            if self.senders_waiting.register_waker(slot, cx.waker()) == Registration::Kept {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    /// One poll of an async receive, as [`poll_send`](Self::poll_send)
+    /// for receivers.
+    pub(super) fn poll_recv(
+        &self,
+        rx: &RxEnd<T, F>,
+        slot: &mut WakerSlot,
+        waited: &mut bool,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<T, RecvError>> {
+        loop {
+            match self.attempt_recv(rx) {
+                Step::Done(v) => {
+                    self.stop_waiting(&self.receivers_waiting, slot);
+                    self.received(1);
+                    return Poll::Ready(Ok(v));
+                }
+                Step::Closed(()) => {
+                    self.stop_waiting(&self.receivers_waiting, slot);
+                    return Poll::Ready(Err(RecvError));
+                }
+                Step::Again(()) => {}
+            }
+            if !*waited {
+                *waited = true;
+                // Relaxed: a statistic.
+                self.empty_on_recv.fetch_add(1, Ordering::Relaxed);
+            }
+            if self.receivers_waiting.register_waker(slot, cx.waker()) == Registration::Kept {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    /// One poll of an async batch receive: up to `max` (at least 1) ready
+    /// items onto `out`, as [`poll_recv`](Self::poll_recv) otherwise.
+    pub(super) fn poll_recv_many(
+        &self,
+        rx: &RxEnd<T, F>,
+        out: &mut Vec<T>,
+        max: usize,
+        slot: &mut WakerSlot,
+        waited: &mut bool,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<usize, RecvError>> {
+        loop {
+            // SAFETY: as in `attempt_recv`: `rx` is the calling receiver's
+            // own end, used as concurrently as the flavor allows.
+            let n = unsafe { self.queue.pop_batch(rx, out, max) };
+            let n = if n > 0 {
+                n
+            } else if self.handles.senders.load(Ordering::Acquire) == 0 {
+                // Acquire and the second look: as in `attempt_recv`.
+                // SAFETY: as above.
+                match unsafe { self.queue.pop_batch(rx, out, max) } {
+                    0 => {
+                        self.stop_waiting(&self.receivers_waiting, slot);
+                        return Poll::Ready(Err(RecvError));
+                    }
+                    n => n,
+                }
+            } else {
+                0
+            };
+            if n > 0 {
+                self.stop_waiting(&self.receivers_waiting, slot);
+                self.received(n);
+                return Poll::Ready(Ok(n));
+            }
+            if !*waited {
+                *waited = true;
+                // Relaxed: a statistic.
+                self.empty_on_recv.fetch_add(1, Ordering::Relaxed);
+            }
+            if self.receivers_waiting.register_waker(slot, cx.waker()) == Registration::Kept {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    /// A task's operation finished: withdraw its registration, if any.
+    #[inline]
+    fn stop_waiting(&self, events: &EventCount, slot: &mut WakerSlot) {
+        if slot.is_registered() {
+            // A notification it took was for this very operation, which
+            // has now acted on the channel: nothing to pass on.
+            let _ = events.unregister_waker(slot);
+        }
+    }
+
+    /// A task's future is dropped before its operation finished: withdraw
+    /// its registration, and if a notification already took it, pass that
+    /// on to the next waiter, which may be waiting for the very item (or
+    /// slot) this task was woken for.
+    pub(super) fn abandon_wait(&self, events: &EventCount, slot: &mut WakerSlot) {
+        if slot.is_registered() && events.unregister_waker(slot) {
+            events.notify_one();
         }
     }
 

@@ -15,22 +15,22 @@ use std::vec::Vec;
 /// The sending half of a channel; see the [module docs](super).
 pub struct Sender<T, F: Flavor = Mpmc> {
     /// The shared core; the handle counts in it include this handle.
-    chan: Arc<Chan<T, F>>,
+    pub(super) chan: Arc<Chan<T, F>>,
     /// This sender's own end of the queue (the SPSC producer; `()` for
     /// the flavors whose senders share everything). Reachable only through
     /// this handle.
-    end: TxEnd<T, F>,
+    pub(super) end: TxEnd<T, F>,
 }
 
 /// The receiving half of a channel; see the [module docs](super).
 pub struct Receiver<T, F: Flavor = Mpmc> {
     /// The shared core; the handle counts in it include this handle.
-    chan: Arc<Chan<T, F>>,
+    pub(super) chan: Arc<Chan<T, F>>,
     /// This receiver's own end of the queue (the SPSC consumer; `()` for
     /// MPSC and MPMC). Reachable only through this handle; taken by `drop`,
     /// which hands it to the channel's drain slot if this is the last
     /// receiver.
-    end: ManuallyDrop<RxEnd<T, F>>,
+    pub(super) end: ManuallyDrop<RxEnd<T, F>>,
 }
 
 // SAFETY: a handle moves `T`s in or out (needs `T: Send`); the flavor's

@@ -1,5 +1,5 @@
-//! Blocking channels with statistics on top of the queues of this crate
-//! (`std` feature).
+//! Blocking and async channels with statistics on top of the queues of
+//! this crate (`std` feature).
 //!
 //! | constructor | queue underneath | `Sender` | `Receiver` |
 //! |---|---|---|---|
@@ -37,6 +37,69 @@
 //! `membarrier` is available), and the one store→load race left, a send
 //! against the last receiver's drop, is paid by the drop (the heavy side,
 //! once per channel).
+//!
+//! # Async
+//!
+//! Every channel is also an async channel: `send_async`, `recv_async` and
+//! `recv_many_async` return futures ([`SendFuture`], [`RecvFuture`],
+//! [`RecvManyFuture`]) that wait without blocking the thread, and
+//! [`Receiver::into_stream`] / [`Sender::into_sink`] give a
+//! `futures_core::Stream` and a `futures_sink::Sink` (the default `async`
+//! feature). A task waits on the same [`EventCount`](nanopath_atomic::EventCount)
+//! as a parked thread, so a thread may feed a task and a task a thread
+//! through one channel. Handles that are `Sync` (MPSC and MPMC senders,
+//! MPMC receivers) take `&self`, the others `&mut self`, so every future is
+//! `Send` and a spawned task can await it. With no task waiting, the sync
+//! fast path is unchanged: the notification still costs one fence and one
+//! load.
+//!
+//! Cancellation: dropping a `recv_async` or `recv_many_async` future loses
+//! no item, and a wake-up it was given passes on to the next waiting
+//! receiver, so the futures can sit in a `select!` loop. Dropping a
+//! `send_async` future that has not completed drops its value unsent
+//! ([`SendFuture::cancel`] hands it back).
+//!
+//! A batch processor that takes what is there, up to 64 items, and
+//! flushes at least every millisecond:
+//!
+//! ```
+//! use nanopath_queue::channel;
+//! use std::time::Duration;
+//!
+//! let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+//! let (tx, mut rx) = channel::mpsc::<u32>(1024);
+//! let processed = rt.block_on(async move {
+//!     let producers: Vec<_> = (0..4)
+//!         .map(|p| {
+//!             let tx = tx.clone();
+//!             tokio::spawn(async move {
+//!                 for i in 0..250 {
+//!                     tx.send_async(p * 1000 + i).await.unwrap();
+//!                 }
+//!             })
+//!         })
+//!         .collect();
+//!     drop(tx);
+//!     let mut batch = Vec::with_capacity(64);
+//!     let mut processed = 0;
+//!     loop {
+//!         let room = 64 - batch.len();
+//!         match tokio::time::timeout(Duration::from_millis(1), rx.recv_many_async(&mut batch, room)).await {
+//!             Ok(Ok(_)) if batch.len() < 64 => continue, // keep filling
+//!             Ok(Ok(_)) | Err(_) => {}                   // full, or the timer fired: flush
+//!             Ok(Err(_)) => break,                       // every sender is gone, nothing left
+//!         }
+//!         processed += batch.len(); // process the batch here
+//!         batch.clear();
+//!     }
+//!     processed += batch.len();
+//!     for p in producers {
+//!         p.await.unwrap();
+//!     }
+//!     processed
+//! });
+//! assert_eq!(processed, 1000);
+//! ```
 //!
 //! # Disconnection
 //!
@@ -78,6 +141,7 @@ mod chan;
 mod error;
 mod flavors;
 mod handles;
+mod tasks;
 mod waiting;
 
 pub use chan::Stats;
@@ -88,6 +152,7 @@ pub use flavors::{Flavor, Mpmc, Mpsc, Spsc};
 #[doc(hidden)]
 pub use flavors::{MpscQueue, SpscQueue};
 pub use handles::{IntoIter, Iter, Receiver, Sender, TryIter};
+pub use tasks::{RecvFuture, RecvManyFuture, RecvStream, SendFuture, SendSink};
 pub use waiting::WaitStrategy;
 
 use crate::error::CapacityError;

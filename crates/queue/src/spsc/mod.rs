@@ -392,10 +392,12 @@ fn release_shared<T>(shared: &mut ManuallyDrop<Arc<Shared<T>>>) {
 /// A read-only view of a ring's two positions, for a third party (the SPSC
 /// channel's statistics) that must not reach into either handle: it shares
 /// the block the handles publish their positions in, and nothing else.
+#[cfg(feature = "std")]
 pub(crate) struct Positions<T> {
     shared: Arc<Shared<T>>,
 }
 
+#[cfg(feature = "std")]
 impl<T> Positions<T> {
     /// Items pushed so far (wrapping): a snapshot.
     pub(crate) fn pushed(&self) -> usize {
@@ -413,6 +415,7 @@ impl<T> Positions<T> {
     }
 }
 
+#[cfg(feature = "std")]
 impl<T> Producer<T> {
     /// A view of this ring's positions (see [`Positions`]).
     pub(crate) fn positions(&self) -> Positions<T> {
