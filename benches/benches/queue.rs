@@ -1,11 +1,13 @@
 //! nanopath-queue head to head under criterion. The scenarios, what they
 //! move and how they are timed are documented in `nanopath_bench::queue`
-//! (`benches/src/queue.rs`), which the A/B rounds binary shares.
+//! (`benches/src/queue.rs`), which the A/B rounds binary shares; the
+//! async channels in `nanopath_bench::async_channel`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use nanopath_bench::criterion_config;
 use nanopath_bench::queue::*;
 use std::hint::black_box;
+use std::time::Duration;
 
 fn mpmc(c: &mut Criterion) {
     for run in [
@@ -161,9 +163,45 @@ fn spsc(c: &mut Criterion) {
     group.finish();
 }
 
+fn async_channels(c: &mut Criterion) {
+    use nanopath_bench::async_channel::*;
+    type One = fn(u64, bool) -> Duration;
+    let ones: [(&str, One); 5] = [
+        ("nanopath_channel_mpsc", one_nanopath_mpsc),
+        ("nanopath_channel_spsc", one_nanopath_spsc),
+        ("tokio_mpsc", one_tokio_mpsc),
+        ("flume", one_flume),
+        ("kanal", one_kanal),
+    ];
+    for (group_name, multi) in [("async_1p1c", true), ("async_1p1c_current_thread", false)] {
+        let mut group = c.benchmark_group(group_name);
+        group.throughput(Throughput::Elements(1));
+        for (name, run) in ones {
+            black_box(run(10_000, multi));
+            group.bench_function(name, |b| b.iter_custom(|n| run(n, multi)));
+        }
+        group.finish();
+    }
+    type PingPong = fn(u64) -> Duration;
+    let pingpongs: [(&str, PingPong); 5] = [
+        ("nanopath_channel_mpsc", pingpong_nanopath_mpsc),
+        ("nanopath_channel_spsc", pingpong_nanopath_spsc),
+        ("tokio_mpsc", pingpong_tokio_mpsc),
+        ("flume", pingpong_flume),
+        ("kanal", pingpong_kanal),
+    ];
+    let mut group = c.benchmark_group("async_pingpong");
+    group.throughput(Throughput::Elements(1));
+    for (name, run) in pingpongs {
+        black_box(run(1_000));
+        group.bench_function(name, |b| b.iter_custom(run));
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = criterion_config();
-    targets = spsc, mpmc, channels
+    targets = spsc, mpmc, channels, async_channels
 }
 criterion_main!(benches);

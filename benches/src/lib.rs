@@ -15,6 +15,7 @@
 //! Multi-threaded scenarios use `iter_custom` with scoped threads and a
 //! barrier, so thread start-up is outside the timed region.
 
+pub mod async_channel;
 pub mod datapath;
 pub mod queue;
 pub mod shard;
