@@ -101,11 +101,21 @@ pub struct CapacityError {
 
 impl fmt::Display for CapacityError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "capacity {} is outside the supported range {}..={}",
-            self.requested, self.minimum, self.maximum
-        )
+        if self.requested < self.minimum {
+            // Capacity 0: a queue that is always full (no rendezvous
+            // channel either: a send completes once its item is inside).
+            write!(
+                f,
+                "capacity {} is below the minimum of {}: every queue and channel holds at least one item",
+                self.requested, self.minimum
+            )
+        } else {
+            write!(
+                f,
+                "capacity {} is outside the supported range {}..={}",
+                self.requested, self.minimum, self.maximum
+            )
+        }
     }
 }
 

@@ -57,6 +57,7 @@ impl<T> Queue<T> {
     /// let q = nanopath_queue::mpmc::Queue::<u8>::new(3);
     /// assert_eq!(q.capacity(), 3);
     /// ```
+    #[track_caller]
     pub fn new(capacity: usize) -> Self {
         match Self::try_new(capacity) {
             Ok(q) => q,

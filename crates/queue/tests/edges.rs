@@ -13,32 +13,40 @@ fn layout_limit(size: usize, align: usize) -> usize {
     (isize::MAX as usize - (align - 1)) / size
 }
 
+/// Capacity 0 is refused the same way by every queue and channel: a typed
+/// error from the `try_` constructor, a panic from the plain one that
+/// names the capacity (and, through `#[track_caller]`, the caller's line).
 #[test]
-fn spsc_capacity_zero_is_always_full_and_empty() {
-    let (mut tx, mut rx) = spsc::ring::<String>(0);
-    assert_eq!(tx.capacity(), 0);
-    assert_eq!(tx.free_slots(), 0);
-    assert_eq!(tx.push("a".into()), Err(Full("a".into())));
-    assert!(tx.write_chunk_uninit(0).unwrap().is_empty());
-    assert_eq!(
-        tx.write_chunk_uninit(0)
-            .unwrap()
-            .fill_from_iter([String::new()]),
-        0
-    );
-    assert_eq!(
-        tx.write_chunk_uninit(1).unwrap_err(),
-        ChunkError::TooFewSlots {
-            requested: 1,
-            available: 0
-        }
-    );
-    assert_eq!(rx.pop(), None);
-    assert_eq!(rx.peek(), None);
-    assert!(rx.is_empty());
-    assert_eq!(rx.pop_batch(&mut Vec::new(), usize::MAX), 0);
-    rx.read_chunk(0).unwrap().commit_all();
-    assert!(rx.read_chunk(1).is_err());
+fn capacity_zero_is_an_error_for_every_queue_and_channel() {
+    use nanopath_queue::channel::{self, Mpmc, Mpsc, Spsc, WaitStrategy};
+    let errors = [
+        spsc::try_ring::<String>(0).err(),
+        mpmc::Queue::<String>::try_new(0).err(),
+        mpsc::try_bounded::<String>(0).err(),
+        channel::try_with::<String, Spsc>(0, WaitStrategy::default()).err(),
+        channel::try_with::<String, Mpsc>(0, WaitStrategy::default()).err(),
+        channel::try_with::<String, Mpmc>(0, WaitStrategy::default()).err(),
+    ];
+    for err in errors {
+        let err = err.expect("capacity 0 is refused");
+        assert_eq!((err.requested, err.minimum), (0, 1));
+        assert!(err.to_string().contains("capacity 0"), "{err}");
+    }
+    let panics: [fn(); 5] = [
+        || drop(spsc::ring::<u8>(0)),
+        || drop(mpmc::Queue::<u8>::new(0)),
+        || drop(mpsc::bounded::<u8>(0)),
+        || drop(channel::spsc::<u8>(0)),
+        || drop(channel::mpmc_with::<u8>(0, WaitStrategy::park())),
+    ];
+    for make in panics {
+        let message = std::panic::catch_unwind(make).expect_err("panics");
+        let message = message
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        assert!(message.contains("capacity 0"), "{message}");
+    }
 }
 
 #[test]
@@ -64,7 +72,7 @@ fn spsc_zero_sized_items_at_the_largest_capacity() {
     assert_eq!(rx.pop_batch(&mut Vec::new(), usize::MAX), 3);
     assert_eq!(tx.free_slots(), max);
     let err = spsc::try_ring::<()>(max + 1).unwrap_err();
-    assert_eq!((err.requested, err.minimum, err.maximum), (max + 1, 0, max));
+    assert_eq!((err.requested, err.minimum, err.maximum), (max + 1, 1, max));
 }
 
 #[test]
@@ -76,7 +84,7 @@ fn spsc_buffers_larger_than_memory_are_an_error_not_a_panic() {
             err,
             CapacityError {
                 requested: capacity,
-                minimum: 0,
+                minimum: 1,
                 maximum: limit
             }
         );

@@ -44,7 +44,7 @@ proptest! {
     /// Single-threaded op sequences agree with `VecDeque` bounded at the same
     /// capacity; small capacities make every sequence wrap many times.
     #[test]
-    fn matches_vecdeque(capacity in 0usize..9, ops in proptest::collection::vec(op(), 0..if cfg!(miri) { 60 } else { 200 })) {
+    fn matches_vecdeque(capacity in 1usize..9, ops in proptest::collection::vec(op(), 0..if cfg!(miri) { 60 } else { 200 })) {
         let (mut tx, mut rx) = spsc::ring::<u64>(capacity);
         let mut model = VecDeque::new();
         let mut next = 0u64;
@@ -164,12 +164,11 @@ fn capacity_is_exact_and_bounded() {
     }
     assert_eq!(tx.push(3), Err(Full(3)));
     let err = spsc::try_ring::<u8>(usize::MAX / 2 + 1).unwrap_err();
-    assert_eq!((err.minimum, err.maximum), (0, usize::MAX / 2));
+    assert_eq!((err.minimum, err.maximum), (1, usize::MAX / 2));
     assert!(err.to_string().contains("outside the supported range"));
-    // A zero-capacity queue is always full and always empty, never UB.
-    let (mut tx, mut rx) = spsc::ring::<u8>(0);
-    assert_eq!(tx.push(1), Err(Full(1)));
-    assert_eq!(rx.pop(), None);
+    // Capacity 0 is an error, not a queue that is always full.
+    let err = spsc::try_ring::<u8>(0).unwrap_err();
+    assert!(err.to_string().contains("below the minimum of 1"), "{err}");
     // Zero-sized items take no memory but keep exact counts.
     let (mut tx, mut rx) = spsc::ring::<()>(1 << 40);
     tx.push(()).unwrap();

@@ -150,13 +150,7 @@ impl<T> RawQueue<T> for SpscQueue<T> {
     const PUSH_CLAIMS_SEQCST: bool = false;
     const POP_CLAIMS_SEQCST: bool = false;
     fn with_capacity(capacity: usize) -> Result<(Self, Self::Tx, Self::Rx), CapacityError> {
-        if capacity == 0 {
-            return Err(CapacityError {
-                requested: 0,
-                minimum: 1,
-                maximum: spsc::max_capacity::<T>(),
-            });
-        }
+        // `try_ring` refuses capacity 0, as every queue does.
         let (tx, rx) = spsc::try_ring(capacity)?;
         let queue = SpscQueue {
             positions: tx.positions(),

@@ -116,9 +116,13 @@
 //!
 //! # Capacity
 //!
-//! Capacity is exact and at least 1: capacity 0 is an error
-//! ([`CapacityError`]), not a rendezvous channel as in crossbeam-channel,
-//! where `bounded(0)` makes every send wait for a receiver. Capacity 1 is
+//! Capacity is exact and at least 1, as for every queue of this crate:
+//! capacity 0 is an error ([`CapacityError`] from [`try_with`], and from
+//! `spsc::try_ring`, `mpmc::Queue::try_new` and `mpsc::try_bounded`), and
+//! the constructors without `try_` panic with that error at the caller's
+//! line (`#[track_caller]`). It is not a rendezvous channel as in
+//! crossbeam-channel, where `bounded(0)` makes every send wait for a
+//! receiver, and never a queue that is always full. Capacity 1 is
 //! the closest hand-off here; a send then returns once the item is in the
 //! channel, not once it has been received.
 //!
@@ -159,6 +163,7 @@ use crate::error::CapacityError;
 use chan::Chan;
 use flavors::RawQueue;
 
+#[track_caller]
 fn unwrap_capacity<P>(r: Result<P, CapacityError>) -> P {
     match r {
         Ok(pair) => pair,
@@ -180,6 +185,7 @@ fn unwrap_capacity<P>(r: Result<P, CapacityError>) -> P {
 /// std::thread::spawn(move || (0..100).for_each(|i| tx.send(i).unwrap()));
 /// assert_eq!(rx.iter().collect::<Vec<_>>(), (0..100).collect::<Vec<_>>());
 /// ```
+#[track_caller]
 pub fn spsc<T>(capacity: usize) -> (Sender<T, Spsc>, Receiver<T, Spsc>) {
     unwrap_capacity(try_with(capacity, WaitStrategy::default()))
 }
@@ -196,6 +202,7 @@ pub fn spsc<T>(capacity: usize) -> (Sender<T, Spsc>, Receiver<T, Spsc>) {
 /// tx.send('x').unwrap();
 /// assert_eq!(rx.recv(), Ok('x'));
 /// ```
+#[track_caller]
 pub fn spsc_with<T>(capacity: usize, wait: WaitStrategy) -> (Sender<T, Spsc>, Receiver<T, Spsc>) {
     unwrap_capacity(try_with(capacity, wait))
 }
@@ -216,6 +223,7 @@ pub fn spsc_with<T>(capacity: usize, wait: WaitStrategy) -> (Sender<T, Spsc>, Re
 /// tx2.send(2).unwrap();
 /// assert_eq!(rx.recv().unwrap() + rx.recv().unwrap(), 3);
 /// ```
+#[track_caller]
 pub fn mpsc<T>(capacity: usize) -> (Sender<T, Mpsc>, Receiver<T, Mpsc>) {
     unwrap_capacity(try_with(capacity, WaitStrategy::default()))
 }
@@ -232,6 +240,7 @@ pub fn mpsc<T>(capacity: usize) -> (Sender<T, Mpsc>, Receiver<T, Mpsc>) {
 /// tx.send(1u8).unwrap();
 /// assert_eq!(rx.recv(), Ok(1));
 /// ```
+#[track_caller]
 pub fn mpsc_with<T>(capacity: usize, wait: WaitStrategy) -> (Sender<T, Mpsc>, Receiver<T, Mpsc>) {
     unwrap_capacity(try_with(capacity, wait))
 }
@@ -252,6 +261,7 @@ pub fn mpsc_with<T>(capacity: usize, wait: WaitStrategy) -> (Sender<T, Mpsc>, Re
 /// tx.send(2).unwrap();
 /// assert_eq!(rx.recv().unwrap() + rx2.recv().unwrap(), 3);
 /// ```
+#[track_caller]
 pub fn mpmc<T>(capacity: usize) -> (Sender<T, Mpmc>, Receiver<T, Mpmc>) {
     unwrap_capacity(try_with(capacity, WaitStrategy::default()))
 }
@@ -268,6 +278,7 @@ pub fn mpmc<T>(capacity: usize) -> (Sender<T, Mpmc>, Receiver<T, Mpmc>) {
 /// tx.send(1u8).unwrap();
 /// assert_eq!(rx.recv(), Ok(1));
 /// ```
+#[track_caller]
 pub fn mpmc_with<T>(capacity: usize, wait: WaitStrategy) -> (Sender<T, Mpmc>, Receiver<T, Mpmc>) {
     unwrap_capacity(try_with(capacity, wait))
 }

@@ -24,6 +24,7 @@ use core::fmt;
 /// got.sort();
 /// assert_eq!(got, [1, 2]);
 /// ```
+#[track_caller]
 pub fn bounded<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
     match try_bounded(capacity) {
         Ok(pair) => pair,

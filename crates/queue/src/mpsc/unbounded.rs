@@ -529,6 +529,7 @@ impl<T> Clone for UnboundedProducer<T> {
     /// instead.
     ///
     /// [`try_clone`]: UnboundedProducer::try_clone
+    #[track_caller]
     fn clone(&self) -> Self {
         match self.try_clone() {
             Ok(handle) => handle,

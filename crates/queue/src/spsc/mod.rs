@@ -54,7 +54,7 @@ use nanopath_atomic::CachePadded;
 ///
 /// # Panics
 ///
-/// If `capacity` is too large (see [`try_ring`] for an error
+/// If `capacity` is 0 or too large (see [`try_ring`] for an error
 /// instead), or if the allocation fails.
 ///
 /// ```
@@ -63,6 +63,7 @@ use nanopath_atomic::CachePadded;
 /// tx.push(1).unwrap();
 /// assert_eq!(rx.pop(), Some(1));
 /// ```
+#[track_caller]
 pub fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
     match try_ring(capacity) {
         Ok(pair) => pair,
@@ -75,7 +76,8 @@ pub fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
 ///
 /// # Errors
 ///
-/// [`CapacityError`] if `capacity > usize::MAX / 2` (slot arithmetic adds
+/// [`CapacityError`] if `capacity` is 0 (a ring that is always full and
+/// always empty would only hide a mistake), or if `capacity > usize::MAX / 2` (slot arithmetic adds
 /// a count of at most the capacity to an index below it), or if `capacity` items of `T` would not fit in
 /// `isize::MAX` bytes; the error's `maximum` is the largest capacity
 /// accepted for this `T` (`usize::MAX / 2` for zero-sized items, which
@@ -90,13 +92,14 @@ pub fn ring<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
 /// assert_eq!(err.maximum, isize::MAX as usize / 8);
 /// let (tx, _rx) = nanopath_queue::spsc::try_ring::<()>(usize::MAX / 2).unwrap();
 /// assert_eq!(tx.free_slots(), usize::MAX / 2);
+/// assert_eq!(nanopath_queue::spsc::try_ring::<u8>(0).unwrap_err().minimum, 1);
 /// ```
 pub fn try_ring<T>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), CapacityError> {
     let maximum = max_capacity::<T>();
-    if capacity > maximum || Layout::array::<T>(capacity).is_err() {
+    if capacity == 0 || capacity > maximum || Layout::array::<T>(capacity).is_err() {
         return Err(CapacityError {
             requested: capacity,
-            minimum: 0,
+            minimum: 1,
             maximum,
         });
     }
@@ -193,8 +196,7 @@ enum Direction {
     OutOfSlots,
 }
 
-/// The slot `n` slots after `slot` (`slot < capacity`, or 0 for capacity
-/// 0; `n <= capacity`), wrapping at `capacity`, without overflow (the
+/// The slot `n` slots after `slot` (`slot < capacity`, `n <= capacity`), wrapping at `capacity`, without overflow (the
 /// capacity is at most `usize::MAX / 2`).
 #[inline(always)]
 fn slot_after(capacity: usize, slot: usize, n: usize) -> usize {
@@ -223,8 +225,8 @@ fn next_slot(capacity: usize, slot: usize) -> usize {
 #[inline]
 fn runs<T>(base: *mut T, capacity: usize, start: usize, len: usize) -> [(*mut T, usize); 2] {
     let first = len.min(capacity - start);
-    // SAFETY: `start < capacity`, or 0 in a ring of capacity 0: inside the
-    // allocation (or at its start).
+    // SAFETY: `start < capacity` (capacity is at least 1): inside the
+    // allocation.
     let first_run = unsafe { base.add(start) };
     [(first_run, first), (base, len - first)]
 }
@@ -442,7 +444,7 @@ pub struct Producer<T> {
     /// Our position; always equal to `shared.tail` (we are its only writer).
     tail: usize,
     /// The slot of position `tail`: the next one to write, `< capacity`
-    /// (0 for capacity 0).
+    /// (capacity is at least 1).
     slot: usize,
     /// The consumer's `head` as last loaded; the real one is at or past it,
     /// so free slots are at least `capacity - distance(cached_head, tail)`.
@@ -461,7 +463,7 @@ pub struct Consumer<T> {
     /// Our position; always equal to `shared.head` (we are its only writer).
     head: usize,
     /// The slot of position `head`: the next one to read, `< capacity`
-    /// (0 for capacity 0).
+    /// (capacity is at least 1).
     slot: usize,
     /// The producer's `tail` as last loaded; the real one is at or past it,
     /// so at least `distance(head, cached_tail)` items are ready.
@@ -534,7 +536,7 @@ impl<T> Producer<T> {
     pub fn push(&mut self, value: T) -> Result<(), Full<T>> {
         let tail = self.tail;
         // Full exactly when `capacity` items lie between the consumer's
-        // position and ours (always, for capacity 0).
+        // position and ours.
         if distance(self.cached_head, tail) == self.capacity {
             // Acquire pairs with the consumer's Release store of `head`: its
             // reads of the slots it freed happen-before our writes to them.
