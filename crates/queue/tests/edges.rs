@@ -4,7 +4,7 @@
 
 #![cfg(not(nanopath_loom))]
 
-use nanopath_queue::{CapacityError, ChunkError, Full, mpmc, mpsc, spsc};
+use nanopath_queue::{CapacityError, Full, mpmc, mpsc, spsc};
 use std::mem::size_of;
 
 /// The largest element count `Layout::array` accepts for elements of
