@@ -39,6 +39,133 @@ impl<T> Producer<T> {
     }
 }
 
+impl<T: Default> Producer<T> {
+    /// Reserves `n` free slots filled with `T::default()`, to be written
+    /// through safe slices and committed with one publication: the safe
+    /// form of [`write_chunk_uninit`](Self::write_chunk_uninit) (it costs
+    /// the default writes).
+    ///
+    /// # Errors
+    ///
+    /// [`ChunkError::TooFewSlots`] if fewer than `n` slots are free.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::ring::<u32>(4);
+    /// let mut chunk = tx.write_chunk(3).unwrap();
+    /// let (first, second) = chunk.as_mut_slices();
+    /// for (i, slot) in first.iter_mut().chain(second).enumerate() {
+    ///     *slot = i as u32 * 10;
+    /// }
+    /// chunk.commit(2); // the third slot's value is dropped, not sent
+    /// assert_eq!((rx.pop(), rx.pop(), rx.pop()), (Some(0), Some(10), None));
+    /// ```
+    pub fn write_chunk(&mut self, n: usize) -> Result<WriteChunk<'_, T>, ChunkError> {
+        let chunk = self.write_chunk_uninit(n)?;
+        let producer = chunk.producer;
+        let runs = producer.runs(n);
+        let mut chunk = WriteChunk { producer, len: 0 };
+        // `len` counts the slots written so far: if a `default()` panics,
+        // the chunk's drop drops exactly those.
+        for (run, run_len) in runs {
+            for i in 0..run_len {
+                // SAFETY: the `n` slots from ours are free and reserved
+                // (see `WriteChunkUninit::as_mut_slices`); the runs cover
+                // them in slice order, and each is written once.
+                unsafe { run.add(i).write(T::default()) };
+                chunk.len += 1;
+            }
+        }
+        Ok(chunk)
+    }
+}
+
+/// Free slots reserved by [`Producer::write_chunk`], each holding a value
+/// (`T::default()` at first). [`commit`](Self::commit) publishes the first
+/// `n` and drops the rest; dropping the chunk without a commit drops them
+/// all. Nothing is visible to the consumer before the commit.
+#[must_use = "nothing is published until the chunk is committed"]
+pub struct WriteChunk<'a, T> {
+    producer: &'a mut Producer<T>,
+    /// Slots from the producer's next slot holding initialised values
+    /// owned by this chunk.
+    len: usize,
+}
+
+impl<T> WriteChunk<'_, T> {
+    /// The reserved slots, as up to two slices (the second is empty unless
+    /// the chunk wraps around the end of the buffer).
+    pub fn as_mut_slices(&mut self) -> (&mut [T], &mut [T]) {
+        let [(first, first_len), (second, second_len)] = self.producer.runs(self.len);
+        // SAFETY: the runs lie inside the buffer and are disjoint; the
+        // slots hold initialised values this chunk owns, reachable only
+        // through `self`, borrowed mutably here.
+        unsafe {
+            (
+                slice::from_raw_parts_mut(first, first_len),
+                slice::from_raw_parts_mut(second, second_len),
+            )
+        }
+    }
+
+    /// The number of reserved slots.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// `true` for a chunk of zero slots.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Publishes the first `n` values (in slice order; `n` is capped at
+    /// [`len`](Self::len)) with one publication and drops the others. If
+    /// one of those drops panics, the rest are still dropped and the `n`
+    /// are still published.
+    pub fn commit(mut self, n: usize) {
+        let n = n.min(self.len);
+        let len = core::mem::replace(&mut self.len, 0);
+        let producer = &mut *self.producer;
+        producer.shared.track_writes(producer.slot, n);
+        producer.publish(n);
+        // The values past the committed ones are now at our new slot.
+        drop_written(producer, len - n);
+    }
+
+    /// Publishes every reserved value.
+    pub fn commit_all(self) {
+        let n = self.len;
+        self.commit(n);
+    }
+}
+
+impl<T> Drop for WriteChunk<'_, T> {
+    fn drop(&mut self) {
+        drop_written(self.producer, self.len);
+    }
+}
+
+/// Drops the `n` unpublished values from the producer's next slot, each
+/// once, even if one's `Drop` panics.
+fn drop_written<T>(producer: &mut Producer<T>, n: usize) {
+    if !core::mem::needs_drop::<T>() {
+        return;
+    }
+    let [first, second] = producer.runs(n);
+    let mut runs = [first, second].into_iter().flat_map(|(run, len)| {
+        // SAFETY: `run..run + len` is inside the buffer (see `runs`).
+        (0..len).map(move |i| unsafe { run.add(i) })
+    });
+    drop_each(|| match runs.next() {
+        Some(slot) => {
+            // SAFETY: the slot holds an unpublished initialised value that
+            // nothing else owns; each is visited once.
+            unsafe { ptr::drop_in_place(slot) };
+            true
+        }
+        None => false,
+    });
+}
+
 impl<T> Consumer<T> {
     /// Borrows `n` ready items in place, as up to two slices, to be consumed
     /// with one publication (zero-copy batch pop).
@@ -331,6 +458,94 @@ impl<T> ReadChunk<'_, T> {
     pub fn commit_all(self) {
         let n = self.len;
         self.commit(n);
+    }
+}
+
+impl<'a, T> IntoIterator for ReadChunk<'a, T> {
+    type Item = T;
+    type IntoIter = ReadChunkIntoIter<'a, T>;
+    /// The chunk's items by value, oldest first. Each slot is handed back
+    /// to the producer when the iterator is dropped (with one
+    /// publication); items not iterated stay in the queue.
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = nanopath_queue::spsc::ring(4);
+    /// tx.push_slice(&[1, 2, 3]);
+    /// let taken: Vec<i32> = rx.read_chunk(3).unwrap().into_iter().take(2).collect();
+    /// assert_eq!(taken, [1, 2]);
+    /// assert_eq!(rx.pop(), Some(3)); // not iterated: still there
+    /// ```
+    fn into_iter(self) -> ReadChunkIntoIter<'a, T> {
+        ReadChunkIntoIter {
+            consumer: self.consumer,
+            left: self.len,
+            taken: 0,
+        }
+    }
+}
+
+/// The by-value iterator of a [`ReadChunk`].
+///
+/// Each item taken advances the consumer's own position at once (so even
+/// a leaked iterator never lets an item be read twice); the slots go back
+/// to the producer in one publication when the iterator is dropped, or
+/// with the consumer's next publication if it is leaked.
+#[must_use = "iterators are lazy and do nothing unless consumed"]
+pub struct ReadChunkIntoIter<'a, T> {
+    consumer: &'a mut Consumer<T>,
+    /// Items of the chunk not taken yet, from the consumer's next slot.
+    left: usize,
+    /// Items taken and not handed back yet, just before the consumer's
+    /// next slot.
+    taken: usize,
+}
+
+impl<T> Iterator for ReadChunkIntoIter<'_, T> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        if self.left == 0 {
+            return None;
+        }
+        let consumer = &mut *self.consumer;
+        consumer.shared.shadow(consumer.slot).write();
+        // SAFETY: the slot is one of the chunk's published items (see
+        // `ReadChunk::as_slices`); the position moves past it right below,
+        // so it is moved out exactly once.
+        let value = unsafe { consumer.next_slot_ptr().read() };
+        consumer.advance_unpublished();
+        self.left -= 1;
+        self.taken += 1;
+        Some(value)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<T> ExactSizeIterator for ReadChunkIntoIter<'_, T> {}
+
+impl<T> Drop for ReadChunkIntoIter<'_, T> {
+    fn drop(&mut self) {
+        if self.taken > 0 {
+            self.consumer.publish_position();
+        }
+    }
+}
+
+impl<T> fmt::Debug for ReadChunkIntoIter<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadChunkIntoIter")
+            .field("left", &self.left)
+            .finish()
+    }
+}
+
+impl<T> fmt::Debug for WriteChunk<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteChunk")
+            .field("len", &self.len)
+            .finish()
     }
 }
 

@@ -36,7 +36,7 @@
 
 mod chunks;
 
-pub use chunks::{ReadChunk, WriteChunkUninit};
+pub use chunks::{ReadChunk, ReadChunkIntoIter, WriteChunk, WriteChunkUninit};
 
 use crate::error::{CapacityError, Full};
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, Shadow};
@@ -47,7 +47,38 @@ use core::cell::UnsafeCell;
 use core::fmt;
 use core::mem::{ManuallyDrop, MaybeUninit, align_of, size_of};
 use core::ptr;
-use nanopath_atomic::CachePadded;
+use nanopath_atomic::{Backoff, CachePadded};
+
+/// How [`Producer::push_waiting`] and [`Consumer::pop_waiting`] wait for a
+/// slot or an item. The ring itself never blocks (there is no one to wake
+/// a sleeping thread); for parking, use the SPSC channel
+/// (`channel::spsc`, with `std`).
+///
+/// ```
+/// assert_eq!(nanopath_queue::spsc::Wait::default(), nanopath_queue::spsc::Wait::SpinThenYield);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Wait {
+    /// Spin hints only, in growing runs, never giving the CPU up: for
+    /// threads pinned to cores of their own.
+    Spin,
+    /// Spin briefly, then yield the time slice on every retry
+    /// (`std::thread::yield_now`; spin hints without `std`): for threads
+    /// that may share a core, where spinning starves the other side.
+    #[default]
+    SpinThenYield,
+}
+
+impl Wait {
+    /// One pause between retries.
+    #[inline]
+    fn pause(self, backoff: &Backoff) {
+        match self {
+            Wait::Spin => backoff.spin(),
+            Wait::SpinThenYield => backoff.snooze(),
+        }
+    }
+}
 
 /// A ring with room for exactly `capacity` items: its [`Producer`] and
 /// [`Consumer`] handles.
@@ -368,6 +399,10 @@ impl<T> Drop for Producer<T> {
 
 impl<T> Drop for Consumer<T> {
     fn drop(&mut self) {
+        // Our position may be ahead of the shared one (a leaked by-value
+        // chunk iterator): `Shared::drop` must not drop what we moved out.
+        // Release: as in `release`, for a producer still running.
+        self.shared.head.store(self.head, Ordering::Release);
         // Relaxed: read by `Shared::drop`, after the `Arc` drop's ordering.
         self.shared.head_slot.store(self.slot, Ordering::Relaxed);
         // Release: pairs with the Acquire in `Producer::is_abandoned`.
@@ -460,7 +495,11 @@ pub struct Consumer<T> {
     /// As for [`Producer`]: copies of the slots' address and the capacity.
     buf: *mut T,
     capacity: usize,
-    /// Our position; always equal to `shared.head` (we are its only writer).
+    /// Our position: items taken out so far. Equal to `shared.head` (we
+    /// are its only writer) except while a by-value chunk iterator runs,
+    /// or after one was leaked, when it is ahead (those slots are moved
+    /// out but not handed back yet): the next publication, or our drop,
+    /// stores it. Never behind `shared.head`.
     head: usize,
     /// The slot of position `head`: the next one to read, `< capacity`
     /// (capacity is at least 1).
@@ -610,6 +649,55 @@ impl<T> Producer<T> {
         self.capacity - distance(head, self.tail)
     }
 
+    /// `true` if no slot is free right now (a snapshot: the consumer may
+    /// free one at any time).
+    ///
+    /// ```
+    /// let (mut tx, _rx) = nanopath_queue::spsc::ring(1);
+    /// assert!(!tx.is_full());
+    /// tx.push(0u8).unwrap();
+    /// assert!(tx.is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.free_slots() == 0
+    }
+
+    /// Appends `value`, waiting for a free slot as `wait` says.
+    ///
+    /// # Errors
+    ///
+    /// The value back once the [`Consumer`] is gone (it would never be
+    /// read).
+    ///
+    /// ```
+    /// use nanopath_queue::spsc::{self, Wait};
+    /// let (mut tx, mut rx) = spsc::ring(2);
+    /// let consumer = std::thread::spawn(move || {
+    ///     let mut sum = 0;
+    ///     while let Some(v) = rx.pop_waiting(Wait::SpinThenYield) {
+    ///         sum += v;
+    ///     }
+    ///     sum
+    /// });
+    /// for i in 0..1000u64 {
+    ///     tx.push_waiting(i, Wait::SpinThenYield).unwrap();
+    /// }
+    /// drop(tx);
+    /// assert_eq!(consumer.join().unwrap(), (0..1000).sum());
+    /// ```
+    pub fn push_waiting(&mut self, value: T, wait: Wait) -> Result<(), T> {
+        let backoff = Backoff::new();
+        let mut value = value;
+        loop {
+            match self.push(value) {
+                Ok(()) => return Ok(()),
+                Err(Full(v)) if self.is_abandoned() => return Err(v),
+                Err(Full(v)) => value = v,
+            }
+            wait.pause(&backoff);
+        }
+    }
+
     /// The queue's exact capacity.
     ///
     /// ```
@@ -661,6 +749,21 @@ impl<T> Consumer<T> {
     #[inline]
     fn runs(&self, len: usize) -> [(*mut T, usize); 2] {
         runs(self.buf, self.capacity, self.slot, len)
+    }
+
+    /// Moves our position past our next slot (moved out by the caller)
+    /// without handing it back yet (see the `head` field).
+    #[inline]
+    fn advance_unpublished(&mut self) {
+        self.head = self.head.wrapping_add(1);
+        self.slot = next_slot(self.capacity, self.slot);
+    }
+
+    /// Hands every slot up to our position back to the producer.
+    #[inline]
+    fn publish_position(&mut self) {
+        // Release: as in `release`.
+        self.shared.head.store(self.head, Ordering::Release);
     }
 
     /// Hands `n` read slots (`n <= capacity`) back to the producer.
@@ -719,13 +822,15 @@ impl<T> Consumer<T> {
     /// assert_eq!(rx.pop(), Some(7));
     /// assert_eq!(rx.peek(), None);
     /// ```
-    pub fn peek(&mut self) -> Option<&T> {
-        if self.ready(1) == 0 {
+    pub fn peek(&self) -> Option<&T> {
+        // Our cached copy of `tail` if it already shows an item, else a
+        // fresh load (not cached: `&self`). Acquire: as in `ready`.
+        if self.head == self.cached_tail && self.head == self.shared.tail.load(Ordering::Acquire) {
             return None;
         }
         self.shared.shadow(self.slot).read();
-        // SAFETY: as in `pop`; the reference borrows `self` mutably, so no
-        // `pop` can move the value out while it lives.
+        // SAFETY: as in `pop`; the reference borrows `self`, so no `pop`
+        // (which needs `&mut self`) can move the value out while it lives.
         Some(unsafe { &*self.next_slot_ptr() })
     }
 
@@ -829,6 +934,35 @@ impl<T> Consumer<T> {
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// `true` if every slot holds an item right now (a snapshot).
+    ///
+    /// ```
+    /// let (mut tx, rx) = nanopath_queue::spsc::ring(1);
+    /// tx.push(0u8).unwrap();
+    /// assert!(rx.is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.len() == self.capacity
+    }
+
+    /// Removes the oldest item, waiting for one as `wait` says; `None` once
+    /// the queue is empty and the [`Producer`] is gone.
+    ///
+    /// See [`Producer::push_waiting`] for an example.
+    pub fn pop_waiting(&mut self, wait: Wait) -> Option<T> {
+        let backoff = Backoff::new();
+        loop {
+            if let Some(v) = self.pop() {
+                return Some(v);
+            }
+            if self.is_abandoned() {
+                // Every push happens-before that answer: one more look.
+                return self.pop();
+            }
+            wait.pause(&backoff);
+        }
     }
 
     /// The queue's exact capacity.
@@ -1025,6 +1159,65 @@ mod tests {
                 "item {} dropped twice",
                 self.0
             );
+        }
+    }
+}
+
+/// Bytes into the ring: writes as many as there are free slots.
+/// `Ok(0)` only for an empty `buf`; a full ring is
+/// [`WouldBlock`](std::io::ErrorKind::WouldBlock), and once the consumer
+/// is gone every write is [`BrokenPipe`](std::io::ErrorKind::BrokenPipe).
+///
+/// ```
+/// use std::io::{Read, Write};
+/// let (mut tx, mut rx) = nanopath_queue::spsc::ring::<u8>(4);
+/// assert_eq!(tx.write(b"hello").unwrap(), 4);
+/// assert_eq!(tx.write(b"o").unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+/// let mut out = [0; 8];
+/// assert_eq!(rx.read(&mut out).unwrap(), 4);
+/// assert_eq!(&out[..4], b"hell");
+/// drop(tx);
+/// assert_eq!(rx.read(&mut out).unwrap(), 0); // end of stream
+/// ```
+#[cfg(feature = "std")]
+impl std::io::Write for Producer<u8> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        // Like a pipe without a reader: nothing written would be read.
+        if self.is_abandoned() {
+            return Err(std::io::ErrorKind::BrokenPipe.into());
+        }
+        match self.push_slice(buf) {
+            0 => Err(std::io::ErrorKind::WouldBlock.into()),
+            n => Ok(n),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        // Every write is published when it returns.
+        Ok(())
+    }
+}
+
+/// Bytes out of the ring: reads what is ready. `Ok(0)` for an empty
+/// `buf` or at the end of the stream (empty, and the producer gone); an
+/// empty ring whose producer lives is
+/// [`WouldBlock`](std::io::ErrorKind::WouldBlock). See the example on the
+/// `Write` impl for [`Producer`].
+#[cfg(feature = "std")]
+impl std::io::Read for Consumer<u8> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        match self.pop_slice(buf) {
+            // Every push happens-before `is_abandoned` returning `true`:
+            // one more look before reporting the end.
+            0 if self.is_abandoned() => Ok(self.pop_slice(buf)),
+            0 => Err(std::io::ErrorKind::WouldBlock.into()),
+            n => Ok(n),
         }
     }
 }
