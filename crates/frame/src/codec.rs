@@ -342,6 +342,43 @@ impl FrameDecoder {
         let payload = src.split_to(len).freeze();
         Ok(Some(Frame { header, payload }))
     }
+
+    /// [`decode`](Self::decode) at the end of the stream: what is left in
+    /// `src` must be whole frames.
+    ///
+    /// # Errors
+    /// As for `decode`, and [`FrameError::TooShort`] when the stream ended
+    /// inside a frame (`actual`: the bytes held; `expected`: the bytes that
+    /// frame needs, or the header's length while the header is cut).
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use nanopath_frame::{FrameDecoder, FrameEncoder, FrameError, FrameFields, HEADER_LEN};
+    ///
+    /// let mut wire = BytesMut::new();
+    /// FrameEncoder::default().encode(FrameFields::default(), &[1u8; 10], &mut wire).unwrap();
+    /// wire.truncate(HEADER_LEN + 4);
+    /// let err = FrameDecoder::default().decode_eof(&mut wire).unwrap_err();
+    /// assert_eq!(err, FrameError::TooShort { actual: HEADER_LEN + 4, expected: HEADER_LEN + 10 });
+    /// assert_eq!(FrameDecoder::default().decode_eof(&mut BytesMut::new()), Ok(None));
+    /// ```
+    pub fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, FrameError> {
+        if let Some(frame) = self.decode(src)? {
+            return Ok(Some(frame));
+        }
+        if src.is_empty() {
+            return Ok(None);
+        }
+        let expected = match FrameHeader::read_from_prefix(&src[..]) {
+            // `decode` checked this header: its length is within the maximum.
+            Ok((header, _)) => HEADER_LEN + header.length.get() as usize,
+            Err(_) => HEADER_LEN,
+        };
+        Err(FrameError::TooShort {
+            actual: src.len(),
+            expected,
+        })
+    }
 }
 
 /// Writes frames.
@@ -499,6 +536,12 @@ mod tokio_codec {
 
     /// A `tokio_util::codec` codec: [`FrameDecoder`] and [`FrameEncoder`]
     /// together, for `Framed` over a byte stream (see `examples/echo.rs`).
+    /// [`Codec::new`] gives both one [`Config`].
+    ///
+    /// It encodes a [`Frame`], a `(FrameFields, Bytes)` pair or bare
+    /// `Bytes` (default fields). With three `Encoder` impls, a sink call
+    /// that sends no item needs the item type named:
+    /// `SinkExt::<Bytes>::close(&mut framed)`.
     #[derive(Debug, Clone, Default)]
     pub struct Codec {
         /// Decodes incoming frames.
@@ -547,6 +590,23 @@ mod tokio_codec {
         }
     }
 
+    impl Codec {
+        /// A codec whose decoder and encoder share one configuration: the
+        /// same maximum payload both ways.
+        ///
+        /// ```
+        /// use nanopath_frame::{Codec, Config};
+        /// let codec = Codec::new(Config { max_frame_len: 4096, ..Config::default() });
+        /// assert_eq!(codec.decoder.config().max_frame_len, 4096);
+        /// ```
+        pub fn new(config: Config) -> Self {
+            Codec {
+                decoder: FrameDecoder::new(config),
+                encoder: FrameEncoder::new(config.effective_max_frame_len()),
+            }
+        }
+    }
+
     impl tokio_util::codec::Decoder for Codec {
         type Item = Frame;
         type Error = CodecError;
@@ -554,13 +614,57 @@ mod tokio_codec {
         fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, CodecError> {
             Ok(self.decoder.decode(src)?)
         }
+
+        /// As `decode`; a stream that ends inside a frame is
+        /// [`FrameError::TooShort`] (the bytes held and the bytes the frame
+        /// needs), not a bare I/O error.
+        fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, CodecError> {
+            Ok(self.decoder.decode_eof(src)?)
+        }
     }
 
+    /// Frames as built.
     impl tokio_util::codec::Encoder<Frame> for Codec {
         type Error = CodecError;
 
         fn encode(&mut self, frame: Frame, dst: &mut BytesMut) -> Result<(), CodecError> {
             Ok(self.encoder.encode_frame(&frame, dst)?)
+        }
+    }
+
+    /// A payload with its header fields.
+    ///
+    /// ```
+    /// use bytes::{Bytes, BytesMut};
+    /// use nanopath_frame::{Codec, FrameFields};
+    /// use tokio_util::codec::{Decoder, Encoder};
+    /// let mut codec = Codec::default();
+    /// let mut wire = BytesMut::new();
+    /// let fields = FrameFields { sequence: 7, flags: 1 };
+    /// codec.encode((fields, Bytes::from_static(b"hi")), &mut wire).unwrap();
+    /// codec.encode(Bytes::from_static(b"there"), &mut wire).unwrap(); // default fields
+    /// let first = codec.decode(&mut wire).unwrap().unwrap();
+    /// assert_eq!((first.fields(), &first.payload()[..]), (fields, &b"hi"[..]));
+    /// assert_eq!(codec.decode(&mut wire).unwrap().unwrap().sequence(), 0);
+    /// ```
+    impl tokio_util::codec::Encoder<(FrameFields, Bytes)> for Codec {
+        type Error = CodecError;
+
+        fn encode(
+            &mut self,
+            (fields, payload): (FrameFields, Bytes),
+            dst: &mut BytesMut,
+        ) -> Result<(), CodecError> {
+            Ok(self.encoder.encode(fields, &payload, dst)?)
+        }
+    }
+
+    /// A payload with default header fields (sequence 0, no flags).
+    impl tokio_util::codec::Encoder<Bytes> for Codec {
+        type Error = CodecError;
+
+        fn encode(&mut self, payload: Bytes, dst: &mut BytesMut) -> Result<(), CodecError> {
+            Ok(self.encoder.encode(FrameFields::default(), &payload, dst)?)
         }
     }
 }

@@ -16,8 +16,10 @@ use core::fmt;
 #[non_exhaustive]
 pub enum FrameError {
     /// Fewer bytes than the header, or than header + announced payload
-    /// (from [`Frame::parse`](crate::Frame::parse); the streaming decoder
-    /// returns `Ok(None)` instead).
+    /// (from [`Frame::parse`](crate::Frame::parse), and from
+    /// [`FrameDecoder::decode_eof`](crate::FrameDecoder::decode_eof) when
+    /// the stream ended inside a frame; `decode` returns `Ok(None)`
+    /// instead).
     TooShort {
         /// Bytes available.
         actual: usize,
