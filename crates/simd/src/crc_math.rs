@@ -23,8 +23,6 @@ pub(crate) const fn times_x(a: u32) -> u32 {
 }
 
 /// `a · b` modulo P.
-// Used by the x86-64 stream combination and folding (and the tests).
-#[cfg_attr(not(any(target_arch = "x86_64", test)), allow(dead_code))]
 pub(crate) const fn multiply(a: u32, b: u32) -> u32 {
     let mut product = 0;
     let mut b = b;
@@ -43,9 +41,13 @@ pub(crate) const fn multiply(a: u32, b: u32) -> u32 {
 // Used by the x86-64 stream combination and folding (and the tests).
 #[cfg_attr(not(any(target_arch = "x86_64", test)), allow(dead_code))]
 pub(crate) const fn x_pow(n: u64) -> u32 {
-    // Square-and-multiply over the bits of n.
+    power(1u32 << 30, n) // x^1
+}
+
+/// `base^n` modulo P, by square-and-multiply over the bits of `n`.
+const fn power(base: u32, n: u64) -> u32 {
     let mut result = 1u32 << 31; // x^0
-    let mut square = 1u32 << 30; // x^1
+    let mut square = base;
     let mut n = n;
     while n != 0 {
         if n & 1 != 0 {
@@ -58,10 +60,10 @@ pub(crate) const fn x_pow(n: u64) -> u32 {
 }
 
 /// The raw state `state` advanced over `bytes` zero bytes (what the
-/// three-stream code does with a precomputed power).
-#[cfg(test)]
-pub(crate) fn shift(state: u32, bytes: usize) -> u32 {
-    multiply(state, x_pow(8 * bytes as u64))
+/// three-stream code does with a precomputed power): times
+/// `(x^8)^bytes`, which needs no `8 * bytes` that could overflow.
+pub(crate) fn shift(state: u32, bytes: u64) -> u32 {
+    multiply(state, power(1u32 << 23, bytes)) // x^8
 }
 
 /// Folding constants for moving a 128-bit chunk forward by `bits` bits:
@@ -161,7 +163,7 @@ mod tests {
             (0x8000_0001, 100),
             (0x1234_5678, 4096),
         ] {
-            assert_eq!(shift(state, n), raw(state, &vec![0u8; n]));
+            assert_eq!(shift(state, n as u64), raw(state, &vec![0u8; n]));
         }
     }
 
@@ -170,7 +172,7 @@ mod tests {
         let data: Vec<u8> = (0..1000u32).map(|i| (i * 31 + 7) as u8).collect();
         let (a, b) = data.split_at(377);
         let s = 0x0BAD_F00D;
-        assert_eq!(shift(raw(s, a), b.len()) ^ raw(0, b), raw(s, &data));
+        assert_eq!(shift(raw(s, a), b.len() as u64) ^ raw(0, b), raw(s, &data));
     }
 
     #[test]

@@ -121,6 +121,94 @@ pub(crate) unsafe fn find<V: ByteVector>(hay: &[u8], byte: u8) -> Option<usize> 
     }
 }
 
+/// Index of the first byte of `hay` equal to any of `needles`: one mask
+/// per vector, the OR of one compare per needle.
+///
+/// # Safety
+/// The CPU supports `V`'s ISA.
+#[inline(always)]
+pub(crate) unsafe fn find_any<V: ByteVector, const N: usize>(
+    hay: &[u8],
+    needles: [u8; N],
+) -> Option<usize> {
+    let len = hay.len();
+    if len < V::BYTES {
+        return hay.iter().position(|x| needles.contains(x));
+    }
+    let p = hay.as_ptr();
+    // SAFETY: as in `find`: every load ends at or before `len`.
+    unsafe {
+        let splat = needles.map(|b| V::splat(b));
+        let mask = |i: usize| {
+            let v = V::load(p.add(i));
+            splat.iter().fold(0u64, |m, &n| m | v.eq_mask(n))
+        };
+        let mut i = 0;
+        while i + 2 * V::BYTES <= len {
+            let (m0, m1) = (mask(i), mask(i + V::BYTES));
+            if m0 | m1 != 0 {
+                let (base, m) = if m0 != 0 { (i, m0) } else { (i + V::BYTES, m1) };
+                return Some(base + (m.trailing_zeros() / V::MASK_BITS) as usize);
+            }
+            i += 2 * V::BYTES;
+        }
+        while i + V::BYTES <= len {
+            let m = mask(i);
+            if m != 0 {
+                return Some(i + (m.trailing_zeros() / V::MASK_BITS) as usize);
+            }
+            i += V::BYTES;
+        }
+        if i < len {
+            // The last vector overlaps bytes already checked; shift them out.
+            let start = len - V::BYTES;
+            let m = mask(start) >> ((i - start) as u32 * V::MASK_BITS);
+            if m != 0 {
+                return Some(i + (m.trailing_zeros() / V::MASK_BITS) as usize);
+            }
+        }
+        None
+    }
+}
+
+/// Index of the last `byte` in `hay`, scanning vectors from the end.
+///
+/// # Safety
+/// The CPU supports `V`'s ISA.
+#[inline(always)]
+pub(crate) unsafe fn rfind<V: ByteVector>(hay: &[u8], byte: u8) -> Option<usize> {
+    let len = hay.len();
+    if len < V::BYTES {
+        return reference::rfind(hay, byte);
+    }
+    let p = hay.as_ptr();
+    // The byte index of the highest set mask bit.
+    let last = |m: u64| (63 - m.leading_zeros()) / V::MASK_BITS;
+    // SAFETY: every load reads `BYTES` bytes at `end - BYTES` with
+    // `BYTES <= end <= len`, or at 0 with `BYTES <= len`: inside `hay`.
+    unsafe {
+        let needle = V::splat(byte);
+        let mut end = len;
+        while end >= V::BYTES {
+            let start = end - V::BYTES;
+            let m = V::load(p.add(start)).eq_mask(needle);
+            if m != 0 {
+                return Some(start + last(m) as usize);
+            }
+            end = start;
+        }
+        if end > 0 {
+            // The first vector overlaps bytes already checked (those at
+            // `end` and above); keep the bits of the `end` bytes below.
+            let m = V::load(p).eq_mask(needle) & ((1u64 << (end as u32 * V::MASK_BITS)) - 1);
+            if m != 0 {
+                return Some(last(m) as usize);
+            }
+        }
+        None
+    }
+}
+
 /// How many times `byte` occurs in `hay`.
 ///
 /// # Safety

@@ -100,6 +100,21 @@ pub fn find(hay: &[u8], byte: u8) -> Option<usize> {
     hay.iter().position(|&b| b == byte)
 }
 
+/// The index of the last `byte` in `hay`.
+pub fn rfind(hay: &[u8], byte: u8) -> Option<usize> {
+    hay.iter().rposition(|&b| b == byte)
+}
+
+/// The index of the first byte of `hay` equal to `a` or `b`.
+pub fn find2(hay: &[u8], a: u8, b: u8) -> Option<usize> {
+    hay.iter().position(|&x| x == a || x == b)
+}
+
+/// The index of the first byte of `hay` equal to `a`, `b` or `c`.
+pub fn find3(hay: &[u8], a: u8, b: u8, c: u8) -> Option<usize> {
+    hay.iter().position(|&x| x == a || x == b || x == c)
+}
+
 /// How many times `byte` occurs in `hay`.
 pub fn count(hay: &[u8], byte: u8) -> usize {
     hay.iter().filter(|&&b| b == byte).count()

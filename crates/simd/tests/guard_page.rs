@@ -93,6 +93,20 @@ fn kernels_stay_inside_their_slices() {
                     slice.iter().position(|&b| b == 0xFE)
                 );
                 assert_eq!(
+                    search::rfind_with(level, slice, 0xFE).unwrap(),
+                    slice.iter().rposition(|&b| b == 0xFE)
+                );
+                assert_eq!(
+                    search::find2_with(level, slice, 0xFE, 0x07).unwrap(),
+                    slice.iter().position(|&b| b == 0xFE || b == 0x07)
+                );
+                assert_eq!(
+                    search::find3_with(level, slice, 0xFD, 0xFE, 0x07).unwrap(),
+                    slice
+                        .iter()
+                        .position(|&b| b == 0xFD || b == 0xFE || b == 0x07)
+                );
+                assert_eq!(
                     search::count_with(level, slice, 0x07).unwrap(),
                     slice.iter().filter(|&&b| b == 7).count()
                 );

@@ -60,6 +60,59 @@ proptest! {
         prop_assert_eq!(search::count(hay, needle), reference::count(hay, needle));
     }
 
+    /// `rfind`, `find2`, `find3` and `find_iter` against the reference
+    /// loops at every level, with hits planted near both ends.
+    #[test]
+    fn reverse_and_multi_byte_search_match_the_reference(
+        (data, offset) in input(),
+        needles in any::<[u8; 3]>(),
+        plants in any::<[prop::sample::Index; 2]>(),
+    ) {
+        let mut data = data;
+        if !data.is_empty() {
+            let (i, j) = (plants[0].index(data.len()), plants[1].index(data.len()));
+            data[i] = needles[0];
+            data[j] = needles[2];
+        }
+        let (buf, r) = embed(&data, offset, needles[1]);
+        let hay = &buf[r];
+        let [a, b, c] = needles;
+        for level in levels() {
+            prop_assert_eq!(search::rfind_with(level, hay, a).unwrap(), reference::rfind(hay, a), "rfind {}", level);
+            prop_assert_eq!(search::rfind_with(level, hay, a ^ 0x80).unwrap(), reference::rfind(hay, a ^ 0x80), "rfind absent {}", level);
+            prop_assert_eq!(search::find2_with(level, hay, a, c).unwrap(), reference::find2(hay, a, c), "find2 {}", level);
+            prop_assert_eq!(search::find2_with(level, hay, b, b).unwrap(), reference::find2(hay, b, b), "find2 same {}", level);
+            prop_assert_eq!(search::find3_with(level, hay, c, b, a).unwrap(), reference::find3(hay, c, b, a), "find3 {}", level);
+        }
+        prop_assert_eq!(search::rfind(hay, c), reference::rfind(hay, c));
+        let all: Vec<usize> = search::find_iter(hay, a).collect();
+        let want: Vec<usize> = hay.iter().enumerate().filter(|&(_, &x)| x == a).map(|(i, _)| i).collect();
+        prop_assert_eq!(all, want);
+    }
+
+    /// `crc32c_combine` of the two halves of any split is the whole
+    /// buffer's CRC, and the `Hasher` fed the pieces agrees.
+    #[test]
+    fn crc32c_combine_and_hasher_agree_with_one_pass(
+        (data, _) in input(),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        use core::hash::Hasher;
+        let cut = cut.index(data.len() + 1);
+        let (a, b) = data.split_at(cut);
+        let whole = nanopath_simd::crc32c(&data);
+        let combined = nanopath_simd::crc::crc32c_combine(
+            nanopath_simd::crc32c(a),
+            nanopath_simd::crc32c(b),
+            b.len() as u64,
+        );
+        prop_assert_eq!(combined, whole);
+        let mut h = nanopath_simd::crc::Crc32cHasher::new();
+        h.write(a);
+        h.write(b);
+        prop_assert_eq!(h.finish(), u64::from(whole));
+    }
+
     #[test]
     fn sum64_matches_the_reference((data, offset) in input()) {
         let (buf, r) = embed(&data, offset, 0xA5);

@@ -18,6 +18,36 @@ macro_rules! instantiate {
             unsafe { crate::generic::find::<$bytes>(hay, byte) }
         }
 
+        /// `generic::rfind` for this ISA.
+        ///
+        /// # Safety
+        /// The CPU supports this ISA.
+        #[target_feature(enable = $features)]
+        pub(crate) unsafe fn rfind(hay: &[u8], byte: u8) -> Option<usize> {
+            // SAFETY: the caller guarantees the features.
+            unsafe { crate::generic::rfind::<$bytes>(hay, byte) }
+        }
+
+        /// `generic::find_any` of two bytes for this ISA.
+        ///
+        /// # Safety
+        /// The CPU supports this ISA.
+        #[target_feature(enable = $features)]
+        pub(crate) unsafe fn find2(hay: &[u8], a: u8, b: u8) -> Option<usize> {
+            // SAFETY: the caller guarantees the features.
+            unsafe { crate::generic::find_any::<$bytes, 2>(hay, [a, b]) }
+        }
+
+        /// `generic::find_any` of three bytes for this ISA.
+        ///
+        /// # Safety
+        /// The CPU supports this ISA.
+        #[target_feature(enable = $features)]
+        pub(crate) unsafe fn find3(hay: &[u8], a: u8, b: u8, c: u8) -> Option<usize> {
+            // SAFETY: the caller guarantees the features.
+            unsafe { crate::generic::find_any::<$bytes, 3>(hay, [a, b, c]) }
+        }
+
         /// `generic::count` for this ISA.
         ///
         /// # Safety
