@@ -271,6 +271,35 @@ impl BufferPool {
         self.shared.fresh.load(Ordering::Relaxed)
     }
 
+    /// Lends a buffer only from the pool's own memory: an idle buffer
+    /// whose memory is free, or a new one while the pool is below
+    /// capacity. `None` where [`acquire`](Self::acquire) would allocate
+    /// beyond the pool (every buffer lent, or its memory still held by
+    /// `Bytes` in flight): back-pressure instead of unbounded memory.
+    ///
+    /// ```
+    /// use nanopath_pool::BufferPool;
+    /// use bytes::BufMut;
+    ///
+    /// let pool = BufferPool::new(1, 64);
+    /// let mut buf = pool.try_acquire().expect("one buffer");
+    /// assert!(pool.try_acquire().is_none(), "lent");
+    /// buf.put_slice(b"response");
+    /// let in_flight = buf.freeze();
+    /// assert!(pool.try_acquire().is_none(), "its memory is in flight");
+    /// drop(in_flight);
+    /// assert!(pool.try_acquire().is_some());
+    /// assert_eq!(pool.fresh_allocations(), 0);
+    /// ```
+    pub fn try_acquire(&self) -> Option<PooledBuf> {
+        let (slot, buf) = self.shared.take_within(false)?;
+        Some(PooledBuf {
+            shared: Arc::clone(&self.shared),
+            slot,
+            buf,
+        })
+    }
+
     /// Lends an empty buffer with at least [`buffer_size`](Self::buffer_size)
     /// bytes of capacity: the next idle buffer whose memory is free, else a
     /// new one while the pool is below capacity, else fresh memory (see
@@ -348,6 +377,17 @@ impl Shared {
     /// Finds a buffer to lend: its slot (or [`TEMPORARY`]) and an empty
     /// buffer of at least `buffer_size` bytes. Counts the acquire.
     fn take(&self) -> (usize, BytesMut) {
+        match self.take_within(true) {
+            Some(taken) => taken,
+            // `take_within(true)` always finds or makes one.
+            None => (TEMPORARY, BytesMut::with_capacity(self.buffer_size)),
+        }
+    }
+
+    /// As `take`; with `overflow` false, `None` instead of memory beyond
+    /// the pool's buffers (a temporary buffer, or fresh memory for a slot
+    /// whose buffer is in flight).
+    fn take_within(&self, overflow: bool) -> Option<(usize, BytesMut)> {
         let (local, owner) = self.locals.current();
         let cursor = &local.cursor;
         // Relaxed: the cursor is a hint; a stale or shared one only changes
@@ -387,6 +427,11 @@ impl Shared {
                 }
                 found
             }
+            (None, Some((index, in_flight))) if !overflow => {
+                // Back where it was: still idle, still in flight.
+                self.unlock(index, Some(in_flight));
+                return None;
+            }
             (None, Some((index, in_flight))) => {
                 // Every buffer is lent or in flight: the memory stays with
                 // its `Bytes`, the slot gets fresh memory.
@@ -394,18 +439,19 @@ impl Shared {
                 self.fresh.fetch_add(1, Ordering::Relaxed);
                 (index, BytesMut::with_capacity(self.buffer_size))
             }
+            (None, None) if !overflow => return None,
             (None, None) => {
                 // Every buffer is being written: a temporary one.
                 self.created.fetch_add(1, Ordering::Relaxed);
                 local.acquired.add(1, owner);
-                return (TEMPORARY, BytesMut::with_capacity(self.buffer_size));
+                return Some((TEMPORARY, BytesMut::with_capacity(self.buffer_size)));
             }
         };
         if owner {
             cursor.store(index + 1, Ordering::Relaxed);
         }
         local.acquired.add(1, owner);
-        (index, buf)
+        Some((index, buf))
     }
 
     /// Looks at each of the first `built` slots once, from `position`

@@ -145,3 +145,42 @@ fn edge_sizes() {
         "{shown}"
     );
 }
+
+/// `try_acquire` as back-pressure: a handler that only takes pooled
+/// memory, with responses in flight on a writer thread and two handler
+/// threads, never makes more than `capacity` buffers and never gets fresh
+/// memory, and every response arrives intact.
+#[test]
+fn handoff_try_acquire_never_allocates_beyond_the_pool() {
+    let per_thread = if cfg!(miri) { 10 } else { 3_000 };
+    let pool = BufferPool::new(3, 64);
+    let (tx, rx) = mpsc::sync_channel::<(u8, Bytes)>(1);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for (tag, response) in rx {
+                assert_eq!(&response[..], &[tag; 40][..], "response intact");
+            }
+        });
+        for t in 0..2u8 {
+            let (pool, tx) = (&pool, tx.clone());
+            s.spawn(move || {
+                let mut sent = 0;
+                while sent < per_thread {
+                    let Some(mut buf) = pool.try_acquire() else {
+                        std::thread::yield_now();
+                        continue;
+                    };
+                    let tag = t * 100 + (sent % 100) as u8;
+                    buf.extend_from_slice(&[tag; 40]);
+                    tx.send((tag, buf.freeze())).unwrap();
+                    sent += 1;
+                }
+            });
+        }
+        drop(tx);
+    });
+    let stats = pool.stats();
+    assert!(stats.created <= 3, "{stats:?}");
+    assert_eq!(pool.fresh_allocations(), 0);
+    assert_eq!(stats.acquired, 2 * per_thread as u64);
+}
