@@ -13,7 +13,23 @@ use std::time::{Duration, Instant};
 use std::vec::Vec;
 
 /// The sending half of a channel; see the [module docs](super).
-pub struct Sender<T, F: Flavor = Mpmc> {
+///
+/// The flavor is part of the type, with no default: `Sender<T, Mpsc>`,
+/// not a `Sender<T>` that silently means one of them (the constructor
+/// names it: `channel::mpsc` gives `Sender<T, Mpsc>`).
+///
+/// ```compile_fail
+/// fn takes(_: nanopath_queue::channel::Sender<u8>) {}
+/// ```
+///
+/// ```
+/// use nanopath_queue::channel::{self, Mpsc, Sender};
+/// fn takes(tx: Sender<u8, Mpsc>) { tx.send(1).unwrap() }
+/// let (tx, rx) = channel::mpsc(1);
+/// takes(tx);
+/// assert_eq!(rx.recv(), Ok(1));
+/// ```
+pub struct Sender<T, F: Flavor> {
     /// The shared core; the handle counts in it include this handle.
     pub(super) chan: Arc<Chan<T, F>>,
     /// This sender's own end of the queue (the SPSC producer; `()` for
@@ -22,8 +38,9 @@ pub struct Sender<T, F: Flavor = Mpmc> {
     pub(super) end: TxEnd<T, F>,
 }
 
-/// The receiving half of a channel; see the [module docs](super).
-pub struct Receiver<T, F: Flavor = Mpmc> {
+/// The receiving half of a channel; see the [module docs](super). Its
+/// flavor has no default either (see [`Sender`]).
+pub struct Receiver<T, F: Flavor> {
     /// The shared core; the handle counts in it include this handle.
     pub(super) chan: Arc<Chan<T, F>>,
     /// This receiver's own end of the queue (the SPSC consumer; `()` for
