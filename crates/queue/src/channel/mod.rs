@@ -122,7 +122,19 @@
 //! the constructors without `try_` panic with that error at the caller's
 //! line (`#[track_caller]`). It is not a rendezvous channel as in
 //! crossbeam-channel, where `bounded(0)` makes every send wait for a
-//! receiver, and never a queue that is always full. Capacity 1 is
+//! receiver, and never a queue that is always full.
+//!
+//! There is no unbounded channel. A channel that never refuses a send
+//! turns a consumer that falls behind into memory that grows until the
+//! process dies, and moves the failure far from its cause; every channel
+//! here pushes back instead (`send` waits, `try_send` returns
+//! [`TrySendError::Full`]), so overload shows where it starts. A bounded
+//! channel allocates its slots once, at construction; a capacity sized
+//! for the worst burst costs that memory up front and nothing per item.
+//! Code that really wants an unbounded hand-off and polls for it has
+//! [`mpsc::unbounded`](crate::mpsc::unbounded), the segmented lock-free
+//! queue, which allocates one segment per
+//! [`SEGMENT_SLOTS`](crate::mpsc::SEGMENT_SLOTS) items. Capacity 1 is
 //! the closest hand-off here; a send then returns once the item is in the
 //! channel, not once it has been received.
 //!
