@@ -15,6 +15,12 @@
 //! Multi-threaded scenarios use `iter_custom` with scoped threads and a
 //! barrier, so thread start-up is outside the timed region.
 
+// The workspace README's examples run as doctests of this crate, the one
+// that depends on every nanopath crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct WorkspaceReadme;
+
 pub mod async_channel;
 pub mod datapath;
 pub mod queue;
