@@ -23,7 +23,7 @@ pub(crate) struct Step {
 
 /// Every step, in the order verify runs them. The runner and the help text
 /// both read this table, so a step cannot run without being listed there.
-pub(crate) static STEPS: [Step; 8] = [
+pub(crate) static STEPS: [Step; 9] = [
     Step {
         name: "fmt",
         about: "rustfmt, checked (files are never rewritten)",
@@ -38,9 +38,15 @@ pub(crate) static STEPS: [Step; 8] = [
     },
     Step {
         name: "cross",
-        about: "clippy of nanopath-simd for aarch64 (its NEON code)",
+        about: "nanopath-simd for aarch64 (its NEON code); the no_std targets",
         slow: false,
         run: cross,
+    },
+    Step {
+        name: "msrv",
+        about: "each published crate checked with its declared rust-version",
+        slow: true,
+        run: msrv,
     },
     Step {
         name: "test",
@@ -187,7 +193,15 @@ fn clippy() -> Outcome {
         }
         Err(why) => return Outcome::Failed(why),
     }
-    run_all(vec![
+    let published: Vec<String> = match workspace::parse(&text) {
+        Ok(crates) => crates
+            .into_iter()
+            .filter(|k| k.published)
+            .map(|k| k.package)
+            .collect(),
+        Err(why) => return Outcome::Failed(why),
+    };
+    let mut commands = vec![
         cmd(&[
             "clippy",
             "--workspace",
@@ -209,7 +223,21 @@ fn clippy() -> Outcome {
             "-D",
             "warnings",
         ]),
-    ])
+    ];
+    // Default features off: every published crate builds without warnings
+    // that way too (one at a time, so no other crate's features leak in).
+    for package in &published {
+        commands.push(cmd(&[
+            "clippy",
+            "-p",
+            package,
+            "--no-default-features",
+            "--",
+            "-D",
+            "warnings",
+        ]));
+    }
+    run_all(commands)
 }
 
 /// Unit, integration and example tests in debug (overflow checks and debug
@@ -254,38 +282,145 @@ fn doc() -> Outcome {
 
 /// The aarch64 target the NEON code is checked for.
 const AARCH64: &str = "aarch64-unknown-linux-gnu";
+/// A 32-bit microcontroller without 64-bit atomics (Cortex-M4F), for the
+/// no_std crates.
+const THUMB: &str = "thumbv7em-none-eabihf";
+/// x86-64 without SSE (soft float; kernels, bootloaders), where the SIMD
+/// crate must fall back to scalar code.
+const X86_NONE: &str = "x86_64-unknown-none";
 
-/// Clippy (so a full type check) of nanopath-simd for aarch64, whose NEON
-/// code is otherwise never compiled on an x86-64 machine. Needs the
-/// target's standard library (`rustup target add aarch64-unknown-linux-gnu`);
-/// skipped, and said so, when it is missing. Nothing runs: there is no
-/// aarch64 machine here.
-fn cross() -> Outcome {
-    let installed = Command::new("rustup")
+/// The targets the `cross` step builds for; `.ci/run` installs them.
+pub(crate) const CROSS_TARGETS: [&str; 3] = [AARCH64, THUMB, X86_NONE];
+
+fn installed_targets() -> Vec<String> {
+    Command::new("rustup")
         .args(["target", "list", "--installed"])
         .current_dir(workspace_root())
         .output()
         .map(|o| {
             String::from_utf8_lossy(&o.stdout)
                 .lines()
-                .any(|l| l.trim() == AARCH64)
+                .map(|l| l.trim().to_string())
+                .collect()
         })
-        .unwrap_or(false);
-    if !installed {
-        println!("cross: skipped ({AARCH64} not installed)");
-        return Outcome::Skipped(format!("not installed: `rustup target add {AARCH64}`"));
+        .unwrap_or_default()
+}
+
+/// Clippy (so a full type check) of nanopath-simd for aarch64, whose NEON
+/// code is otherwise never compiled on an x86-64 machine; clippy of the
+/// no_std crates (nanopath-atomic, nanopath-queue) for a 32-bit
+/// microcontroller without 64-bit atomics; and a build (code generation
+/// included, where LLVM used to fail) of nanopath-simd for x86-64 without
+/// SSE. Needs the targets' standard libraries (`rustup target add`);
+/// skipped, and said so, when one is missing. Nothing runs: there is no
+/// such machine here.
+fn cross() -> Outcome {
+    let installed = installed_targets();
+    let missing: Vec<&str> = CROSS_TARGETS
+        .into_iter()
+        .filter(|t| !installed.iter().any(|i| i == t))
+        .collect();
+    if !missing.is_empty() {
+        println!("cross: skipped ({} not installed)", missing.join(", "));
+        return Outcome::Skipped(format!(
+            "not installed: `rustup target add {}`",
+            missing.join(" ")
+        ));
     }
-    run_all(vec![cmd(&[
-        "clippy",
-        "-p",
-        "nanopath-simd",
-        "--target",
-        AARCH64,
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ])])
+    let cross_dir = target_dir().join("cross");
+    let cross_dir = cross_dir.to_string_lossy();
+    run_all(vec![
+        cmd(&[
+            "clippy",
+            "-p",
+            "nanopath-simd",
+            "--target",
+            AARCH64,
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+        cmd(&[
+            "clippy",
+            "-p",
+            "nanopath-atomic",
+            "-p",
+            "nanopath-queue",
+            "--target",
+            THUMB,
+            "--no-default-features",
+            "--target-dir",
+            &cross_dir,
+            "--",
+            "-D",
+            "warnings",
+        ]),
+        cmd(&[
+            "build",
+            "-p",
+            "nanopath-simd",
+            "--target",
+            X86_NONE,
+            "--no-default-features",
+            "--target-dir",
+            &cross_dir,
+        ]),
+    ])
+}
+
+/// `cargo +VERSION check` of each published crate with the toolchain of
+/// its `rust-version`, in a target directory of its own: the declared
+/// minimum really builds it (with the locked dependencies). Skipped, and
+/// said so, when a toolchain is missing (`rustup toolchain install
+/// VERSION --profile minimal`; `.ci/run` installs them).
+fn msrv() -> Outcome {
+    let crates = match workspace::crates() {
+        Ok(c) => c,
+        Err(why) => return Outcome::Failed(why),
+    };
+    let mut wanted: Vec<(&str, String)> = Vec::new();
+    for k in crates.iter().filter(|k| k.published) {
+        match &k.rust_version {
+            Some(v) => wanted.push((&k.package, v.clone())),
+            None => return Outcome::Failed(format!("{} declares no rust-version", k.package)),
+        }
+    }
+    let toolchains = Command::new("rustup")
+        .args(["toolchain", "list"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let missing: Vec<String> = wanted
+        .iter()
+        .map(|(_, v)| v.clone())
+        .filter(|v| !toolchains.lines().any(|l| l.starts_with(&format!("{v}-"))))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !missing.is_empty() {
+        println!(
+            "msrv: skipped (toolchains not installed: {})",
+            missing.join(", ")
+        );
+        return Outcome::Skipped(format!(
+            "not installed: `rustup toolchain install {} --profile minimal`",
+            missing.join(" ")
+        ));
+    }
+    let msrv_dir = target_dir().join("msrv");
+    let commands = wanted
+        .iter()
+        .map(|(package, version)| {
+            let mut c = Command::new("cargo");
+            c.arg(format!("+{version}"))
+                .args(["check", "--locked", "-p", package, "--target-dir"])
+                .arg(&msrv_dir)
+                .current_dir(workspace_root());
+            c
+        })
+        .collect();
+    run_all(commands)
 }
 
 fn cmd(args: &[&str]) -> Command {

@@ -23,6 +23,10 @@ pub(crate) struct Crate {
     pub(crate) tests: Vec<String>,
     /// `[package.metadata.nanopath] miri`, when present.
     pub(crate) miri: Option<Json>,
+    /// Its `rust-version` (the oldest Rust it builds with), if declared.
+    pub(crate) rust_version: Option<String>,
+    /// Published (no `publish = false`).
+    pub(crate) published: bool,
 }
 
 impl Crate {
@@ -107,6 +111,9 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Crate>, String> {
             source_dirs,
             tests,
             miri: package.path(&["metadata", "nanopath", "miri"]).cloned(),
+            rust_version: package.str_at("rust_version").map(str::to_string),
+            // `publish = false` reads as an empty list of registries.
+            published: !package.array_at("publish").is_some_and(|r| r.is_empty()),
         });
     }
     crates.sort_by(|a, b| a.package.cmp(&b.package));
@@ -353,6 +360,8 @@ mod tests {
             source_dirs: vec![src],
             tests: Vec::new(),
             miri,
+            rust_version: None,
+            published: true,
         }
     }
 

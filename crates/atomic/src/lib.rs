@@ -19,7 +19,12 @@
 //!
 //! `#![no_std]` with `alloc`; the default `std` feature adds thread-local
 //! shard selection, `available_parallelism`-sized constructors and
-//! `yield_now` in [`Backoff::snooze`].
+//! `yield_now` in [`Backoff::snooze`]. The items built on 64-bit atomics
+//! (`ShardedCounter`, `PerThread`, `ThreadCounter`, `RequestStats`,
+//! `SeqLock`, the tagged indices and pointers, `TaggedIndexStack`) exist
+//! only where `cfg(target_has_atomic = "64")` holds; on a 32-bit
+//! microcontroller (thumbv7em) the crate offers `CachePadded`, `Backoff`,
+//! `SpinLock` and [`fence`].
 //!
 //! ## Verification
 //!
@@ -58,14 +63,22 @@ mod cache_padded;
 #[cfg(feature = "std")]
 mod event_count;
 pub mod fence;
+// What needs 64-bit atomics is there only where the target has them (a
+// 32-bit microcontroller such as Cortex-M has 32-bit atomics only).
+#[cfg(target_has_atomic = "64")]
 mod index_stack;
+#[cfg(target_has_atomic = "64")]
 mod per_thread;
+#[cfg(target_has_atomic = "64")]
 mod seqlock;
+#[cfg(target_has_atomic = "64")]
 mod sharded_counter;
 mod spinlock;
+#[cfg(target_has_atomic = "64")]
 mod stats;
 #[doc(hidden)]
 pub mod sync;
+#[cfg(target_has_atomic = "64")]
 mod tagged;
 
 // One path per type: the crate root. The algorithm notes and memory-model
@@ -74,12 +87,18 @@ pub use backoff::Backoff;
 pub use cache_padded::CachePadded;
 #[cfg(feature = "std")]
 pub use event_count::{EventCount, Registration, WaitKey, WakerSlot};
+#[cfg(target_has_atomic = "64")]
 pub use index_stack::TaggedIndexStack;
+#[cfg(target_has_atomic = "64")]
 pub use per_thread::{PerThread, ThreadCounter, default_shards, thread_slot_id};
+#[cfg(target_has_atomic = "64")]
 pub use seqlock::SeqLock;
+#[cfg(target_has_atomic = "64")]
 pub use sharded_counter::ShardedCounter;
 pub use spinlock::{SpinLock, SpinLockGuard};
+#[cfg(target_has_atomic = "64")]
 pub use stats::{RequestStats, StatsSnapshot};
+#[cfg(target_has_atomic = "64")]
 pub use tagged::{AtomicTaggedIndex, AtomicTaggedPtr, MisalignedPointer, TaggedIndex, TaggedPtr};
 
 /// Re-exported so users can derive SeqLock payload bounds without naming a

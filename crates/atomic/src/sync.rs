@@ -32,9 +32,12 @@
 
 #[cfg(not(nanopath_loom))]
 pub use alloc::sync::Arc;
+/// Only where the target has 64-bit atomics (not, say, Cortex-M).
+#[cfg(all(not(nanopath_loom), target_has_atomic = "64"))]
+pub use core::sync::atomic::AtomicU64;
 #[cfg(not(nanopath_loom))]
 pub use core::sync::atomic::{
-    AtomicBool, AtomicPtr, AtomicU8, AtomicU16, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence,
+    AtomicBool, AtomicPtr, AtomicU8, AtomicU16, AtomicU32, AtomicUsize, Ordering, fence,
 };
 
 #[cfg(nanopath_loom)]

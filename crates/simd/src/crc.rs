@@ -19,7 +19,7 @@
 crate::dispatch::kernel! {
     mod crc32c_kernel: unsafe fn(state: u32, data: &[u8]) -> u32
         = |level| match level {
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             Level::Avx2 | Level::Avx512 => {
                 if crate::arch::x86_64::crc::has_vpclmulqdq() {
                     crate::arch::x86_64::crc::crc_fused256
@@ -27,7 +27,7 @@ crate::dispatch::kernel! {
                     crate::arch::x86_64::crc::crc_pclmul
                 }
             }
-            #[cfg(target_arch = "x86_64")]
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             Level::Sse42 => crate::arch::x86_64::crc::crc_sse42,
             #[cfg(target_arch = "aarch64")]
             Level::Neon if crate::arch::aarch64::neon::has_crc() => crate::arch::aarch64::neon::crc,

@@ -39,7 +39,10 @@ pub(crate) const fn multiply(a: u32, b: u32) -> u32 {
 
 /// x^n modulo P.
 // Used by the x86-64 stream combination and folding (and the tests).
-#[cfg_attr(not(any(target_arch = "x86_64", test)), allow(dead_code))]
+#[cfg_attr(
+    not(any(all(target_arch = "x86_64", target_feature = "sse2"), test)),
+    allow(dead_code)
+)]
 pub(crate) const fn x_pow(n: u64) -> u32 {
     power(1u32 << 30, n) // x^1
 }
@@ -72,7 +75,10 @@ pub(crate) fn shift(state: u32, bytes: u64) -> u32 {
 /// values yields their product times x, hence the `- 1`s; the chunk's low
 /// 64 bits come first in the stream, so they carry the extra x^64.
 // Used by the x86-64 stream combination and folding (and the tests).
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+#[cfg_attr(
+    not(all(target_arch = "x86_64", target_feature = "sse2")),
+    allow(dead_code)
+)]
 pub(crate) const fn fold_constants(bits: u64) -> (u64, u64) {
     (
         (x_pow(bits + 63) as u64) << 32,

@@ -71,13 +71,13 @@ macro_rules! kernel {
         /// The implementation for `level`: the ISA's, or the portable one.
         pub(super) fn select(level: Level) -> Kernel {
             match level {
-                #[cfg(target_arch = "x86_64")]
+                #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
                 Level::Avx512 => $crate::arch::x86_64::avx512::$f,
-                #[cfg(target_arch = "x86_64")]
+                #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
                 Level::Avx2 => $crate::arch::x86_64::avx2::$f,
-                #[cfg(target_arch = "x86_64")]
+                #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
                 Level::Sse42 => $crate::arch::x86_64::sse42::$f,
-                #[cfg(target_arch = "x86_64")]
+                #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
                 Level::Sse2 => $crate::arch::x86_64::sse2::$f,
                 #[cfg(target_arch = "aarch64")]
                 Level::Neon => $crate::arch::aarch64::neon::$f,

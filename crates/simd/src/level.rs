@@ -80,7 +80,7 @@ impl Level {
     /// ```
     /// use nanopath_simd::Level;
     /// assert!(Level::Scalar.is_available());
-    /// #[cfg(target_arch = "x86_64")]
+    /// #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     /// assert!(!Level::Neon.is_available());
     /// ```
     #[inline]
@@ -144,7 +144,7 @@ impl fmt::Display for Level {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 // Without `std` every `has_feature!` is a compile-time constant, which
 // clippy would have us fold by hand per target.
 #[cfg_attr(not(feature = "std"), allow(clippy::nonminimal_bool))]
@@ -179,7 +179,10 @@ fn available(level: Level) -> bool {
     }
 }
 
-#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+#[cfg(not(any(
+    all(target_arch = "x86_64", target_feature = "sse2"),
+    target_arch = "aarch64"
+)))]
 fn available(level: Level) -> bool {
     level == Level::Scalar
 }

@@ -46,7 +46,7 @@ struct ReadmeDoctests;
 
 /// `has_feature!("avx2")`: run-time detection with `std`, the compile-time
 /// target features without.
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[cfg(all(feature = "std", all(target_arch = "x86_64", target_feature = "sse2")))]
 macro_rules! has_feature {
     ($f:tt) => {
         std::is_x86_feature_detected!($f)
@@ -58,7 +58,13 @@ macro_rules! has_feature {
         std::arch::is_aarch64_feature_detected!($f)
     };
 }
-#[cfg(not(feature = "std"))]
+#[cfg(all(
+    not(feature = "std"),
+    any(
+        all(target_arch = "x86_64", target_feature = "sse2"),
+        target_arch = "aarch64"
+    )
+))]
 macro_rules! has_feature {
     ($f:tt) => {
         cfg!(target_feature = $f)
@@ -71,6 +77,14 @@ pub mod crc;
 mod crc_math;
 mod dispatch;
 pub mod f32s;
+// The vector algorithms, instantiated only by the `arch` modules: none on
+// targets without them (other architectures, and x86-64 targets without
+// SSE2 such as `x86_64-unknown-none`, whose soft-float ABI LLVM cannot
+// lower vector code for), where every level runs the scalar code.
+#[cfg(any(
+    all(target_arch = "x86_64", target_feature = "sse2"),
+    target_arch = "aarch64"
+))]
 mod generic;
 mod level;
 pub mod reference;

@@ -17,6 +17,9 @@ pub(super) mod sealed {
     /// and `Rx` are the single-owner ends, each reachable only from the one
     /// handle that owns it. `push`/`pop` are `unsafe`: the flavor's handle
     /// types decide who may call them concurrently.
+    // Sealed: public in a private module (compilers before 1.95 flag it as
+    // unreachable).
+    #[allow(unreachable_pub)]
     pub trait RawQueue<T>: Sized {
         /// The sending handle's own state: the SPSC producer, or `()` where
         /// senders share everything.

@@ -5,7 +5,10 @@
 
 /// Instantiates the generic byte and f32 kernels for one vector type inside
 /// functions compiled with `$features`.
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[cfg(any(
+    all(target_arch = "x86_64", target_feature = "sse2"),
+    target_arch = "aarch64"
+))]
 macro_rules! instantiate {
     ($features:literal, $bytes:ty, $floats:ty) => {
         /// `generic::find` for this ISA.
@@ -110,10 +113,13 @@ macro_rules! instantiate {
         }
     };
 }
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[cfg(any(
+    all(target_arch = "x86_64", target_feature = "sse2"),
+    target_arch = "aarch64"
+))]
 pub(crate) use instantiate;
 
 #[cfg(target_arch = "aarch64")]
 pub(crate) mod aarch64;
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 pub(crate) mod x86_64;
