@@ -301,6 +301,46 @@ impl<T: Send + Sync + 'static, R: Reclaim> RcuCell<T, R> {
         }
     }
 
+    /// Replaces the value with `new` only if the cell still holds
+    /// `current` (the same allocation, as `Arc::ptr_eq` compares): arc-swap's
+    /// `compare_and_swap`. `Ok` with the value replaced (that is,
+    /// `current`), or `Err` handing `new` back when another writer got
+    /// there first.
+    ///
+    /// Comparing pointers is exact here: `current` keeps its allocation
+    /// alive, so no other value can have been given its address meanwhile
+    /// (no ABA).
+    ///
+    /// ```
+    /// use nanopath_reclaim::RcuCell;
+    /// use std::sync::Arc;
+    ///
+    /// let cell = RcuCell::new(1);
+    /// let seen = cell.load_arc();
+    /// assert!(cell.compare_and_swap(&seen, Arc::new(2)).is_ok());
+    /// // `seen` is stale now: the swap is refused and `3` comes back.
+    /// assert_eq!(*cell.compare_and_swap(&seen, Arc::new(3)).unwrap_err(), 3);
+    /// assert_eq!(*cell.read(), 2);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `new`, when the cell no longer holds `current`.
+    pub fn compare_and_swap(&self, current: &Arc<T>, new: Arc<T>) -> Result<Arc<T>, Arc<T>> {
+        let expected = Arc::as_ptr(current).cast_mut();
+        let new = Arc::into_raw(new).cast_mut();
+        // AcqRel on success as in `swap_arc`; Relaxed on failure: nothing
+        // is read through the value found.
+        match self
+            .ptr
+            .compare_exchange(expected, new, Ordering::AcqRel, Ordering::Relaxed)
+        {
+            Ok(old) => Ok(self.retire_returning(old)),
+            // SAFETY: `new` was never published; we still own its count.
+            Err(_) => Err(unsafe { Arc::from_raw(new.cast_const()) }),
+        }
+    }
+
     /// Hands the caller a new strong count on `old` and retires the cell's.
     fn retire_returning(&self, old: *mut T) -> Arc<T> {
         // SAFETY: the cell still owns a count on `old` (retired below, not

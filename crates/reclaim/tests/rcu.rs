@@ -167,3 +167,38 @@ fn stalled_reader_grows_epoch_garbage() {
         "epochs kept only {epoch} of {n} values alive"
     );
 }
+
+/// `compare_and_swap` as a lock-free counter: threads load, build the next
+/// value and swap it in only over the value they saw. Every success is one
+/// increment, none is lost, refused values come back, and every value ever
+/// stored is dropped exactly once with the cell.
+#[test]
+fn handoff_compare_and_swap_loses_no_update() {
+    let per_thread = if cfg!(miri) { 5 } else { 2_000 };
+    let drops = Arc::new(AtomicUsize::new(0));
+    let made = AtomicUsize::new(1);
+    // A domain of its own: dropped with the cell, it frees what it holds.
+    let cell = RcuCell::with_reclaim(Counted::new(0, &drops), Hazard::local(2));
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                let mut done = 0;
+                while done < per_thread {
+                    let seen = cell.load_arc();
+                    made.fetch_add(1, Ordering::Relaxed);
+                    let next = Arc::new(Counted::new(seen.value + 1, &drops));
+                    match cell.compare_and_swap(&seen, next) {
+                        Ok(old) => {
+                            assert!(Arc::ptr_eq(&old, &seen));
+                            done += 1;
+                        }
+                        Err(back) => assert_eq!(back.value, seen.value + 1),
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(cell.read().value, 2 * per_thread as u64);
+    drop(cell);
+    assert_eq!(drops.load(Ordering::SeqCst), made.load(Ordering::Relaxed));
+}

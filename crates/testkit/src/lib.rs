@@ -1,6 +1,8 @@
 //! Test helpers shared by nanopath's crates: sizes that shrink under Miri,
 //! a drop-counting value, a fault-injecting value whose `Drop`, `Clone` or
-//! closure panics on the k-th call, and a counting allocator. A dev-dependency only; never published.
+//! closure panics on the k-th call, and a counting allocator. A
+//! dev-dependency of the nanopath crates, published so that their packaged
+//! tests build; not an API for other crates (no stability promise).
 
 use proptest::test_runner::Config;
 use std::sync::Arc;
