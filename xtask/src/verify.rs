@@ -23,7 +23,7 @@ pub(crate) struct Step {
 
 /// Every step, in the order verify runs them. The runner and the help text
 /// both read this table, so a step cannot run without being listed there.
-pub(crate) static STEPS: [Step; 9] = [
+pub(crate) static STEPS: [Step; 10] = [
     Step {
         name: "fmt",
         about: "rustfmt, checked (files are never rewritten)",
@@ -59,6 +59,12 @@ pub(crate) static STEPS: [Step; 9] = [
         about: "each criterion bench once in test mode",
         slow: false,
         run: bench_test,
+    },
+    Step {
+        name: "package",
+        about: "cargo package of the published crates, and their packaged tests built",
+        slow: true,
+        run: package,
     },
     Step {
         name: "doc",
@@ -421,6 +427,75 @@ fn msrv() -> Outcome {
         })
         .collect();
     run_all(commands)
+}
+
+/// `cargo package` of every published crate (no verify build: the next
+/// part builds more), then, for each `.crate`, unpacked outside the
+/// workspace with the workspace's lock file: `cargo test --no-run`, the
+/// published nanopath crates patched in from their packages. So what is
+/// published builds, with its tests, from its package alone (no file from
+/// the repository that the package lacks).
+fn package() -> Outcome {
+    let crates = match workspace::crates() {
+        Ok(c) => c,
+        Err(why) => return Outcome::Failed(why),
+    };
+    let published: Vec<&Crate> = crates.iter().filter(|k| k.published).collect();
+    let mut pack = cmd(&["package", "--no-verify", "--allow-dirty"]);
+    for k in &published {
+        pack.args(["-p", &k.package]);
+    }
+    if let Outcome::Failed(why) = run_all(vec![pack]) {
+        return Outcome::Failed(why);
+    }
+    // Every crate has the workspace's version, as xtask does.
+    let version = env!("CARGO_PKG_VERSION");
+    // A fixed place, so a later run finds its builds up to date.
+    let unpacked = std::env::temp_dir().join("nanopath-packages");
+    let _ = std::fs::remove_dir_all(&unpacked);
+    if let Err(e) = std::fs::create_dir_all(unpacked.join(".cargo")) {
+        return Outcome::Failed(format!("{}: {e}", unpacked.display()));
+    }
+    let mut patches = String::from("[patch.crates-io]\n");
+    let mut commands = Vec::new();
+    for k in &published {
+        let name = format!("{}-{version}", k.package);
+        let archive = target_dir().join("package").join(format!("{name}.crate"));
+        let mut untar = Command::new("tar");
+        untar.arg("xzf").arg(&archive).arg("-C").arg(&unpacked);
+        commands.push(untar);
+        let dir = unpacked.join(&name);
+        patches.push_str(&format!(
+            "{} = {{ path = {:?} }}\n",
+            k.package,
+            dir.display().to_string()
+        ));
+    }
+    if let Outcome::Failed(why) = run_all(commands) {
+        return Outcome::Failed(why);
+    }
+    // Cargo reads this from every directory above the unpacked crates.
+    if let Err(e) = std::fs::write(unpacked.join(".cargo").join("config.toml"), patches) {
+        return Outcome::Failed(format!("writing the patch table: {e}"));
+    }
+    let mut builds = Vec::new();
+    for k in &published {
+        let dir = unpacked.join(format!("{}-{version}", k.package));
+        if let Err(e) = std::fs::copy(workspace_root().join("Cargo.lock"), dir.join("Cargo.lock")) {
+            return Outcome::Failed(format!("copying Cargo.lock: {e}"));
+        }
+        let mut build = cargo();
+        build
+            .args(["test", "--no-run"])
+            .current_dir(&dir)
+            // The workspace's target directory: the dependencies are
+            // already built there.
+            .env("CARGO_TARGET_DIR", target_dir());
+        builds.push(build);
+    }
+    let outcome = run_all(builds);
+    let _ = std::fs::remove_dir_all(&unpacked);
+    outcome
 }
 
 fn cmd(args: &[&str]) -> Command {
