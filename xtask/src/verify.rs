@@ -397,10 +397,22 @@ fn msrv() -> Outcome {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
         .unwrap_or_default();
+    // The installed toolchain for a version: `1.91` is installed as
+    // `1.91-x86_64-...`, and `1.95` may be there as `1.95.0-x86_64-...`.
+    let toolchain = |version: &str| -> Option<String> {
+        toolchains
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .find(|name| {
+                name.strip_prefix(version)
+                    .is_some_and(|rest| rest.starts_with('-') || rest.starts_with(".0-"))
+            })
+            .map(str::to_string)
+    };
     let missing: Vec<String> = wanted
         .iter()
         .map(|(_, v)| v.clone())
-        .filter(|v| !toolchains.lines().any(|l| l.starts_with(&format!("{v}-"))))
+        .filter(|v| toolchain(v).is_none())
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -419,7 +431,7 @@ fn msrv() -> Outcome {
         .iter()
         .map(|(package, version)| {
             let mut c = Command::new("cargo");
-            c.arg(format!("+{version}"))
+            c.arg(format!("+{}", toolchain(version).unwrap_or_default()))
                 .args(["check", "--locked", "-p", package, "--target-dir"])
                 .arg(&msrv_dir)
                 .current_dir(workspace_root());

@@ -234,10 +234,11 @@ impl Drop for WaitKey<'_> {
 /// The epoch is 32 bits: a waiter sleeps through a notification only if
 /// exactly a multiple of 2^32 notifications that saw waiters land between
 /// its `prepare_wait` and its `wait` taking the lock. At most 2^30 - 1
-/// threads may be registered at once.
+/// threads and tasks may be registered at once.
 pub struct EventCount {
-    /// Low 30 bits: waiters registered (between `prepare_wait` and the end
-    /// of their `wait` or `cancel_wait`). Bits 30-31: the fence mode
+    /// Low 30 bits: waiters registered (threads between `prepare_wait` and
+    /// the end of their wait; tasks from `register_waker` until a
+    /// notification takes their waker or they unregister). Bits 30-31: the fence mode
     /// (`LIGHT`, `SWITCHING`, `FULL`; always `FULL` unless `light_capable`).
     /// High 32 bits: the epoch, bumped under `lock` by every notification
     /// that saw a waiter.
@@ -500,30 +501,51 @@ impl EventCount {
     /// assert!(poll(&mut cx).is_ready());
     /// ```
     pub fn register_waker(&self, slot: &mut WakerSlot, waker: &Waker) -> Registration {
-        let mut list = lock(&self.lock);
-        if let Some(current) = slot.entry.and_then(|(index, id)| list.get_mut(index, id)) {
-            if current.will_wake(waker) {
+        // Cloning a waker runs the executor's code: never under our lock.
+        // A slot without a registration needs the clone anyway; otherwise
+        // look first (the waker is usually the same one).
+        let mut spare = slot.entry.is_none().then(|| waker.clone());
+        loop {
+            let mut list = lock(&self.lock);
+            if let Some(current) = slot.entry.and_then(|(index, id)| list.get_mut(index, id)) {
+                if current.will_wake(waker) {
+                    drop(list);
+                    drop(spare);
+                    return Registration::Kept;
+                }
+                let Some(new) = spare.take() else {
+                    drop(list);
+                    spare = Some(waker.clone());
+                    continue;
+                };
+                let old = core::mem::replace(current, new);
+                drop(list);
+                // Dropped after the lock, as in `wake`.
+                drop(old);
                 return Registration::Kept;
             }
-            let old = core::mem::replace(current, waker.clone());
+            let Some(new) = spare.take() else {
+                drop(list);
+                spare = Some(waker.clone());
+                continue;
+            };
+            slot.entry = Some(list.insert(new));
+            // Counted under the lock, so a notifier that sees the count
+            // finds the waker when it takes the lock. Acquire: as in
+            // `prepare_wait`.
+            let state = self.state.fetch_add(WAITER, Ordering::Acquire);
+            debug_assert!(state & WAITERS < WAITERS, "more than 2^30 - 1 waiters");
             drop(list);
-            // Dropped after the lock, as in `wake`.
-            drop(old);
-            return Registration::Kept;
+            // The registration's barrier, as in `prepare_wait` (type docs,
+            // Design): it orders the count above before the caller's
+            // re-check.
+            if state & MODE != FULL {
+                crate::fence::heavy();
+            } else {
+                crate::sync::fence(Ordering::SeqCst);
+            }
+            return Registration::New;
         }
-        slot.entry = Some(list.insert(waker.clone()));
-        // Counted under the lock, so a notifier that sees the count finds
-        // the waker when it takes the lock. Acquire: as in `prepare_wait`.
-        let state = self.state.fetch_add(WAITER, Ordering::Acquire);
-        drop(list);
-        // The registration's barrier, as in `prepare_wait` (type docs,
-        // Design): it orders the count above before the caller's re-check.
-        if state & MODE != FULL {
-            crate::fence::heavy();
-        } else {
-            crate::sync::fence(Ordering::SeqCst);
-        }
-        Registration::New
     }
 
     /// Withdraws `slot`'s registration, if it has one. Returns `true` if a
@@ -561,8 +583,10 @@ impl EventCount {
         false
     }
 
-    /// Whether any thread is registered (between `prepare_wait` and the end
-    /// of its wait): a Relaxed snapshot, for statistics and tests.
+    /// Whether any thread or task is registered (a thread between
+    /// `prepare_wait` and the end of its wait, a task between
+    /// `register_waker` and the notification that takes it or its
+    /// `unregister_waker`): a Relaxed snapshot, for statistics and tests.
     pub fn has_waiters(&self) -> bool {
         self.state.load(Ordering::Relaxed) & WAITERS != 0
     }
@@ -649,6 +673,7 @@ impl EventCount {
         // task that registers after our epoch bump re-checks after our
         // condition write (it takes the lock after us), so it may sleep.
         let mut budget = list.order.len();
+        let mut panic = None;
         loop {
             let mut batch: [Option<Waker>; 8] = Default::default();
             let mut taken = 0;
@@ -665,8 +690,20 @@ impl EventCount {
                 }
             }
             drop(list);
-            batch.into_iter().flatten().for_each(Waker::wake);
+            // A waker that panics must not keep the others (already counted
+            // out) from being woken: wake them all, then let the first
+            // panic go on.
+            for waker in batch.into_iter().flatten() {
+                if let Err(p) =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()))
+                {
+                    panic.get_or_insert(p);
+                }
+            }
             if budget == 0 {
+                if let Some(p) = panic {
+                    std::panic::resume_unwind(p);
+                }
                 return;
             }
             list = lock(&self.lock);
@@ -713,9 +750,12 @@ impl fmt::Debug for EventCount {
 ///
 /// Dropping a registered slot does not unregister it (it holds no
 /// reference to the eventcount): the future that owns it calls
-/// `unregister_waker` in its `Drop`. A slot dropped while registered
-/// stays counted as a waiter until a notification takes it, which costs
-/// that notification the lock, never a lost wake-up.
+/// `unregister_waker` in its `Drop`. A registration left behind (a future
+/// leaked with `mem::forget`) stays counted, and keeps its waker, until a
+/// notification takes it; until then it is the oldest, so the next
+/// `notify_one` goes to it instead of a live waiter (`notify_all` is not
+/// affected). Leaking a waiting future can therefore delay another
+/// waiter, as leaking a lock guard would.
 #[derive(Debug, Default)]
 pub struct WakerSlot {
     /// `(index, id)` of this slot's entry in the eventcount's list while
@@ -765,9 +805,13 @@ struct WakerList {
     order: VecDeque<(u32, u64)>,
     /// Entries holding a waker.
     live: usize,
-    /// The next registration's id; never reused (2^64 registrations).
-    next_id: u64,
 }
+
+/// Registration ids, unique across every eventcount of the process (a
+/// slot used with the wrong eventcount then matches nothing there). A
+/// process-wide `static`, so not through the loom shim (loom atomics
+/// cannot be statics); nothing is synchronised through it.
+static NEXT_WAKER_ID: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
 /// One place in a [`WakerList`].
 struct WakerEntry {
@@ -784,13 +828,12 @@ impl WakerList {
             free: Vec::new(),
             order: VecDeque::new(),
             live: 0,
-            next_id: 0,
         }
     }
 
     fn insert(&mut self, waker: Waker) -> (u32, u64) {
-        let id = self.next_id;
-        self.next_id += 1;
+        // Relaxed: only uniqueness matters (2^64 ids never wrap).
+        let id = NEXT_WAKER_ID.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
         let entry = WakerEntry {
             id,
             waker: Some(waker),

@@ -362,7 +362,7 @@ macro_rules! every_flavor {
                 drop(rx);
                 assert_eq!(sink.poll_flush_item(&mut cx), Poll::Ready(Err(SendError(2))));
                 assert_eq!(sink.poll_flush_item(&mut cx), Poll::Ready(Ok(())));
-                assert_eq!(sink.sender().stats().full_on_send, 1);
+                assert_eq!(sink.sender().unwrap().stats().full_on_send, 1);
             }
         }
     };
@@ -526,4 +526,68 @@ fn handoff_a_parked_thread_and_a_task_receive_together() {
     ];
     got.sort_unstable();
     assert_eq!(got, [1, 2]);
+}
+
+/// `close` drops the sink's sender: with no other sender, the receiver's
+/// stream ends, and the closed sink refuses items, handing them back.
+#[test]
+fn closing_a_sink_disconnects() {
+    let (tx, rx) = channel::mpsc::<u8>(4);
+    let (_, waker) = counting();
+    let mut cx = Context::from_waker(&waker);
+    let mut sink = tx.into_sink();
+    assert_eq!(sink.start_send_item(1), Ok(()));
+    assert_eq!(sink.poll_close_sender(&mut cx), Poll::Ready(Ok(())));
+    assert!(sink.sender().is_none());
+    assert_eq!(sink.start_send_item(2), Err(SendError(2)));
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+}
+
+#[test]
+#[should_panic(expected = "polled after it completed")]
+fn a_send_future_polled_after_completion_panics() {
+    let (tx, _rx) = channel::mpmc::<u8>(1);
+    let (_, waker) = counting();
+    let mut send = tx.send_async(1);
+    assert_eq!(poll_once(&mut send, &waker), Poll::Ready(Ok(())));
+    let _ = poll_once(&mut send, &waker);
+}
+
+/// A waker that panics when woken (user code in the executor).
+struct PanickingWaker;
+
+impl Wake for PanickingWaker {
+    fn wake(self: Arc<Self>) {
+        panic!("waker panics");
+    }
+}
+
+/// A task whose waker panics is woken by the last receiver's drop: the
+/// panic comes out of that drop, yet every other waiting task is still
+/// woken and every item left in the channel is still dropped.
+#[test]
+fn a_panicking_waker_loses_no_wake_up_and_no_drain() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = channel::mpmc::<Counted>(1);
+    tx.try_send(Counted::new(0, &drops)).unwrap();
+    let bad = Waker::from(Arc::new(PanickingWaker));
+    let (count, good) = counting();
+    let mut first = tx.send_async(Counted::new(1, &drops));
+    let mut second = tx.send_async(Counted::new(2, &drops));
+    assert!(poll_once(&mut first, &bad).is_pending());
+    assert!(poll_once(&mut second, &good).is_pending());
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(rx)));
+    assert!(dropped.is_err(), "the waker's panic comes out of the drop");
+    assert_eq!(count.0.load(Ordering::SeqCst), 1, "the other task is woken");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        1,
+        "the item inside is dropped"
+    );
+    assert!(
+        matches!(poll_once(&mut second, &good), Poll::Ready(Err(SendError(ref v))) if v.value == 2)
+    );
+    drop((first, second));
+    assert_eq!(drops.load(Ordering::SeqCst), 3);
 }

@@ -83,10 +83,11 @@ pub(super) struct Chan<T, F: Flavor> {
 impl<T, F: Flavor> Chan<T, F> {
     /// A channel core around `queue`, with one sender and one receiver.
     pub(super) fn new(queue: F::Queue<T>, wait: WaitStrategy) -> Self {
-        // A channel whose operations never park never registers a waiter:
-        // its notifications skip the hardware fence (the asymmetric pair),
-        // and only the rare side of the disconnection race pays (see
-        // `receiver_gone`). A channel that may park keeps SeqCst fences on
+        // A channel whose threads never park registers no thread: its
+        // notifications skip the hardware fence (the asymmetric pair), and
+        // only the rare side of the disconnection race pays (see
+        // `receiver_gone`); a task that waits on it moves that side to
+        // SeqCst fences first (see `register_task`). A channel that may park keeps SeqCst fences on
         // both sides, so parking stays a plain futex wait.
         let events = || {
             CachePadded::new(if wait.park {
@@ -132,36 +133,52 @@ impl<T, F: Flavor> Chan<T, F> {
     /// drop what is queued if the receivers went meanwhile.
     #[inline]
     pub(super) fn sent_one(&self) {
+        /// The check for receivers gone, after the notification, and also
+        /// if the notification panics (a task's waker is user code).
+        struct CheckReceivers<'a, T, F: Flavor>(&'a Chan<T, F>);
+        impl<T, F: Flavor> Drop for CheckReceivers<'_, T, F> {
+            #[inline]
+            fn drop(&mut self) {
+                let chan = self.0;
+                let receivers = if F::Queue::<T>::PUSH_CLAIMS_SEQCST {
+                    // SeqCst, after the notify, for the argument in the
+                    // comment below against the last receiver's fence in
+                    // `receiver_gone`: of our SeqCst push and its
+                    // count-drop-then-fence, one comes first in the SeqCst
+                    // order, so either its drain sees our item or this load
+                    // sees zero receivers (possibly both; the drains share
+                    // a lock).
+                    chan.handles.receivers.load(Ordering::SeqCst)
+                } else {
+                    // Relaxed, and it must stay after the notify: it is
+                    // ordered by the barrier inside `notify_one`, which also
+                    // pairs with the last receiver's barrier in
+                    // `receiver_gone` (a SeqCst fence, or the heavy side).
+                    // Of our push-then-barrier and its
+                    // count-drop-then-barrier, one comes first: either its
+                    // drain sees our item, or this load sees zero receivers
+                    // (possibly both; the drains share a lock).
+                    chan.handles.receivers.load(Ordering::Relaxed)
+                };
+                if receivers == 0 {
+                    chan.drain_orphaned();
+                }
+            }
+        }
+        let _check = CheckReceivers(self);
         // One item is there for one receiver, so waking one is enough: see
         // `WaitStrategy::block` for why every wake-up leads to a retry.
-        let receivers = if F::Queue::<T>::PUSH_CLAIMS_SEQCST {
+        if F::Queue::<T>::PUSH_CLAIMS_SEQCST {
             // The push was a SeqCst CAS of the word a parking receiver's
             // re-check reads, so a SeqCst load of the waiter count is
             // enough (see `EventCount`'s design notes): no fence.
             self.receivers_waiting.notify_one_after_seqcst();
-            // SeqCst, after the notify, for the same argument against the
-            // last receiver's fence in `receiver_gone`: of our SeqCst push
-            // and its count-drop-then-fence, one comes first in the SeqCst
-            // order, so either its drain sees our item or this load sees
-            // zero receivers (possibly both; the drains share a lock).
-            self.handles.receivers.load(Ordering::SeqCst)
         } else {
             // `notify_one` runs its barrier (a SeqCst fence, or the light
             // side of the asymmetric pair) and then reads the waiter
             // count: it pairs with a parking receiver's barrier in
             // `prepare_wait` (no lost wake-up, see `EventCount`).
             self.receivers_waiting.notify_one();
-            // Relaxed, and it must stay after the notify: it is ordered by
-            // the barrier inside `notify_one` above, which also pairs with
-            // the last receiver's barrier in `receiver_gone` (a SeqCst
-            // fence, or the heavy side after an asymmetric notify). Of our
-            // push-then-barrier and its count-drop-then-barrier, one comes
-            // first: either its drain sees our item, or this load sees zero
-            // receivers (possibly both; the drains share a lock).
-            self.handles.receivers.load(Ordering::Relaxed)
-        };
-        if receivers == 0 {
-            self.drain_orphaned();
         }
     }
 
@@ -227,23 +244,46 @@ impl<T, F: Flavor> Chan<T, F> {
         if self.handles.receivers.fetch_sub(1, Ordering::AcqRel) != 1 {
             return;
         }
-        // Wake parked senders first: if an item's `Drop` panics below, they
-        // must not sleep on. The SeqCst fence inside a symmetric
-        // `notify_all` also pairs with the one in `sent_one` (see there), so
-        // it must stay between the count drop above and the drain below.
-        self.senders_waiting.notify_all();
-        if self.senders_waiting.is_asymmetric() {
-            // An asymmetric notify is only a compiler fence, and so is the
-            // one in `sent_one`: two light sides do not pair. This side is
-            // rare (once per channel), so it takes the heavy side: either a
-            // racing send's push is visible to the drain below, or its
-            // count load sees zero receivers and it drains itself.
-            nanopath_atomic::fence::heavy();
+        /// The drain, on return and also if waking the senders panics (a
+        /// task's waker is user code): no item outlives the receivers.
+        struct Drain<'a, T, F: Flavor> {
+            chan: &'a Chan<T, F>,
+            rx: Option<RxEnd<T, F>>,
         }
-        let mut orphan = lock(&self.orphan);
-        let rx = orphan.insert(rx);
-        // SAFETY: we hold the drain lock and `rx` is the end kept there.
-        unsafe { self.drain(rx) };
+        impl<T, F: Flavor> Drop for Drain<'_, T, F> {
+            fn drop(&mut self) {
+                let chan = self.chan;
+                if !chan.wait.park {
+                    // A channel that never parks threads notifies with the
+                    // light side of the asymmetric pair (until a task moves
+                    // an eventcount to `SeqCst` fences), and two light sides
+                    // do not pair. This side is rare (once per channel), so
+                    // it takes the heavy side whatever the mode is now:
+                    // either a racing send's push is visible to the drain
+                    // below, or its count load sees zero receivers and it
+                    // drains itself.
+                    nanopath_atomic::fence::heavy();
+                }
+                let mut orphan = lock(&chan.orphan);
+                if let Some(rx) = self.rx.take() {
+                    let rx = orphan.insert(rx);
+                    // SAFETY: we hold the drain lock and `rx` is the end
+                    // kept there.
+                    unsafe { chan.drain(rx) };
+                }
+            }
+        }
+        let drain = Drain {
+            chan: self,
+            rx: Some(rx),
+        };
+        // Wake parked senders first: if an item's `Drop` panics in the
+        // drain, they must not sleep on. The SeqCst fence inside a
+        // symmetric `notify_all` also pairs with the one in `sent_one` (see
+        // there), so it must stay between the count drop above and the
+        // drain.
+        self.senders_waiting.notify_all();
+        drop(drain);
     }
 
     /// One receive attempt through the receiver's end `rx`.
@@ -337,10 +377,14 @@ impl<T, F: Flavor> Chan<T, F> {
         waited: &mut bool,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
+        // Whether this poll registered anew: then one failed re-check
+        // means pending, without another look at the registration.
+        let mut registered_now = false;
         loop {
             let Some(v) = value.take() else {
-                // Polled again after it completed: nothing left to send.
-                return Poll::Ready(Ok(()));
+                // The future completed before (its value was sent or
+                // handed back): polling it again breaks `Future`'s contract.
+                panic!("a send future polled after it completed");
             };
             match self.attempt_send(tx, v) {
                 Step::Done(()) => {
@@ -354,13 +398,18 @@ impl<T, F: Flavor> Chan<T, F> {
                 }
                 Step::Again(v) => *value = Some(v),
             }
+            if registered_now {
+                // The re-check after a new registration failed too.
+                return Poll::Pending;
+            }
             if !*waited {
                 *waited = true;
                 // Relaxed: a statistic.
                 self.full_on_send.fetch_add(1, Ordering::Relaxed);
             }
-            if self.senders_waiting.register_waker(slot, cx.waker()) == Registration::Kept {
-                return Poll::Pending;
+            match self.register_task(&self.senders_waiting, slot, cx) {
+                Registration::Kept => return Poll::Pending,
+                Registration::New => registered_now = true,
             }
         }
     }
@@ -374,6 +423,8 @@ impl<T, F: Flavor> Chan<T, F> {
         waited: &mut bool,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, RecvError>> {
+        // As in `poll_send`.
+        let mut registered_now = false;
         loop {
             match self.attempt_recv(rx) {
                 Step::Done(v) => {
@@ -387,13 +438,18 @@ impl<T, F: Flavor> Chan<T, F> {
                 }
                 Step::Again(()) => {}
             }
+            if registered_now {
+                // The re-check after a new registration failed too.
+                return Poll::Pending;
+            }
             if !*waited {
                 *waited = true;
                 // Relaxed: a statistic.
                 self.empty_on_recv.fetch_add(1, Ordering::Relaxed);
             }
-            if self.receivers_waiting.register_waker(slot, cx.waker()) == Registration::Kept {
-                return Poll::Pending;
+            match self.register_task(&self.receivers_waiting, slot, cx) {
+                Registration::Kept => return Poll::Pending,
+                Registration::New => registered_now = true,
             }
         }
     }
@@ -409,6 +465,8 @@ impl<T, F: Flavor> Chan<T, F> {
         waited: &mut bool,
         cx: &mut Context<'_>,
     ) -> Poll<Result<usize, RecvError>> {
+        // As in `poll_send`.
+        let mut registered_now = false;
         loop {
             // SAFETY: as in `attempt_recv`: `rx` is the calling receiver's
             // own end, used as concurrently as the flavor allows.
@@ -433,15 +491,39 @@ impl<T, F: Flavor> Chan<T, F> {
                 self.received(n);
                 return Poll::Ready(Ok(n));
             }
+            if registered_now {
+                // The re-check after a new registration failed too.
+                return Poll::Pending;
+            }
             if !*waited {
                 *waited = true;
                 // Relaxed: a statistic.
                 self.empty_on_recv.fetch_add(1, Ordering::Relaxed);
             }
-            if self.receivers_waiting.register_waker(slot, cx.waker()) == Registration::Kept {
-                return Poll::Pending;
+            match self.register_task(&self.receivers_waiting, slot, cx) {
+                Registration::Kept => return Poll::Pending,
+                Registration::New => registered_now = true,
             }
         }
+    }
+
+    /// Registers a task on `events` (see `EventCount::register_waker`). A
+    /// channel that never parks threads (`busy_spin`) keeps its eventcounts
+    /// on the asymmetric fence pair, where each registration pays the heavy
+    /// side (`membarrier`): a task that waits moves that eventcount to
+    /// `SeqCst` fences once, for good (one heavy fence, then plain ones).
+    #[inline]
+    fn register_task(
+        &self,
+        events: &EventCount,
+        slot: &mut WakerSlot,
+        cx: &mut Context<'_>,
+    ) -> Registration {
+        if !self.wait.park {
+            // Returns at once unless still asymmetric.
+            events.use_symmetric_fences();
+        }
+        events.register_waker(slot, cx.waker())
     }
 
     /// A task's operation finished: withdraw its registration, if any.

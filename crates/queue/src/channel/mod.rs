@@ -31,12 +31,13 @@
 //! a line nobody writes: no lock, no syscall.
 //!
 //! A channel whose [`WaitStrategy`] never parks
-//! ([`busy_spin`](WaitStrategy::busy_spin)) drops that fence too: nobody
+//! ([`busy_spin`](WaitStrategy::busy_spin)) drops that fence too: no thread
 //! can be asleep on it, so its notifications are the light side of an
 //! asymmetric fence ([`nanopath_atomic::fence`], a compiler fence where
 //! `membarrier` is available), and the one store→load race left, a send
 //! against the last receiver's drop, is paid by the drop (the heavy side,
-//! once per channel).
+//! once per channel). A task that waits on such a channel moves the side
+//! it waits on to the fenced pair for good (one `membarrier`, once).
 //!
 //! # Async
 //!
@@ -50,8 +51,9 @@
 //! through one channel. Handles that are `Sync` (MPSC and MPMC senders,
 //! MPMC receivers) take `&self`, the others `&mut self`, so every future is
 //! `Send` and a spawned task can await it. With no task waiting, the sync
-//! fast path is unchanged: the notification still costs one fence and one
-//! load.
+//! fast path is unchanged: a notification with nobody registered is still
+//! the same fence (or, after an MPSC or MPMC push, a `SeqCst` load) and
+//! one load of the waiter count.
 //!
 //! Cancellation: dropping a `recv_async` or `recv_many_async` future loses
 //! no item, and a wake-up it was given passes on to the next waiting
@@ -82,15 +84,19 @@
 //!     drop(tx);
 //!     let mut batch = Vec::with_capacity(64);
 //!     let mut processed = 0;
+//!     // The flush deadline, set when a batch starts.
+//!     let mut deadline = None;
 //!     loop {
+//!         let due = *deadline.get_or_insert_with(|| tokio::time::Instant::now() + Duration::from_millis(1));
 //!         let room = 64 - batch.len();
-//!         match tokio::time::timeout(Duration::from_millis(1), rx.recv_many_async(&mut batch, room)).await {
+//!         match tokio::time::timeout_at(due, rx.recv_many_async(&mut batch, room)).await {
 //!             Ok(Ok(_)) if batch.len() < 64 => continue, // keep filling
 //!             Ok(Ok(_)) | Err(_) => {}                   // full, or the timer fired: flush
 //!             Ok(Err(_)) => break,                       // every sender is gone, nothing left
 //!         }
 //!         processed += batch.len(); // process the batch here
 //!         batch.clear();
+//!         deadline = None;
 //!     }
 //!     processed += batch.len();
 //!     for p in producers {

@@ -18,6 +18,24 @@ use std::vec::Vec;
 
 /// The future of an async send: [`Sender::send_async`].
 ///
+/// Handles that are not `Sync` make their futures only through `&mut`
+/// (so the future, which is `Send`, is their only user while it lives):
+///
+/// ```compile_fail
+/// let (tx, _rx) = nanopath_queue::channel::spsc::<u8>(1);
+/// let _ = (&tx).send_async(1);
+/// ```
+///
+/// ```compile_fail
+/// let (_tx, rx) = nanopath_queue::channel::spsc::<u8>(1);
+/// let _ = (&rx).recv_async();
+/// ```
+///
+/// ```compile_fail
+/// let (_tx, rx) = nanopath_queue::channel::mpsc::<u8>(1);
+/// let _ = (&rx).recv_async();
+/// ```
+///
 /// Cancellation: dropping it before it completes drops the value unsent
 /// (take it back with [`cancel`](Self::cancel)); a value that was sent
 /// stays in the channel. A wake-up it was given passes on to the next
@@ -338,14 +356,15 @@ pub struct RecvStream<T, F: Flavor> {
 
 /// A [`Sender`] as a sink (`futures_sink::Sink` with the `async` feature):
 /// [`Sender::into_sink`]. It holds at most one item that did not fit yet;
-/// `poll_flush` (and `poll_ready`) wait until that one is in the channel,
-/// and `poll_close` is `poll_flush` (the channel disconnects when the sink,
-/// and every other sender, is dropped). An item still held when the sink
-/// is dropped is dropped unsent: flush first.
+/// `poll_flush` (and `poll_ready`) wait until that one is in the channel.
+/// `poll_close` flushes, then drops the sender (as `futures`' channels
+/// do): the receivers see the disconnection once every other sender is
+/// gone too, and later sends fail with their item. An item still held when
+/// the sink is dropped is dropped unsent: flush first.
 #[must_use = "sinks do nothing unless polled"]
 pub struct SendSink<T, F: Flavor> {
-    /// Sends through this handle, dropped with the sink.
-    sender: Sender<T, F>,
+    /// Sends through this handle until the sink is closed (`None` after).
+    sender: Option<Sender<T, F>>,
     /// The item `start_send` took that is not in the channel yet.
     pending: Option<T>,
     /// This task's registration with the senders' eventcount.
@@ -396,7 +415,7 @@ impl<T, F: Flavor> Sender<T, F> {
     /// ```
     pub fn into_sink(self) -> SendSink<T, F> {
         SendSink {
-            sender: self,
+            sender: Some(self),
             pending: None,
             slot: WakerSlot::new(),
             waited: false,
@@ -445,7 +464,10 @@ impl<T, F: Flavor> SendSink<T, F> {
         if self.pending.is_none() {
             return Poll::Ready(Ok(()));
         }
-        let sender = &self.sender;
+        let Some(sender) = &self.sender else {
+            // Closed: nothing is ever held then (see `start_send_item`).
+            return Poll::Ready(Ok(()));
+        };
         let done = sender.chan.poll_send(
             &sender.end,
             &mut self.pending,
@@ -459,20 +481,37 @@ impl<T, F: Flavor> SendSink<T, F> {
         done
     }
 
+    /// Flushes, then drops the sender: the sink's `poll_close`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`poll_flush_item`](Self::poll_flush_item); the sender is
+    /// dropped either way once the flush is done.
+    pub fn poll_close_sender(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SendError<T>>> {
+        let flushed = self.poll_flush_item(cx);
+        if flushed.is_ready() {
+            self.sender = None;
+        }
+        flushed
+    }
+
     /// Hands `item` to the sink (its `start_send`): sent at once if there
     /// is room, else held until the next flush. Call after the flush
     /// completed.
     ///
     /// # Errors
     ///
-    /// [`SendError`] with `item` if every receiver is gone, or if an
-    /// earlier item is still held (the flush did not complete first):
-    /// nothing is lost either way.
+    /// [`SendError`] with `item` if every receiver is gone, if the sink was
+    /// closed, or if an earlier item is still held (the flush did not
+    /// complete first, breaking the `Sink` contract): nothing is lost
+    /// either way.
     pub fn start_send_item(&mut self, item: T) -> Result<(), SendError<T>> {
+        let Some(sender) = &self.sender else {
+            return Err(SendError(item));
+        };
         if self.pending.is_some() {
             return Err(SendError(item));
         }
-        let sender = &self.sender;
         match sender.try_send(item) {
             Ok(()) => Ok(()),
             Err(super::TrySendError::Disconnected(item)) => Err(SendError(item)),
@@ -485,9 +524,9 @@ impl<T, F: Flavor> SendSink<T, F> {
         }
     }
 
-    /// The sender inside.
-    pub fn sender(&self) -> &Sender<T, F> {
-        &self.sender
+    /// The sender inside, until the sink is closed.
+    pub fn sender(&self) -> Option<&Sender<T, F>> {
+        self.sender.as_ref()
     }
 }
 
@@ -500,8 +539,10 @@ impl<T, F: Flavor> Drop for RecvStream<T, F> {
 
 impl<T, F: Flavor> Drop for SendSink<T, F> {
     fn drop(&mut self) {
-        let chan = &self.sender.chan;
-        chan.abandon_wait(&chan.senders_waiting, &mut self.slot);
+        if let Some(sender) = &self.sender {
+            let chan = &sender.chan;
+            chan.abandon_wait(&chan.senders_waiting, &mut self.slot);
+        }
     }
 }
 
@@ -533,7 +574,7 @@ impl<T, F: Flavor> futures_sink::Sink<T> for SendSink<T, F> {
         self.get_mut().poll_flush_item(cx)
     }
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.get_mut().poll_flush_item(cx)
+        self.get_mut().poll_close_sender(cx)
     }
 }
 

@@ -32,11 +32,13 @@ impl WaitStrategy {
     /// Never sleep, never yield: for threads pinned to their own cores.
     ///
     /// A channel built with a strategy that never parks (`park: false`)
-    /// pays no hardware fence per operation: nobody can be asleep on it, so
-    /// its notifications use the light side of an asymmetric fence (see
+    /// pays no hardware fence per operation: no thread can be asleep on it,
+    /// so its notifications use the light side of an asymmetric fence (see
     /// `nanopath_atomic::fence`), and the last receiver's drop pays the
-    /// heavy side once (`membarrier` on Linux). A strategy that may park
-    /// keeps one `SeqCst` fence per successful operation.
+    /// heavy side once (`membarrier` on Linux). An async task that waits on
+    /// such a channel (`recv_async` on an empty one, say) moves that side
+    /// to `SeqCst` fences for good, once. A strategy that may park keeps
+    /// one `SeqCst` fence per successful operation.
     pub const fn busy_spin() -> Self {
         WaitStrategy {
             spins: u32::MAX,
