@@ -197,8 +197,15 @@ fn pending_receive_task_is_woken_by_a_send<F: Flavor>()
 where
     Sender<u32, F>: Send + 'static,
 {
-    loom::model(|| {
-        let (tx, rx) = channel::try_with::<u32, F>(1, WaitStrategy::default()).unwrap();
+    pending_receive_task_is_woken_by_a_send_with::<F>(WaitStrategy::default());
+}
+
+fn pending_receive_task_is_woken_by_a_send_with<F: Flavor>(wait: WaitStrategy)
+where
+    Sender<u32, F>: Send + 'static,
+{
+    loom::model(move || {
+        let (tx, rx) = channel::try_with::<u32, F>(1, wait).unwrap();
         let mut stream = rx.into_stream();
         let (woken, waker) = flag_waker();
         let mut cx = std::task::Context::from_waker(&waker);
@@ -232,6 +239,15 @@ fn pending_receive_task_is_woken_by_a_send_mpsc() {
 #[test]
 fn pending_receive_task_is_woken_by_a_send_mpmc() {
     pending_receive_task_is_woken_by_a_send::<Mpmc>();
+}
+
+/// On a channel whose threads never park, the task's registration first
+/// moves the receivers' eventcount off the asymmetric pair, racing the
+/// sender's light-side notification.
+#[test]
+fn pending_receive_task_is_woken_on_a_busy_spin_channel() {
+    pending_receive_task_is_woken_by_a_send_with::<Spsc>(WaitStrategy::busy_spin());
+    pending_receive_task_is_woken_by_a_send_with::<Mpmc>(WaitStrategy::busy_spin());
 }
 
 /// A task's send waits on a full channel while a thread receives: the
