@@ -1,6 +1,7 @@
 //! nanopath-simd head to head, in GB/s of input, at 64 B, 1 KiB, 64 KiB and
 //! 1 MiB (inputs live in one buffer, reused, so the larger sizes measure
-//! L2/L3 bandwidth rather than DRAM).
+//! L2/L3 bandwidth rather than DRAM), and CRC32C also at 96 MiB, far above
+//! the last-level cache, where DRAM bandwidth decides.
 //!
 //! Every group has `nanopath` (the dispatched entry point), one
 //! `level_<name>` entry per level this CPU has (forced with `*_with`), the
@@ -101,6 +102,26 @@ fn crc(c: &mut Criterion) {
             });
         }
     }
+    // Far above the last-level cache: memory bandwidth, and how each
+    // level's access pattern streams from DRAM.
+    let len = 96 << 20;
+    let data = input(len);
+    let d = &data[..];
+    g.throughput(Throughput::Bytes(len as u64));
+    g.sample_size(10);
+    let want = crc32c::crc32c(d);
+    assert_eq!(nanopath_simd::crc32c(d), want);
+    run(&mut g, "nanopath", "96MiB", || {
+        black_box(nanopath_simd::crc32c(black_box(d)));
+    });
+    for level in levels() {
+        run(&mut g, &level_id(level), "96MiB", || {
+            black_box(nanopath_simd::crc::crc32c_append_with(level, 0, black_box(d)).ok());
+        });
+    }
+    run(&mut g, "crc32c_crate", "96MiB", || {
+        black_box(crc32c::crc32c(black_box(d)));
+    });
 }
 
 fn find_count(c: &mut Criterion) {
