@@ -443,8 +443,11 @@ fn msrv() -> Outcome {
 
 /// `cargo package` of every published crate (no verify build: the next
 /// part builds more), then, for each `.crate`, unpacked outside the
-/// workspace with the workspace's lock file: `cargo test --no-run`, the
-/// published nanopath crates patched in from their packages. So what is
+/// workspace with the workspace's lock file as its starting point (cargo
+/// keeps its versions, dropping what the package does not use):
+/// `cargo test --no-run --all-features` (so feature-gated tests, such as
+/// frame's tokio codec tests, build too), the published nanopath crates
+/// patched in from their packages. So what is
 /// published builds, with its tests, from its package alone (no file from
 /// the repository that the package lacks).
 fn package() -> Outcome {
@@ -498,7 +501,7 @@ fn package() -> Outcome {
         }
         let mut build = cargo();
         build
-            .args(["test", "--no-run"])
+            .args(["test", "--no-run", "--all-features"])
             .current_dir(&dir)
             // The workspace's target directory: the dependencies are
             // already built there.

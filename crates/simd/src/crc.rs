@@ -96,9 +96,18 @@ pub fn crc32c_combine(crc_a: u32, crc_b: u32, len_b: u64) -> u32 {
 }
 
 /// CRC-32C as a [`core::hash::Hasher`]: `write` appends bytes
-/// ([`crc32c_append`]), `finish` is the CRC so far, widened to `u64`. For
-/// checksums of data written in pieces, and as a fast (not DoS-resistant)
-/// hash with `BuildHasherDefault<Crc32cHasher>`.
+/// ([`crc32c_append`]) and [`crc32c`](Self::crc32c) is the checksum of
+/// everything written. For checksums of data written in pieces, and as a
+/// fast (not DoS-resistant) hash with `BuildHasherDefault<Crc32cHasher>`.
+///
+/// `finish` is the CRC spread over 64 bits (multiplied by an odd
+/// constant: a bijection, so no two CRCs collide), not the CRC itself:
+/// hash tables read the high bits (hashbrown's control tag is the top 7),
+/// and a CRC widened to `u64` would leave them all zero. Only `write`
+/// feeds the raw bytes: `value.hash(&mut h)` adds what `Hash` adds (a
+/// length prefix for slices, a terminator for `str`), and `write_u32` and
+/// its siblings write native-endian bytes, so those hashes differ between
+/// platforms; use `write` with explicit bytes for a checksum.
 ///
 /// ```
 /// use core::hash::Hasher;
@@ -108,7 +117,8 @@ pub fn crc32c_combine(crc_a: u32, crc_b: u32, len_b: u64) -> u32 {
 /// h.write(b"1234");
 /// h.write(b"56789");
 /// assert_eq!(h.crc32c(), 0xE306_9283);
-/// assert_eq!(h.finish(), 0xE306_9283);
+/// assert_eq!(h.finish(), 0xE306_9283u64.wrapping_mul(Crc32cHasher::SPREAD));
+/// assert_ne!(h.finish() >> 57, 0, "the high bits carry the hash too");
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Crc32cHasher {
@@ -117,6 +127,10 @@ pub struct Crc32cHasher {
 }
 
 impl Crc32cHasher {
+    /// The odd constant `finish` multiplies the CRC by (2^64 over the
+    /// golden ratio, rounded to odd).
+    pub const SPREAD: u64 = 0x9E37_79B9_7F4A_7C15;
+
     /// A hasher that has seen nothing.
     pub const fn new() -> Self {
         Crc32cHasher { crc: 0 }
@@ -141,6 +155,6 @@ impl core::hash::Hasher for Crc32cHasher {
 
     #[inline]
     fn finish(&self) -> u64 {
-        u64::from(self.crc)
+        u64::from(self.crc).wrapping_mul(Self::SPREAD)
     }
 }

@@ -340,8 +340,10 @@ impl<T> WriteChunkUninit<'_, T> {
 
 /// Ready items borrowed in place by [`Consumer::read_chunk`].
 ///
-/// Nothing is consumed until a commit; dropping the chunk without one
-/// leaves every item in the queue.
+/// Nothing is consumed until a commit, or until
+/// [`into_iter`](IntoIterator::into_iter) hands items out by value (each
+/// one taken is consumed); dropping the chunk without either leaves every
+/// item in the queue.
 #[must_use = "nothing is consumed until the chunk is committed"]
 pub struct ReadChunk<'a, T> {
     consumer: &'a mut Consumer<T>,
@@ -489,7 +491,10 @@ impl<'a, T> IntoIterator for ReadChunk<'a, T> {
 /// Each item taken advances the consumer's own position at once (so even
 /// a leaked iterator never lets an item be read twice); the slots go back
 /// to the producer in one publication when the iterator is dropped, or
-/// with the consumer's next publication if it is leaked.
+/// with the consumer's next publication if it is leaked. Until then the
+/// producer still counts them as occupied: after a leaked iterator,
+/// [`Producer::is_full`] may say full while [`Consumer::is_full`] (which
+/// knows what was taken) does not.
 #[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct ReadChunkIntoIter<'a, T> {
     consumer: &'a mut Consumer<T>,
@@ -524,6 +529,8 @@ impl<T> Iterator for ReadChunkIntoIter<'_, T> {
 }
 
 impl<T> ExactSizeIterator for ReadChunkIntoIter<'_, T> {}
+
+impl<T> core::iter::FusedIterator for ReadChunkIntoIter<'_, T> {}
 
 impl<T> Drop for ReadChunkIntoIter<'_, T> {
     fn drop(&mut self) {

@@ -666,8 +666,10 @@ impl<T> Producer<T> {
     ///
     /// # Errors
     ///
-    /// The value back once the [`Consumer`] is gone (it would never be
-    /// read).
+    /// The value back when the ring is full and the [`Consumer`] is gone
+    /// (no slot will ever free up). While there is room it is pushed as
+    /// [`push`](Self::push) would, consumer or not; check
+    /// [`is_abandoned`](Self::is_abandoned) first to stop sooner.
     ///
     /// ```
     /// use nanopath_queue::spsc::{self, Wait};
