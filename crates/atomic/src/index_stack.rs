@@ -1,10 +1,9 @@
 //! [`TaggedIndexStack`]: a lock-free Treiber stack of slot indices into a
-//! caller's array, ABA-safe through an [`AtomicTaggedIndex`] head.
+//! caller's array, ABA-safe through a tagged head.
 //! (See the type's documentation for the design.)
 
 use crate::cache_padded::CachePadded;
-use crate::sync::{AtomicU32, Ordering};
-use crate::tagged::{AtomicTaggedIndex, TaggedIndex};
+use crate::sync::{AtomicU32, AtomicU64, Ordering};
 use core::fmt;
 
 /// A lock-free stack of `u32` slot indices linked through the caller's
@@ -26,7 +25,9 @@ use core::fmt;
 /// let links: Vec<AtomicU32> = (1..=4)
 ///     .map(|i| AtomicU32::new(if i < 4 { i } else { TaggedIndexStack::EMPTY }))
 ///     .collect();
-/// let free = TaggedIndexStack::with_top(0);
+/// // Indices below 4 only: the head's tag gets 61 of its 64 bits.
+/// let free = TaggedIndexStack::bounded(4, 0);
+/// assert_eq!(free.tag_bits(), 61);
 /// let link = |i: u32| &links[i as usize];
 ///
 /// let a = free.pop(link).unwrap();
@@ -53,9 +54,19 @@ use core::fmt;
 /// pops `i`, pops `j` and pushes `i` back, the head is `i` again but `j` is
 /// no longer below it; a plain CAS would succeed and put the lent slot `j`
 /// back on top (the ABA problem). The head's tag changes on every
-/// successful CAS, so that stale CAS fails. The tag is 32 bits: a stale CAS
-/// succeeds only if exactly a multiple of 2^32 other CASes land between one
-/// thread's load and its CAS.
+/// successful CAS, so that stale CAS fails.
+///
+/// **How wide the tag is.** Head and tag share one `AtomicU64`: the index
+/// takes the fewest bits that hold every index below the stack's bound
+/// (plus the empty marker) and the tag the rest, so a stack made with
+/// [`bounded`](Self::bounded)`(1024, _)` has a 53-bit tag and one made
+/// with [`new`](Self::new) or [`with_top`](Self::with_top) (any `u32`
+/// index) a 32-bit tag ([`tag_bits`](Self::tag_bits) says which). A stale
+/// CAS succeeds only if exactly a multiple of 2^`tag_bits` successful
+/// CASes land on this head between one thread's load and its CAS: with a
+/// 32-bit tag and CASes every 5 ns, a thread stalled for 21 s at that one
+/// point; with 53 bits, for 1.4 years. Give the bound whenever the slots
+/// are known.
 ///
 /// **Orderings.** A push stores the slot's link (Relaxed) and then CASes the
 /// head with `SeqCst`, which includes the Release that publishes everything
@@ -69,11 +80,16 @@ use core::fmt;
 /// link read by a pop may be stale when the slot was popped meanwhile; the
 /// tagged CAS then fails and the value read is never used.
 pub struct TaggedIndexStack {
-    /// The top slot's index (or `EMPTY`) and a tag bumped by every
+    /// `tag << index_bits | field`: `field` is the top slot's index, or
+    /// all ones for an empty stack; `tag` is bumped (wrapping) by every
     /// successful CAS. Invariant: following the links from the top reaches
     /// `EMPTY`, visiting each index at most once, and no index on the chain
     /// is owned by anyone (popped and not pushed back).
-    head: CachePadded<AtomicTaggedIndex>,
+    head: CachePadded<AtomicU64>,
+    /// Bits of `head` that hold the index field (0..=32). Invariant: every
+    /// index pushed, and the initial top, is below `2^index_bits - 1`
+    /// (all ones is the empty marker). Never changes.
+    index_bits: u32,
 }
 
 impl TaggedIndexStack {
@@ -96,13 +112,89 @@ impl TaggedIndexStack {
         /// A stack whose top is `top`, for slots the caller has already
         /// linked into a chain that ends in [`EMPTY`](Self::EMPTY) (a fresh
         /// free list: slot `i` linked to `i + 1`). `with_top(EMPTY)` is
-        /// empty.
+        /// empty. Any index but `EMPTY` may be pushed, so the tag is 32
+        /// bits; [`bounded`](Self::bounded) widens it.
         #[inline]
         pub const fn with_top(top: u32) -> Self {
+            Self::with_index_bits(top, u32::BITS)
+        }
+    }
+
+    crate::const_fn! {
+        /// [`with_top`](Self::with_top) for indices below `slots` only: the
+        /// index field takes just the bits those need and the tag every
+        /// other bit of the head (see [Design](#design)). `top` is below
+        /// `slots`, or [`EMPTY`](Self::EMPTY).
+        ///
+        /// # Panics
+        /// If `top` is neither below `slots` nor `EMPTY`.
+        ///
+        /// ```
+        /// use nanopath_atomic::TaggedIndexStack;
+        ///
+        /// assert_eq!(TaggedIndexStack::bounded(0, TaggedIndexStack::EMPTY).tag_bits(), 64);
+        /// assert_eq!(TaggedIndexStack::bounded(1, 0).tag_bits(), 63);
+        /// assert_eq!(TaggedIndexStack::bounded(1024, 0).tag_bits(), 53);
+        /// assert_eq!(TaggedIndexStack::bounded(u32::MAX, 0).tag_bits(), 32);
+        /// ```
+        #[inline]
+        #[track_caller]
+        pub const fn bounded(slots: u32, top: u32) -> Self {
+            assert!(
+                top == Self::EMPTY || top < slots,
+                "the top index must be below the bound (or EMPTY)"
+            );
+            // Enough bits that all ones (the empty marker) is above every
+            // index below `slots`: 2^bits - 1 >= slots.
+            Self::with_index_bits(top, u32::BITS - slots.leading_zeros())
+        }
+    }
+
+    crate::const_fn! {
+        #[inline]
+        const fn with_index_bits(top: u32, index_bits: u32) -> Self {
+            let mask = Self::mask_of(index_bits);
+            let field = if top == Self::EMPTY { mask } else { top as u64 };
             Self {
-                head: CachePadded::new(AtomicTaggedIndex::new(TaggedIndex::new(top, 0))),
+                head: CachePadded::new(AtomicU64::new(field)),
+                index_bits,
             }
         }
+    }
+
+    /// Bits of the head's ABA tag: 64 less the index field's width.
+    #[inline]
+    pub const fn tag_bits(&self) -> u32 {
+        u64::BITS - self.index_bits
+    }
+
+    #[inline]
+    const fn mask_of(index_bits: u32) -> u64 {
+        (1u64 << index_bits) - 1
+    }
+
+    /// The index in `head`, `EMPTY` for the empty marker.
+    #[inline]
+    fn index_of(&self, head: u64) -> u32 {
+        let field = head & Self::mask_of(self.index_bits);
+        if field == Self::mask_of(self.index_bits) {
+            Self::EMPTY
+        } else {
+            field as u32
+        }
+    }
+
+    /// The head after a successful CAS from `head` that leaves `index` on
+    /// top: the tag bumped (wrapping within its bits), the field replaced.
+    #[inline]
+    fn next(&self, head: u64, index: u32) -> u64 {
+        let mask = Self::mask_of(self.index_bits);
+        let field = if index == Self::EMPTY {
+            mask
+        } else {
+            u64::from(index) & mask
+        };
+        ((head & !mask).wrapping_add(mask + 1)) | field
     }
 
     /// Pops the top index; the caller then owns that slot. `None` if the
@@ -113,7 +205,7 @@ impl TaggedIndexStack {
         // to the slot are visible once we own it (see the type docs, Design).
         let mut head = self.head.load(Ordering::Acquire);
         loop {
-            let index = head.index();
+            let index = self.index_of(head);
             if index == Self::EMPTY {
                 return None;
             }
@@ -123,7 +215,7 @@ impl TaggedIndexStack {
             let next = link(index).load(Ordering::Relaxed);
             match self.head.compare_exchange_weak(
                 head,
-                head.next(next),
+                self.next(head, next),
                 Ordering::Acquire,
                 Ordering::Acquire,
             ) {
@@ -136,8 +228,9 @@ impl TaggedIndexStack {
     /// Pushes `index`, giving up ownership of its slot (whatever the caller
     /// wrote to the slot before is published to the next popper).
     ///
-    /// `index` must be a slot the caller owns (popped, or never pushed) and
-    /// not [`EMPTY`](Self::EMPTY); pushing an index that is already on the
+    /// `index` must be a slot the caller owns (popped, or never pushed),
+    /// below the stack's bound (see [`bounded`](Self::bounded)) and not
+    /// [`EMPTY`](Self::EMPTY); pushing an index that is already on the
     /// stack corrupts the chain (the stack then lends one slot twice). No
     /// memory-safety depends on it here, since the stack holds no data, but
     /// a caller that trusts the stack for exclusive access to slot data
@@ -149,16 +242,20 @@ impl TaggedIndexStack {
             Self::EMPTY,
             "EMPTY ends the chain; it cannot be pushed"
         );
+        debug_assert!(
+            u64::from(index) < Self::mask_of(self.index_bits),
+            "the index is outside the stack's bound"
+        );
         let slot_link = link(index);
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
             // Relaxed: published by the Release CAS below.
-            slot_link.store(head.index(), Ordering::Relaxed);
+            slot_link.store(self.index_of(head), Ordering::Relaxed);
             // Release (within SeqCst) publishes the slot's contents and link
             // to the popper; SeqCst for waiters (see the type docs, Design).
             match self.head.compare_exchange_weak(
                 head,
-                head.next(index),
+                self.next(head, index),
                 Ordering::SeqCst,
                 Ordering::Relaxed,
             ) {
@@ -173,7 +270,7 @@ impl TaggedIndexStack {
     /// look.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.head.load(Ordering::Acquire).index() == Self::EMPTY
+        self.index_of(self.head.load(Ordering::Acquire)) == Self::EMPTY
     }
 }
 
@@ -187,8 +284,34 @@ impl fmt::Debug for TaggedIndexStack {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let head = self.head.load(Ordering::Relaxed);
         f.debug_struct("TaggedIndexStack")
-            .field("top", &head.index())
-            .field("tag", &head.tag())
+            .field("top", &self.index_of(head))
+            .field("tag", &(head >> self.index_bits))
             .finish()
+    }
+}
+
+#[cfg(all(test, not(nanopath_loom)))]
+mod tests {
+    use super::TaggedIndexStack;
+    use crate::sync::{AtomicU32, Ordering};
+
+    /// The tag wraps within its bits and never spills into the index.
+    #[test]
+    fn the_tag_wraps_without_touching_the_index() {
+        for slots in [1, 4, 1024, u32::MAX] {
+            let stack = TaggedIndexStack::bounded(slots, 0);
+            let mask = TaggedIndexStack::mask_of(stack.index_bits);
+            // The largest tag with index 0 on top, then one CAS more.
+            let last = !mask;
+            stack.head.store(last, Ordering::Relaxed);
+            let link = AtomicU32::new(TaggedIndexStack::EMPTY);
+            assert_eq!(stack.pop(|_| &link), Some(0));
+            let after = stack.head.load(Ordering::Relaxed);
+            assert_eq!(after >> stack.index_bits, 0, "tag wrapped to 0");
+            assert!(stack.is_empty());
+            stack.push(slots - 1, |_| &link);
+            assert_eq!(stack.head.load(Ordering::Relaxed) >> stack.index_bits, 1);
+            assert_eq!(stack.pop(|_| &link), Some(slots - 1));
+        }
     }
 }

@@ -19,9 +19,20 @@ struct Slots {
 }
 
 impl Slots {
+    /// A stack with a 32-bit tag (any index may be pushed).
     fn new(slots: u32) -> Self {
+        Self::with(slots, false)
+    }
+
+    /// `bounded`: the stack knows the bound, so its tag is wider.
+    fn with(slots: u32, bounded: bool) -> Self {
+        let top = if slots == 0 { EMPTY } else { 0 };
         Self {
-            stack: TaggedIndexStack::with_top(if slots == 0 { EMPTY } else { 0 }),
+            stack: if bounded {
+                TaggedIndexStack::bounded(slots, top)
+            } else {
+                TaggedIndexStack::with_top(top)
+            },
             links: (0..slots)
                 .map(|i| AtomicU32::new(if i + 1 < slots { i + 1 } else { EMPTY }))
                 .collect(),
@@ -53,8 +64,12 @@ proptest! {
     /// Any sequence of pops and pushes of owned indices gives what a `Vec`
     /// stack gives.
     #[test]
-    fn stack_matches_vec_model(slots in 0u32..8, ops in proptest::collection::vec(any::<(bool, u8)>(), 0..64)) {
-        let real = Slots::new(slots);
+    fn stack_matches_vec_model(
+        slots in 0u32..8,
+        bounded in any::<bool>(),
+        ops in proptest::collection::vec(any::<(bool, u8)>(), 0..64),
+    ) {
+        let real = Slots::with(slots, bounded);
         let mut model: Vec<u32> = (0..slots).rev().collect(); // top at the end
         let mut held: Vec<u32> = Vec::new();
         for (pop, pick) in ops {
@@ -90,6 +105,27 @@ fn an_empty_stack_pops_nothing_and_a_pushed_index_comes_back() {
     big.push(EMPTY - 1, |_| &links[0]);
     assert_eq!(big.pop(|_| &links[0]), Some(EMPTY - 1));
     assert_eq!(big.pop(|_| &links[0]), None);
+    // So does the largest index of a bounded stack, at every width.
+    for slots in [1, 2, 3, 4, 5, 255, 256, 257, 1 << 20, u32::MAX] {
+        let stack = TaggedIndexStack::bounded(slots, EMPTY);
+        assert!(stack.is_empty());
+        assert_eq!(stack.tag_bits(), 64 - (32 - slots.leading_zeros()));
+        stack.push(slots - 1, |_| &links[0]);
+        assert!(!stack.is_empty());
+        assert_eq!(stack.pop(|_| &links[0]), Some(slots - 1));
+        assert_eq!(stack.pop(|_| &links[0]), None);
+        let full = TaggedIndexStack::bounded(slots, slots - 1);
+        assert_eq!(full.pop(|_| &links[0]), Some(slots - 1));
+    }
+    assert_eq!(TaggedIndexStack::new().tag_bits(), 32);
+    assert_eq!(TaggedIndexStack::bounded(0, EMPTY).tag_bits(), 64);
+    assert!(TaggedIndexStack::bounded(0, EMPTY).is_empty());
+}
+
+#[test]
+#[should_panic(expected = "below the bound")]
+fn a_bounded_stack_rejects_a_top_outside_its_bound() {
+    let _ = TaggedIndexStack::bounded(4, 4);
 }
 
 /// Threads pop a slot, own it exclusively (a flag flipped with CASes that
@@ -98,7 +134,7 @@ fn an_empty_stack_pops_nothing_and_a_pushed_index_comes_back() {
 #[test]
 fn handoff_stack_never_lends_a_slot_twice() {
     let slots = 4;
-    let list = Slots::new(slots);
+    let list = Slots::with(slots, true);
     let iters = nanopath_testkit::stress_iters(300_000);
     std::thread::scope(|s| {
         for _ in 0..3 {

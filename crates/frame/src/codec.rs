@@ -147,6 +147,23 @@ impl<'a> FrameRef<'a> {
     pub fn flags(&self) -> u8 {
         self.header.flags
     }
+    /// The application's header fields, as the sender gave them (as
+    /// [`Frame::fields`]).
+    ///
+    /// ```
+    /// use nanopath_frame::{Frame, FrameEncoder, FrameFields};
+    ///
+    /// let fields = FrameFields { sequence: 9, flags: 2 };
+    /// let mut wire = bytes::BytesMut::new();
+    /// FrameEncoder::default().encode(fields, b"x", &mut wire).unwrap();
+    /// assert_eq!(Frame::parse(&wire).unwrap().0.fields(), fields);
+    /// ```
+    pub fn fields(&self) -> FrameFields {
+        FrameFields {
+            sequence: self.sequence(),
+            flags: self.flags(),
+        }
+    }
     /// The payload, in place.
     pub fn payload(&self) -> &'a [u8] {
         self.payload
@@ -298,11 +315,20 @@ impl FrameDecoder {
         &self.config
     }
 
+    /// The most [`decode`](Self::decode) reserves at once beyond twice what
+    /// `src` already holds: 64 KiB.
+    pub const RESERVE_STEP: usize = 64 * 1024;
+
     /// The next whole frame at the front of `src`, split off `src` (the
     /// payload shares `src`'s memory), or `Ok(None)` when `src` holds less
-    /// than a whole frame. Then it reserves room for the rest of that
-    /// frame (at most header + the announced length, which is checked
-    /// against the maximum first), never more.
+    /// than a whole frame. Then it reserves room for more of that frame,
+    /// never beyond its end (header + the announced length, which is
+    /// checked against the maximum first), and in steps that follow what
+    /// has arrived: at most `max(src.len(), RESERVE_STEP)` more bytes per
+    /// call. A peer that announces the maximum and then sends a byte at a
+    /// time gets memory in proportion to what it sent, not the 16 MiB it
+    /// announced; an honest peer's large frame still costs amortised O(1)
+    /// copies per byte (the room at least doubles each step).
     ///
     /// # Errors
     /// Any [`FrameError`] except `TooShort`; `src` is left as it was.
@@ -332,7 +358,8 @@ impl FrameDecoder {
         let len = check_header(&header, &self.config)?;
         let total = HEADER_LEN + len;
         if src.len() < total {
-            src.reserve(total - src.len());
+            let step = src.len().max(Self::RESERVE_STEP);
+            src.reserve((total - src.len()).min(step));
             return Ok(None);
         }
         check_payload(&header, &src[HEADER_LEN..total], &self.config)?;

@@ -426,3 +426,85 @@ fn frames_built_for_sending_round_trip() {
         Some(frame)
     );
 }
+
+/// A peer that announces the largest frame and then sends it a byte at a
+/// time gets memory in proportion to what it sent: the decoder reserves in
+/// steps that follow the bytes held (at most twice what arrived plus
+/// `RESERVE_STEP`, and `BytesMut` may double that), never the announced
+/// 16 MiB at once. The same frame sent honestly in 64 KiB reads decodes
+/// whole, with few reallocations.
+#[test]
+#[cfg_attr(miri, ignore = "16 MiB of input; the bound is arithmetic, not UB")]
+fn a_slow_peer_gets_memory_in_proportion_to_what_it_sent() {
+    let config = Config::default();
+    let max = config.max_frame_len as usize;
+    let payload = vec![0x5au8; max];
+    let mut wire = BytesMut::new();
+    FrameEncoder::new(config.max_frame_len)
+        .encode(FrameFields::default(), &payload, &mut wire)
+        .unwrap();
+    let wire = wire.freeze();
+    let step = FrameDecoder::RESERVE_STEP;
+
+    let mut decoder = FrameDecoder::new(config);
+    let mut buf = BytesMut::new();
+    let slow = 256 * 1024;
+    for (sent, byte) in wire[..slow].iter().enumerate() {
+        buf.extend_from_slice(&[*byte]);
+        assert_eq!(decoder.decode(&mut buf), Ok(None));
+        let held = sent + 1;
+        assert!(
+            buf.capacity() <= 4 * held + 2 * step,
+            "{} bytes reserved after {held} received",
+            buf.capacity()
+        );
+    }
+    assert!(
+        buf.capacity() < max / 8,
+        "nowhere near the announced length"
+    );
+    // The rest, honestly: the frame decodes whole and in few allocations.
+    let mut grown = 0;
+    for piece in wire[slow..].chunks(64 * 1024) {
+        let before = buf.capacity();
+        buf.extend_from_slice(piece);
+        match decoder.decode(&mut buf).unwrap() {
+            Some(frame) => assert_eq!(frame.payload(), &payload[..]),
+            None => assert!(buf.capacity() <= 4 * buf.len() + 2 * step),
+        }
+        grown += usize::from(buf.capacity() != before);
+    }
+    assert!(buf.is_empty(), "the whole frame was taken");
+    assert!(grown <= 24, "{grown} reallocations for one 16 MiB frame");
+}
+
+#[path = "ops/frames.rs"]
+mod stream_ops;
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    /// Frame sequences with valid checksums, damaged (flips, cuts,
+    /// insertions, repeats) and read in pieces: the streaming decoder
+    /// agrees with `Frame::parse_with`, delivers intact frames exactly and
+    /// never a damaged one (see `ops/frames.rs`). The structure comes from
+    /// the bytes, the way the `frames` fuzz target builds it.
+    #[test]
+    fn damaged_streams_decode_like_the_one_shot_parser(
+        data in proptest::collection::vec(any::<u8>(), 0..if cfg!(miri) { 256 } else { 4096 }),
+    ) {
+        stream_ops::check(&stream_ops::from_bytes(&data));
+    }
+}
+
+/// What the `frames` fuzz target found or keeps as seeds, replayed through
+/// the same checker.
+#[test]
+#[cfg_attr(miri, ignore = "reads files; Miri isolates the file system")]
+fn fuzz_seeds_replay() {
+    for (name, data) in nanopath_testkit::fuzz_seeds("frames") {
+        let stream = stream_ops::from_bytes(&data);
+        let run = std::panic::catch_unwind(|| stream_ops::check(&stream));
+        assert!(run.is_ok(), "seed {name}: {stream:?}");
+    }
+}

@@ -115,3 +115,42 @@ fn one_limit_governs_both_directions() {
         out.send(Bytes::from_static(b"eight bb")).await.unwrap();
     });
 }
+
+/// A slow-loris peer on a real stream: it announces the largest frame and
+/// sends a byte at a time. The reader's buffer grows with what arrived,
+/// never to the announced 16 MiB; the frame still arrives whole.
+#[test]
+#[cfg_attr(miri, ignore = "16 MiB of input; the bound is arithmetic, not UB")]
+fn a_slow_loris_peer_gets_memory_in_proportion_to_what_it_sent() {
+    use futures_util::FutureExt;
+    runtime().block_on(async {
+        let config = Config::default();
+        let payload = Bytes::from(vec![0xc3u8; config.max_frame_len as usize]);
+        let mut wire = bytes::BytesMut::new();
+        nanopath_frame::FrameEncoder::new(config.max_frame_len)
+            .encode(FrameFields::default(), &payload, &mut wire)
+            .unwrap();
+        let (mut client, server) = tokio::io::duplex(64 * 1024);
+        let mut reader = FramedRead::new(server, Codec::new(config));
+        let slow = 64 * 1024;
+        for (sent, byte) in wire[..slow].iter().enumerate() {
+            client.write_all(&[*byte]).await.unwrap();
+            // One poll: the reader takes the byte, decodes nothing yet.
+            assert!(reader.next().now_or_never().is_none());
+            let held = sent + 1;
+            let room = reader.read_buffer().capacity();
+            assert!(
+                room <= 4 * held + 2 * nanopath_frame::FrameDecoder::RESERVE_STEP + 8192,
+                "{room} bytes of buffer after {held} received"
+            );
+        }
+        let writer = tokio::spawn(async move {
+            client.write_all(&wire[slow..]).await.unwrap();
+            client
+        });
+        let frame = reader.next().await.unwrap().unwrap();
+        assert_eq!(frame.payload(), &payload);
+        drop(writer.await.unwrap());
+        assert!(reader.next().await.is_none());
+    });
+}

@@ -468,3 +468,74 @@ fn panicking_object_drop_in_pool_drop_during_unwinding_keeps_the_first_panic() {
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"handler failed"));
     faults.assert_all_dropped_once(2);
 }
+
+/// A factory that stalls holds up only its own caller: while it runs, a
+/// release still wakes a parked waiter, which gets the released object.
+/// (The factory runs outside every lock the pool has.)
+#[test]
+fn handoff_a_stalled_factory_does_not_hold_up_a_release() {
+    static ENTERED: AtomicBool = AtomicBool::new(false);
+    static OPEN: AtomicBool = AtomicBool::new(false);
+    let (entered, open) = (&ENTERED, &OPEN);
+    let built = AtomicU64::new(0);
+    let pool = ObjectPool::new(2, move || {
+        let id = built.fetch_add(1, Ordering::Relaxed);
+        if id == 1 {
+            // The second build stalls until the test opens it.
+            entered.store(true, Ordering::SeqCst);
+            while !open.load(Ordering::SeqCst) {
+                std::thread::yield_now();
+            }
+        }
+        id
+    });
+    std::thread::scope(|s| {
+        let held = pool.acquire();
+        assert_eq!(*held, 0);
+        let builder = s.spawn(|| *pool.acquire());
+        while !entered.load(Ordering::SeqCst) {
+            std::thread::yield_now();
+        }
+        // Nothing idle, nothing vacant: the waiter parks.
+        let waiter = s.spawn(|| pool.acquire_timeout(LONG).map(|o| *o));
+        let_waiter_park();
+        drop(held);
+        let got = waiter.join().unwrap();
+        open.store(true, Ordering::SeqCst);
+        assert_eq!(
+            got,
+            Ok(0),
+            "the released object, while the factory still ran"
+        );
+        assert_eq!(builder.join().unwrap(), 1);
+    });
+    assert_eq!(pool.stats().created, 2);
+}
+
+/// A factory that uses its own pool (acquires, releases, reads the stats)
+/// neither deadlocks nor corrupts it.
+#[test]
+fn a_reentrant_factory_uses_its_own_pool() {
+    static POOL: std::sync::OnceLock<ObjectPool<u64>> = std::sync::OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        ObjectPool::new(3, || {
+            let pool = POOL.get().expect("set before the first build");
+            let _ = pool.stats();
+            // Another slot, built re-entrantly (or nothing, once full),
+            // released straight back.
+            let inner = pool.try_acquire().map(|o| *o);
+            inner.unwrap_or(0) + 1
+        })
+    });
+    let a = pool.acquire();
+    let b = pool.acquire();
+    let c = pool.acquire();
+    assert!(pool.try_acquire().is_none(), "all three lent");
+    let values = [*a, *b, *c];
+    drop((a, b, c));
+    assert!(values.iter().all(|&v| v >= 1));
+    assert_eq!(pool.stats().created, 3);
+    // Every slot can still be lent at once.
+    let all: Vec<_> = (0..3).map(|_| pool.try_acquire().expect("idle")).collect();
+    assert_eq!(all.len(), 3);
+}

@@ -8,21 +8,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-#[derive(Debug, Clone)]
-enum Op {
-    Acquire,
-    TryAcquire,
-    Release(usize),
-    Detach(usize),
-}
+#[path = "ops/object_pool.rs"]
+mod pool_ops;
+use pool_ops::Op;
 
 fn ops() -> impl Strategy<Value = Vec<Op>> {
     proptest::collection::vec(
         prop_oneof![
-            Just(Op::Acquire),
-            Just(Op::TryAcquire),
-            any::<usize>().prop_map(Op::Release),
-            any::<usize>().prop_map(Op::Detach),
+            3 => Just(Op::Acquire),
+            2 => Just(Op::TryAcquire),
+            1 => Just(Op::AcquireNow),
+            4 => any::<usize>().prop_map(Op::Release),
+            1 => any::<usize>().prop_map(Op::Detach),
+            1 => (0usize..7).prop_map(Op::Prefill),
+            1 => Just(Op::Stats),
         ],
         0..if cfg!(miri) { 30 } else { 150 },
     )
@@ -31,72 +30,24 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
 proptest! {
     #![proptest_config(proptest_config())]
 
-    /// The pool against a model of its free set: how many objects are idle,
-    /// how many slots are vacant, and which objects are out.
+    /// The pool against a model of its free set: which objects are idle
+    /// (and in which order they are lent again), how many slots are
+    /// vacant, which objects are out, and every drop.
     #[test]
-    fn matches_a_model_of_the_free_set(capacity in 0usize..5, ops in ops()) {
-        let next_id = AtomicU64::new(0);
-        let pool = ObjectPool::new(capacity, move || next_id.fetch_add(1, Ordering::Relaxed));
-        let mut out = Vec::new();
-        // Model: ids of idle objects (a stack: last returned, first lent),
-        // vacant slot count, heap objects out (never kept on return).
-        let mut idle: Vec<u64> = Vec::new();
-        let mut vacant = capacity;
-        let mut created = 0u64;
-        let mut model_out: Vec<(u64, bool)> = Vec::new(); // (id, in a slot)
-        for op in ops {
-            match op {
-                Op::Acquire => {
-                    let got = pool.acquire();
-                    let expected = if let Some(id) = idle.pop() {
-                        (id, true)
-                    } else if vacant > 0 {
-                        vacant -= 1;
-                        created += 1;
-                        (created - 1, true)
-                    } else {
-                        created += 1;
-                        (created - 1, false)
-                    };
-                    prop_assert_eq!(*got, expected.0);
-                    out.push(got);
-                    model_out.push(expected);
-                }
-                Op::TryAcquire => {
-                    match (pool.try_acquire(), idle.pop()) {
-                        (Some(got), Some(id)) => {
-                            prop_assert_eq!(*got, id);
-                            out.push(got);
-                            model_out.push((id, true));
-                        }
-                        (None, None) => {}
-                        (got, id) => prop_assert!(false, "pool {:?} vs model {:?}", got.map(|g| *g), id),
-                    }
-                }
-                Op::Release(i) if !out.is_empty() => {
-                    let i = i % out.len();
-                    drop(out.swap_remove(i));
-                    let (id, in_slot) = model_out.swap_remove(i);
-                    if in_slot {
-                        idle.push(id);
-                    } else if vacant > 0 {
-                        vacant -= 1;
-                        idle.push(id);
-                    }
-                }
-                Op::Detach(i) if !out.is_empty() => {
-                    let i = i % out.len();
-                    let id = out.swap_remove(i).detach();
-                    let (model_id, in_slot) = model_out.swap_remove(i);
-                    prop_assert_eq!(id, model_id);
-                    if in_slot {
-                        vacant += 1;
-                    }
-                }
-                _ => {}
-            }
-        }
-        prop_assert_eq!(pool.stats().created, created);
+    fn matches_a_model_of_the_free_set(capacity in 0usize..6, ops in ops()) {
+        pool_ops::check(capacity, &ops);
+    }
+}
+
+/// What the `pool_ops` fuzz target found or keeps as seeds, replayed
+/// through the same checker.
+#[test]
+#[cfg_attr(miri, ignore = "reads files; Miri isolates the file system")]
+fn fuzz_seeds_replay() {
+    for (name, data) in nanopath_testkit::fuzz_seeds("pool_ops") {
+        let (capacity, ops) = pool_ops::from_bytes(&data);
+        let run = std::panic::catch_unwind(|| pool_ops::check(capacity, &ops));
+        assert!(run.is_ok(), "seed {name}: capacity {capacity}, {ops:?}");
     }
 }
 

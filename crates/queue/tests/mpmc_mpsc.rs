@@ -12,21 +12,17 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-#[derive(Debug, Clone)]
-enum Op {
-    Push,
-    Pop,
-    PushBatch(usize),
-    PopBatch(usize),
-    Len,
-}
+#[path = "ops/bounded.rs"]
+mod bounded_ops;
+use bounded_ops::{Op, Which};
 
 fn op() -> impl Strategy<Value = Op> {
+    let batch = || 0..=bounded_ops::MAX_BATCH;
     prop_oneof![
         4 => Just(Op::Push),
         4 => Just(Op::Pop),
-        2 => (0usize..12).prop_map(Op::PushBatch),
-        2 => (0usize..12).prop_map(Op::PopBatch),
+        2 => batch().prop_map(Op::PushBatch),
+        2 => batch().prop_map(Op::PopBatch),
         1 => Just(Op::Len),
     ]
 }
@@ -35,97 +31,19 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
     proptest::collection::vec(op(), 0..if cfg!(miri) { 60 } else { 200 })
 }
 
-/// The operations a bounded queue under test offers, so one model check
-/// covers `mpmc::Queue` and `mpsc::bounded`.
-trait Bounded {
-    fn push(&mut self, v: u64) -> Result<(), Full<u64>>;
-    fn pop(&mut self) -> Option<u64>;
-    fn push_batch(&mut self, items: &mut Vec<u64>) -> usize;
-    fn pop_batch(&mut self, out: &mut Vec<u64>, max: usize) -> usize;
-    fn len(&self) -> usize;
-}
-
-impl Bounded for mpmc::Queue<u64> {
-    fn push(&mut self, v: u64) -> Result<(), Full<u64>> {
-        mpmc::Queue::push(self, v)
+/// What the `mpmc_ops` fuzz target found or keeps as seeds, replayed
+/// through the same checker.
+#[test]
+#[cfg_attr(miri, ignore = "reads files; Miri isolates the file system")]
+fn fuzz_seeds_replay() {
+    for (name, data) in nanopath_testkit::fuzz_seeds("mpmc_ops") {
+        let (which, capacity, ops) = bounded_ops::from_bytes(&data);
+        let run = std::panic::catch_unwind(|| bounded_ops::check(which, capacity, &ops));
+        assert!(
+            run.is_ok(),
+            "seed {name}: {which:?} capacity {capacity}, {ops:?}"
+        );
     }
-    fn pop(&mut self) -> Option<u64> {
-        mpmc::Queue::pop(self)
-    }
-    fn push_batch(&mut self, items: &mut Vec<u64>) -> usize {
-        mpmc::Queue::push_batch(self, items)
-    }
-    fn pop_batch(&mut self, out: &mut Vec<u64>, max: usize) -> usize {
-        mpmc::Queue::pop_batch(self, out, max)
-    }
-    fn len(&self) -> usize {
-        mpmc::Queue::len(self)
-    }
-}
-
-impl Bounded for (mpsc::Producer<u64>, mpsc::Consumer<u64>) {
-    fn push(&mut self, v: u64) -> Result<(), Full<u64>> {
-        self.0.push(v)
-    }
-    fn pop(&mut self) -> Option<u64> {
-        self.1.pop()
-    }
-    fn push_batch(&mut self, items: &mut Vec<u64>) -> usize {
-        self.0.push_batch(items)
-    }
-    fn pop_batch(&mut self, out: &mut Vec<u64>, max: usize) -> usize {
-        self.1.pop_batch(out, max)
-    }
-    fn len(&self) -> usize {
-        assert_eq!(self.0.len(), self.1.len());
-        self.1.len()
-    }
-}
-
-fn check_against_model(
-    q: &mut impl Bounded,
-    capacity: usize,
-    ops: Vec<Op>,
-) -> Result<(), TestCaseError> {
-    let mut model = VecDeque::new();
-    let mut next = 0u64;
-    for op in ops {
-        match op {
-            Op::Push => {
-                let r = q.push(next);
-                if model.len() < capacity {
-                    prop_assert_eq!(r, Ok(()));
-                    model.push_back(next);
-                } else {
-                    prop_assert_eq!(r, Err(Full(next)));
-                }
-                next += 1;
-            }
-            Op::Pop => prop_assert_eq!(q.pop(), model.pop_front()),
-            Op::PushBatch(n) => {
-                let mut items: Vec<u64> = (next..next + n as u64).collect();
-                let pushed = q.push_batch(&mut items);
-                prop_assert_eq!(pushed, n.min(capacity - model.len()));
-                model.extend(next..next + pushed as u64);
-                // What did not fit is still there, in order.
-                let rest: Vec<u64> = (next + pushed as u64..next + n as u64).collect();
-                prop_assert_eq!(items, rest);
-                next += n as u64;
-            }
-            Op::PopBatch(n) => {
-                let mut out = vec![u64::MAX];
-                let popped = q.pop_batch(&mut out, n);
-                prop_assert_eq!(popped, n.min(model.len()));
-                let expected: Vec<u64> = std::iter::once(u64::MAX)
-                    .chain(model.drain(..popped))
-                    .collect();
-                prop_assert_eq!(out, expected);
-            }
-            Op::Len => prop_assert_eq!(q.len(), model.len()),
-        }
-    }
-    prop_assert_eq!(q.len(), model.len());
-    Ok(())
 }
 
 proptest! {
@@ -134,14 +52,14 @@ proptest! {
     /// `mpmc::Queue` agrees with a `VecDeque` bounded at the same capacity;
     /// small and non-power-of-two capacities wrap many times.
     #[test]
-    fn mpmc_matches_vecdeque(capacity in 1usize..9, ops in ops()) {
-        check_against_model(&mut mpmc::Queue::new(capacity), capacity, ops)?;
+    fn mpmc_matches_vecdeque(capacity in 0usize..9, ops in ops()) {
+        bounded_ops::check(Which::Mpmc, capacity, &ops);
     }
 
     /// The bounded MPSC queue agrees with the same model.
     #[test]
-    fn mpsc_bounded_matches_vecdeque(capacity in 1usize..9, ops in ops()) {
-        check_against_model(&mut mpsc::bounded(capacity), capacity, ops)?;
+    fn mpsc_bounded_matches_vecdeque(capacity in 0usize..9, ops in ops()) {
+        bounded_ops::check(Which::MpscBounded, capacity, &ops);
     }
 
     /// The unbounded MPSC queue is an unbounded `VecDeque` (sequences long

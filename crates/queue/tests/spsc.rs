@@ -5,35 +5,29 @@
 
 #![cfg(not(nanopath_loom))]
 
+use nanopath_queue::Full;
 use nanopath_queue::spsc;
-use nanopath_queue::{ChunkError, Full};
 use nanopath_testkit::Counted;
 use proptest::prelude::*;
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-#[derive(Debug, Clone)]
-enum Op {
-    Push,
-    Pop,
-    Peek,
-    PushSlice(usize),
-    PopSlice(usize),
-    WriteChunk { reserve: usize, fill: usize },
-    ReadChunk { take: usize, commit: usize },
-    Len,
-}
+#[path = "ops/spsc.rs"]
+mod spsc_ops;
+use spsc_ops::Op;
 
 fn op() -> impl Strategy<Value = Op> {
+    let size = || 0..=spsc_ops::MAX_SIZE;
     prop_oneof![
         4 => Just(Op::Push),
         4 => Just(Op::Pop),
         1 => Just(Op::Peek),
-        2 => (0usize..12).prop_map(Op::PushSlice),
-        2 => (0usize..12).prop_map(Op::PopSlice),
-        2 => (0usize..12, 0usize..12).prop_map(|(reserve, fill)| Op::WriteChunk { reserve, fill }),
-        2 => (0usize..12, 0usize..12).prop_map(|(take, commit)| Op::ReadChunk { take, commit }),
+        2 => size().prop_map(Op::PushSlice),
+        2 => size().prop_map(Op::PopSlice),
+        2 => (size(), size()).prop_map(|(reserve, fill)| Op::WriteChunk { reserve, fill }),
+        1 => (size(), size(), size()).prop_map(|(reserve, set, commit)| Op::WriteDefault { reserve, set, commit }),
+        2 => (size(), size()).prop_map(|(take, commit)| Op::ReadChunk { take, commit }),
+        1 => (size(), size()).prop_map(|(take, iterate)| Op::ReadInto { take, iterate }),
         1 => Just(Op::Len),
     ]
 }
@@ -43,77 +37,10 @@ proptest! {
 
     /// Single-threaded op sequences agree with `VecDeque` bounded at the same
     /// capacity; small capacities make every sequence wrap many times.
+    /// (Capacity 0 is refused; the checker asserts that too.)
     #[test]
-    fn matches_vecdeque(capacity in 1usize..9, ops in proptest::collection::vec(op(), 0..if cfg!(miri) { 60 } else { 200 })) {
-        let (mut tx, mut rx) = spsc::ring::<u64>(capacity);
-        let mut model = VecDeque::new();
-        let mut next = 0u64;
-        for op in ops {
-            match op {
-                Op::Push => {
-                    let r = tx.push(next);
-                    if model.len() < capacity {
-                        prop_assert_eq!(r, Ok(()));
-                        model.push_back(next);
-                    } else {
-                        prop_assert_eq!(r, Err(Full(next)));
-                    }
-                    next += 1;
-                }
-                Op::Pop => prop_assert_eq!(rx.pop(), model.pop_front()),
-                Op::Peek => prop_assert_eq!(rx.peek().copied(), model.front().copied()),
-                Op::PushSlice(n) => {
-                    let items: Vec<u64> = (next..next + n as u64).collect();
-                    let pushed = tx.push_slice(&items);
-                    prop_assert_eq!(pushed, n.min(capacity - model.len()));
-                    model.extend(&items[..pushed]);
-                    next += n as u64;
-                }
-                Op::PopSlice(n) => {
-                    let mut out = vec![u64::MAX; n];
-                    let popped = rx.pop_slice(&mut out);
-                    prop_assert_eq!(popped, n.min(model.len()));
-                    let expected: Vec<u64> = model.drain(..popped).collect();
-                    prop_assert_eq!(&out[..popped], &expected[..]);
-                }
-                Op::WriteChunk { reserve, fill } => {
-                    let free = capacity - model.len();
-                    match tx.write_chunk_uninit(reserve) {
-                        Ok(chunk) => {
-                            prop_assert!(reserve <= free);
-                            prop_assert_eq!(chunk.len(), reserve);
-                            let written = chunk.fill_from_iter(next..next + fill as u64);
-                            prop_assert_eq!(written, fill.min(reserve));
-                            model.extend(next..next + written as u64);
-                            next += fill as u64;
-                        }
-                        Err(e) => {
-                            prop_assert!(reserve > free);
-                            prop_assert_eq!(e, ChunkError::TooFewSlots { requested: reserve, available: free });
-                        }
-                    }
-                }
-                Op::ReadChunk { take, commit } => match rx.read_chunk(take) {
-                    Ok(chunk) => {
-                        prop_assert!(take <= model.len());
-                        let (a, b) = chunk.as_slices();
-                        let seen: Vec<u64> = a.iter().chain(b).copied().collect();
-                        let expected: Vec<u64> = model.iter().take(take).copied().collect();
-                        prop_assert_eq!(seen, expected);
-                        chunk.commit(commit);
-                        model.drain(..commit.min(take));
-                    }
-                    Err(e) => {
-                        prop_assert!(take > model.len());
-                        prop_assert_eq!(e, ChunkError::TooFewSlots { requested: take, available: model.len() });
-                    }
-                },
-                Op::Len => {
-                    prop_assert_eq!(rx.len(), model.len());
-                    prop_assert_eq!(tx.free_slots(), capacity - model.len());
-                }
-            }
-        }
+    fn matches_vecdeque(capacity in 0usize..9, ops in proptest::collection::vec(op(), 0..if cfg!(miri) { 60 } else { 200 })) {
+        spsc_ops::check(capacity, &ops);
     }
 
     /// Every item is dropped exactly once: by whoever pops it, by a read
@@ -244,4 +171,16 @@ fn stress_two_threads_fifo_no_loss() {
         assert_eq!(rx.pop().map(|i| i.value), None, "duplicate or extra item");
     });
     assert_eq!(drops.load(Ordering::Relaxed), items as usize);
+}
+
+/// What the `spsc_ops` fuzz target found or keeps as seeds, replayed
+/// through the same checker.
+#[test]
+#[cfg_attr(miri, ignore = "reads files; Miri isolates the file system")]
+fn fuzz_seeds_replay() {
+    for (name, data) in nanopath_testkit::fuzz_seeds("spsc_ops") {
+        let (capacity, ops) = spsc_ops::from_bytes(&data);
+        let run = std::panic::catch_unwind(|| spsc_ops::check(capacity, &ops));
+        assert!(run.is_ok(), "seed {name}: capacity {capacity}, {ops:?}");
+    }
 }

@@ -84,8 +84,11 @@ fn panicking_drop_in_hazard_scan() {
         faults.panic_on_drop(2);
         let stored = catch_unwind(AssertUnwindSafe(|| cell.store(faults.item(4))));
         assert!(stored.is_err(), "the destructor's panic reaches the caller");
-        // Nothing dropped twice; the protected value is still alive.
+        // Nothing dropped twice; the protected value is still alive; the
+        // count of unreclaimed objects is exact: the four retired (0..=3)
+        // less those freed before the panic and the one that panicked.
         faults.assert_no_double_drop();
+        assert_eq!(hazard.domain().unreclaimed(), 4 - faults.total_drops());
         assert_eq!(reader.id, 0);
         assert_eq!(faults.drops_of(0), 0);
         drop(reader);
@@ -96,6 +99,11 @@ fn panicking_drop_in_hazard_scan() {
         for id in 0..=4 {
             assert_eq!(faults.drops_of(id), 1, "value {id} freed once");
         }
+        assert_eq!(
+            hazard.domain().unreclaimed(),
+            0,
+            "only the current value is left"
+        );
     }
     drop(hazard);
     faults.assert_all_dropped_once(6);

@@ -4,6 +4,12 @@
 //! dev-dependency of the nanopath crates, published so that their packaged
 //! tests build; not an API for other crates (no stability promise).
 
+/// The byte reader (`arbitrary::Unstructured`) that turns fuzz input into
+/// operations: the operation-sequence checkers of the crates' tests take
+/// their input through it, so a fuzz target and an ordinary test that
+/// replays its findings read the same bytes the same way.
+pub use arbitrary;
+
 use proptest::test_runner::Config;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -306,4 +312,31 @@ impl Drop for Faulty {
     fn drop(&mut self) {
         self.faults.count_drop(self.id);
     }
+}
+
+/// The regression seeds of fuzz target `target`: every file in the
+/// repository's `fuzz/seeds/<target>/` (inputs the fuzzer found or that
+/// reach its deeper paths), as (file name, bytes), sorted by name.
+///
+/// # Panics
+/// If the directory is missing or holds no file: a replay test with
+/// nothing to replay must fail, not pass.
+pub fn fuzz_seeds(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/seeds")
+        .join(target);
+    let entries =
+        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("fuzz seeds {}: {e}", dir.display()));
+    let mut seeds: Vec<(String, Vec<u8>)> = entries
+        .map(|entry| {
+            let path = entry.expect("a directory entry").path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let bytes = std::fs::read(&path)
+                .unwrap_or_else(|e| panic!("fuzz seed {}: {e}", path.display()));
+            (name, bytes)
+        })
+        .collect();
+    assert!(!seeds.is_empty(), "no fuzz seeds in {}", dir.display());
+    seeds.sort();
+    seeds
 }
