@@ -11,6 +11,7 @@
 
 mod baseline;
 mod bench;
+mod hardening;
 mod instructions;
 mod json;
 mod report;

@@ -23,7 +23,7 @@ pub(crate) struct Step {
 
 /// Every step, in the order verify runs them. The runner and the help text
 /// both read this table, so a step cannot run without being listed there.
-pub(crate) static STEPS: [Step; 10] = [
+pub(crate) static STEPS: [Step; 13] = [
     Step {
         name: "fmt",
         about: "rustfmt, checked (files are never rewritten)",
@@ -84,9 +84,27 @@ pub(crate) static STEPS: [Step; 10] = [
         slow: true,
         run: miri,
     },
+    Step {
+        name: "fuzz",
+        about: "each cargo-fuzz target in fuzz/ for a bounded time, from its seeds",
+        slow: true,
+        run: crate::hardening::fuzz,
+    },
+    Step {
+        name: "tsan",
+        about: "ThreadSanitizer over the concurrent tests (nightly, build-std)",
+        slow: true,
+        run: crate::hardening::tsan,
+    },
+    Step {
+        name: "asan",
+        about: "AddressSanitizer over the unit and integration tests (nightly, build-std)",
+        slow: true,
+        run: crate::hardening::asan,
+    },
 ];
 
-enum Outcome {
+pub(crate) enum Outcome {
     Passed,
     Failed(String),
     Skipped(String),
@@ -520,7 +538,7 @@ fn cmd(args: &[&str]) -> Command {
 }
 
 /// Runs the commands in order, stopping at the first failure.
-fn run_all(commands: Vec<Command>) -> Outcome {
+pub(crate) fn run_all(commands: Vec<Command>) -> Outcome {
     for mut command in commands {
         println!("$ {}", display(&command));
         match command.status() {

@@ -1,0 +1,310 @@
+//! The verify steps against hostile input and faults: the cargo-fuzz
+//! targets in `fuzz/`, each for a bounded time, and the tests under
+//! ThreadSanitizer and AddressSanitizer (see docs/verification.md for what
+//! each covers that Miri and loom do not).
+
+use crate::util::{display, target_dir, workspace_root};
+use crate::verify::{Outcome, run_all};
+use crate::workspace;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Seconds each fuzz target runs in verify, unless `NANOPATH_FUZZ_SECONDS`
+/// says otherwise.
+const FUZZ_SECONDS: u64 = 30;
+
+/// The host target the sanitizers build for (`-Zsanitizer` needs an
+/// explicit `--target`, so build scripts and proc macros stay
+/// uninstrumented).
+const HOST: &str = "x86_64-unknown-linux-gnu";
+
+/// What one fuzz run reported.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct FuzzStats {
+    pub(crate) runs: u64,
+    /// libFuzzer's `cov:`: coverage points (edges) reached.
+    pub(crate) coverage: u64,
+    /// libFuzzer's `ft:`: features (edges with hit-count buckets).
+    pub(crate) features: u64,
+    pub(crate) corpus: u64,
+}
+
+/// The figures of libFuzzer's output (its last status line and, with
+/// `-print_final_stats=1`, the executed-unit count).
+pub(crate) fn parse_fuzz_output(text: &str) -> Option<FuzzStats> {
+    let mut stats = FuzzStats::default();
+    let mut seen = false;
+    for line in text.lines() {
+        if let Some(n) = line.strip_prefix("stat::number_of_executed_units:") {
+            stats.runs = n.trim().parse().ok()?;
+        }
+        if line.starts_with('#') && line.contains(" cov: ") {
+            let field = |name: &str| -> Option<u64> {
+                let at = line.find(name)? + name.len();
+                let digits: String = line[at..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit())
+                    .collect();
+                digits.parse().ok()
+            };
+            stats.coverage = field(" cov: ")?;
+            stats.features = field(" ft: ").unwrap_or(0);
+            stats.corpus = field(" corp: ").unwrap_or(0);
+            seen = true;
+        }
+    }
+    seen.then_some(stats)
+}
+
+/// The `[[bin]]` names of `fuzz/Cargo.toml`: one per fuzz target.
+fn fuzz_targets(manifest: &Path) -> Result<Vec<String>, String> {
+    let text =
+        std::fs::read_to_string(manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    let mut targets = Vec::new();
+    let mut in_bin = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_bin = line == "[[bin]]";
+        } else if in_bin && let Some(name) = line.strip_prefix("name = ") {
+            targets.push(name.trim_matches('"').to_string());
+        }
+    }
+    if targets.is_empty() {
+        return Err(format!("no [[bin]] fuzz target in {}", manifest.display()));
+    }
+    Ok(targets)
+}
+
+fn nightly_has(args: &[&str]) -> bool {
+    Command::new("cargo")
+        .arg("+nightly")
+        .args(args)
+        .current_dir(workspace_root())
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// Every target in `fuzz/` for a bounded time, each from its seeds in
+/// `fuzz/seeds/<target>/` (plus a working corpus under the target
+/// directory); a crash fails the step and leaves the input in the seeds
+/// directory, where the crate's replay test runs it from then on.
+pub(crate) fn fuzz() -> Outcome {
+    if !nightly_has(&["fuzz", "--version"]) {
+        return Outcome::Skipped("cargo-fuzz not installed: `cargo install cargo-fuzz`".into());
+    }
+    let root = workspace_root();
+    let targets = match fuzz_targets(&root.join("fuzz").join("Cargo.toml")) {
+        Ok(t) => t,
+        Err(why) => return Outcome::Failed(why),
+    };
+    let seconds = std::env::var("NANOPATH_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(FUZZ_SECONDS);
+    // Release with debug assertions (the libraries' `debug_assert!`s are
+    // checks worth fuzzing), AddressSanitizer (cargo-fuzz's default).
+    if let Outcome::Failed(why) = run_all(vec![fuzz_cmd(&["build", "--debug-assertions"])]) {
+        return Outcome::Failed(why);
+    }
+    let mut lines = Vec::new();
+    for target in &targets {
+        let seeds = root.join("fuzz").join("seeds").join(target);
+        if !seeds.is_dir() {
+            return Outcome::Failed(format!(
+                "{} is missing: every target keeps its seeds",
+                seeds.display()
+            ));
+        }
+        let corpus = target_dir().join("fuzz-corpus").join(target);
+        if let Err(e) = std::fs::create_dir_all(&corpus) {
+            return Outcome::Failed(format!("{}: {e}", corpus.display()));
+        }
+        let mut run = fuzz_cmd(&["run", "--debug-assertions", target]);
+        run.arg(&corpus).arg(&seeds).args([
+            "--",
+            &format!("-max_total_time={seconds}"),
+            "-print_final_stats=1",
+            // A crashing input lands among the seeds, to be kept.
+            &format!("-artifact_prefix={}/", seeds.display()),
+        ]);
+        println!("$ {}", display(&run));
+        let out = match run.output() {
+            Ok(out) => out,
+            Err(e) => return Outcome::Failed(format!("could not start cargo fuzz: {e}")),
+        };
+        let text = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            let tail: Vec<&str> = text.lines().rev().take(40).collect();
+            for line in tail.iter().rev() {
+                println!("  {line}");
+            }
+            return Outcome::Failed(format!(
+                "fuzz target `{target}` failed ({}); the input is kept in {}",
+                out.status,
+                seeds.display()
+            ));
+        }
+        let Some(stats) = parse_fuzz_output(&text) else {
+            return Outcome::Failed(format!("fuzz target `{target}`: no libFuzzer status line"));
+        };
+        let line = format!(
+            "{target}: {} runs in {seconds} s, {} coverage edges, {} features, corpus {}, 0 crashes",
+            stats.runs, stats.coverage, stats.features, stats.corpus
+        );
+        println!("{line}");
+        lines.push(line);
+    }
+    println!("fuzz summary:");
+    for line in &lines {
+        println!("  {line}");
+    }
+    Outcome::Passed
+}
+
+/// `cargo +nightly fuzz ARGS` in the repository root, building in the
+/// workspace's target directory.
+fn fuzz_cmd(args: &[&str]) -> Command {
+    let mut c = Command::new("cargo");
+    c.arg("+nightly")
+        .arg("fuzz")
+        .args(args)
+        .arg("--target-dir")
+        .arg(target_dir().join("fuzz"))
+        .current_dir(workspace_root());
+    c
+}
+
+/// The published crates and their test targets whose names say they are
+/// concurrent (`stress`, `handoff`, `concurrent`, `linearizable`): what a
+/// data-race detector is for.
+const CONCURRENT_TESTS: [&str; 4] = ["stress", "handoff", "concurrent", "linearizable"];
+
+/// `cargo +nightly test` with `-Zsanitizer=NAME` for the host, std rebuilt
+/// with the same instrumentation (`-Zbuild-std`: the sanitizer is an ABI
+/// choice that every crate, std included, must share), in
+/// `target/<name>san`.
+fn sanitizer_test(name: &str, extra: &[&str]) -> Command {
+    let mut c = Command::new("cargo");
+    c.args(["+nightly", "test", "-Zbuild-std", "--target", HOST])
+        .args(extra)
+        .current_dir(workspace_root())
+        .env("RUSTFLAGS", format!("-Zsanitizer={name}"))
+        .env("RUSTDOCFLAGS", format!("-Zsanitizer={name}"))
+        .env("CARGO_TARGET_DIR", sanitizer_target(name));
+    c
+}
+
+fn sanitizer_target(name: &str) -> PathBuf {
+    target_dir().join(format!("{name}san"))
+}
+
+/// Whether nightly can rebuild std (`rust-src`), which the sanitizer steps
+/// need; the skip reason otherwise.
+fn build_std_ready() -> Result<(), Outcome> {
+    let sysroot = Command::new("rustc")
+        .args(["+nightly", "--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    match sysroot {
+        Some(root) if root.join("lib/rustlib/src/rust/library").is_dir() => Ok(()),
+        _ => Err(Outcome::Skipped(
+            "nightly rust-src missing: `rustup +nightly component add rust-src`".into(),
+        )),
+    }
+}
+
+fn published_packages() -> Result<Vec<String>, Outcome> {
+    workspace::crates()
+        .map(|crates| {
+            crates
+                .into_iter()
+                .filter(|k| k.published)
+                .map(|k| k.package)
+                .collect()
+        })
+        .map_err(Outcome::Failed)
+}
+
+/// ThreadSanitizer over the concurrent tests of every published crate: the
+/// native code, membarrier fast path included, on real threads.
+pub(crate) fn tsan() -> Outcome {
+    if let Err(skip) = build_std_ready() {
+        return skip;
+    }
+    let packages = match published_packages() {
+        Ok(p) => p,
+        Err(fail) => return fail,
+    };
+    let mut c = sanitizer_test("thread", &["--tests"]);
+    for p in &packages {
+        c.args(["-p", p]);
+    }
+    c.arg("--").args(CONCURRENT_TESTS);
+    // Reports fail the run (TSan exits non-zero after a report).
+    c.env("TSAN_OPTIONS", "halt_on_error=1 second_deadlock_stack=1");
+    run_all(vec![c])
+}
+
+/// AddressSanitizer over every published crate's unit and integration
+/// tests: out-of-bounds and use-after-free in the native code (the SIMD
+/// kernels at every level this CPU has, the real allocator).
+pub(crate) fn asan() -> Outcome {
+    if let Err(skip) = build_std_ready() {
+        return skip;
+    }
+    let packages = match published_packages() {
+        Ok(p) => p,
+        Err(fail) => return fail,
+    };
+    let mut c = sanitizer_test("address", &["--lib", "--tests"]);
+    for p in &packages {
+        c.args(["-p", p]);
+    }
+    // Leaks are Miri's to find (its strict pass checks them); here the
+    // global hazard domain and epoch garbage that outlive the tests by
+    // design would drown them.
+    c.env("ASAN_OPTIONS", "detect_leaks=0:halt_on_error=1");
+    run_all(vec![c])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_libfuzzer_figures() {
+        let text = "INFO: Seed: 1\n#2\tINITED cov: 10 ft: 11 corp: 1/1b exec/s: 0 rss: 30Mb\n\
+                    #52311\tDONE   cov: 122 ft: 407 corp: 61/3090b lim: 4096 exec/s: 26155 rss: 58Mb\n\
+                    Done 52311 runs in 2 second(s)\nstat::number_of_executed_units: 52311\n";
+        assert_eq!(
+            parse_fuzz_output(text),
+            Some(FuzzStats {
+                runs: 52311,
+                coverage: 122,
+                features: 407,
+                corpus: 61
+            })
+        );
+        assert_eq!(parse_fuzz_output("no status here"), None);
+    }
+
+    #[test]
+    fn finds_the_bin_targets() {
+        let dir = std::env::temp_dir().join(format!("xtask-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let manifest = dir.join("Cargo.toml");
+        std::fs::write(
+            &manifest,
+            "[package]\nname = \"f\"\n\n[[bin]]\nname = \"a\"\npath = \"a.rs\"\n\n[[bin]]\nname = \"b\"\n",
+        )
+        .unwrap();
+        assert_eq!(fuzz_targets(&manifest).unwrap(), ["a", "b"]);
+        std::fs::write(&manifest, "[package]\nname = \"f\"\n").unwrap();
+        assert!(fuzz_targets(&manifest).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
