@@ -17,6 +17,7 @@ mod json;
 mod report;
 mod rounds;
 mod rust_source;
+mod soak;
 mod util;
 mod verify;
 mod workspace;
@@ -82,6 +83,15 @@ fn help() -> String {
             "headline table from this (whole) run",
         ],
     );
+    command(
+        &mut text,
+        "soak [--seconds N]",
+        &[
+            "every structure under mixed load at once for N seconds",
+            "(default 60): items in and out, drops, heap live and peak;",
+            "fails on loss, duplicates or growth after warm-up",
+        ],
+    );
     command(&mut text, "help", &["this text"]);
     text
 }
@@ -103,6 +113,7 @@ fn try_main() -> Result<(), String> {
     match command.as_deref() {
         Some("verify") => verify::run(&rest),
         Some("bench") => bench::run(&rest),
+        Some("soak") => soak::run(&rest),
         Some("help" | "--help" | "-h") | None => {
             print!("{}", help());
             Ok(())

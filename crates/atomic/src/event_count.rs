@@ -233,7 +233,9 @@ impl Drop for WaitKey<'_> {
 ///
 /// The epoch is 32 bits: a waiter sleeps through a notification only if
 /// exactly a multiple of 2^32 notifications that saw waiters land between
-/// its `prepare_wait` and its `wait` taking the lock. At most 2^30 - 1
+/// its `prepare_wait` and its `wait` taking the lock; each of those takes
+/// the lock, so that is minutes of unbroken waking while one waiter stalls
+/// at one point, and the next notification wakes it even then. At most 2^30 - 1
 /// threads and tasks may be registered at once.
 pub struct EventCount {
     /// Low 30 bits: waiters registered (threads between `prepare_wait` and

@@ -19,6 +19,13 @@
 //! CAS to a thread that made progress. A thread suspended between claiming
 //! a slot and publishing it holds up the operations that reach that slot
 //! until it resumes (so, strictly, the queue is blocking).
+//!
+//! Positions are `usize` counters that only grow (wrapping). On 64-bit
+//! targets they never come round. On 32-bit targets a thread stalled
+//! between reading a position and its CAS could see that CAS succeed
+//! stale if exactly a multiple of 2^32 other operations land meanwhile
+//! (as in crossbeam's `ArrayQueue`): tens of seconds of unbroken traffic
+//! while one thread is stopped at one instruction.
 
 use crate::error::{CapacityError, Full};
 use crate::ring::Ring;
