@@ -102,6 +102,8 @@ pub(crate) fn fuzz() -> Outcome {
     let seconds = std::env::var("NANOPATH_FUZZ_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
+        // 0 would be libFuzzer's "no limit": never let the step hang.
+        .filter(|&s: &u64| s > 0)
         .unwrap_or(FUZZ_SECONDS);
     // Release with debug assertions (the libraries' `debug_assert!`s are
     // checks worth fuzzing), AddressSanitizer (cargo-fuzz's default).
@@ -146,8 +148,10 @@ pub(crate) fn fuzz() -> Outcome {
                 seeds.display()
             ));
         }
-        let Some(stats) = parse_fuzz_output(&text) else {
-            return Outcome::Failed(format!("fuzz target `{target}`: no libFuzzer status line"));
+        let Some(stats) = parse_fuzz_output(&text).filter(|s| s.runs > 0) else {
+            return Outcome::Failed(format!(
+                "fuzz target `{target}`: no libFuzzer status line or no input run"
+            ));
         };
         let line = format!(
             "{target}: {} runs in {seconds} s, {} coverage edges, {} features, corpus {}, 0 crashes",
