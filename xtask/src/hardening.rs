@@ -3,15 +3,15 @@
 //! ThreadSanitizer and AddressSanitizer (see docs/verification.md for what
 //! each covers that Miri and loom do not).
 
-use crate::util::{display, target_dir, workspace_root};
-use crate::verify::{Outcome, run_all};
+use crate::util::{target_dir, workspace_root};
+use crate::verify::{Outcome, run_all, run_lanes};
 use crate::workspace;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Seconds each fuzz target runs in verify, unless `NANOPATH_FUZZ_SECONDS`
 /// says otherwise.
-const FUZZ_SECONDS: u64 = 30;
+const FUZZ_SECONDS: u64 = 60;
 
 /// The host target the sanitizers build for (`-Zsanitizer` needs an
 /// explicit `--target`, so build scripts and proc macros stay
@@ -110,7 +110,7 @@ pub(crate) fn fuzz() -> Outcome {
     if let Outcome::Failed(why) = run_all(vec![fuzz_cmd(&["build", "--debug-assertions"])]) {
         return Outcome::Failed(why);
     }
-    let mut lines = Vec::new();
+    let mut runs = Vec::new();
     for target in &targets {
         let seeds = root.join("fuzz").join("seeds").join(target);
         if !seeds.is_dir() {
@@ -128,30 +128,42 @@ pub(crate) fn fuzz() -> Outcome {
             "--",
             &format!("-max_total_time={seconds}"),
             "-print_final_stats=1",
-            // A crashing input lands among the seeds, to be kept.
+            // A crashing, timing-out or memory-exhausting input lands
+            // among the seeds, to be kept and replayed.
             &format!("-artifact_prefix={}/", seeds.display()),
         ]);
-        println!("$ {}", display(&run));
-        let out = match run.output() {
-            Ok(out) => out,
-            Err(e) => return Outcome::Failed(format!("could not start cargo fuzz: {e}")),
-        };
-        let text = String::from_utf8_lossy(&out.stderr);
-        if !out.status.success() {
-            let tail: Vec<&str> = text.lines().rev().take(40).collect();
+        runs.push(run);
+    }
+    // libFuzzer runs one input at a time on one core: one target per core.
+    let lanes = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let finished = match run_lanes(runs, lanes, false) {
+        Ok(f) => f,
+        Err(why) => return Outcome::Failed(why),
+    };
+    let mut lines = Vec::new();
+    let mut failures = Vec::new();
+    for (target, run) in targets.iter().zip(&finished) {
+        let seeds = root.join("fuzz").join("seeds").join(target);
+        let stats = parse_fuzz_output(&run.output).filter(|s| s.runs > 0);
+        if !run.status.success() || stats.is_none() {
+            let tail: Vec<&str> = run.output.lines().rev().take(40).collect();
             for line in tail.iter().rev() {
                 println!("  {line}");
             }
-            return Outcome::Failed(format!(
+        }
+        if !run.status.success() {
+            failures.push(format!(
                 "fuzz target `{target}` failed ({}); the input is kept in {}",
-                out.status,
+                run.status,
                 seeds.display()
             ));
+            continue;
         }
-        let Some(stats) = parse_fuzz_output(&text).filter(|s| s.runs > 0) else {
-            return Outcome::Failed(format!(
+        let Some(stats) = stats else {
+            failures.push(format!(
                 "fuzz target `{target}`: no libFuzzer status line or no input run"
             ));
+            continue;
         };
         let line = format!(
             "{target}: {} runs in {seconds} s, {} coverage edges, {} features, corpus {}, 0 crashes",
@@ -159,6 +171,9 @@ pub(crate) fn fuzz() -> Outcome {
         );
         println!("{line}");
         lines.push(line);
+    }
+    if !failures.is_empty() {
+        return Outcome::Failed(failures.join("; "));
     }
     println!("fuzz summary:");
     for line in &lines {
@@ -250,7 +265,37 @@ pub(crate) fn tsan() -> Outcome {
     c.arg("--").args(CONCURRENT_TESTS);
     // Reports fail the run (TSan exits non-zero after a report).
     c.env("TSAN_OPTIONS", "halt_on_error=1 second_deadlock_stack=1");
-    run_all(vec![c])
+    let finished = match run_lanes(vec![c], 1, true) {
+        Ok(mut f) => f.remove(0),
+        Err(why) => return Outcome::Failed(why),
+    };
+    if !finished.status.success() {
+        return Outcome::Failed(format!(
+            "`{}` exited with {}",
+            finished.shown, finished.status
+        ));
+    }
+    // A filter that matches nothing would pass with nothing checked.
+    match tests_passed(&finished.output) {
+        0 => Outcome::Failed(format!(
+            "no test matched {CONCURRENT_TESTS:?}: ThreadSanitizer checked nothing"
+        )),
+        n => {
+            println!("tsan: {n} concurrent tests passed under ThreadSanitizer");
+            Outcome::Passed
+        }
+    }
+}
+
+/// The tests libtest reports passed, summed over every `test result:` line.
+pub(crate) fn tests_passed(text: &str) -> u64 {
+    text.lines()
+        .filter_map(|line| line.trim().strip_prefix("test result: "))
+        .filter_map(|rest| {
+            let at = rest.find(". ")? + 2;
+            rest[at..].split(' ').next()?.parse::<u64>().ok()
+        })
+        .sum()
 }
 
 /// AddressSanitizer over every published crate's unit and integration
@@ -294,6 +339,17 @@ mod tests {
             })
         );
         assert_eq!(parse_fuzz_output("no status here"), None);
+    }
+
+    #[test]
+    fn counts_passed_tests() {
+        let text = "running 2 tests\ntest a ... ok\ntest b ... ok\n\n\
+                    test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 5 filtered out; finished in 0.1s\n\
+                    running 0 tests\n\
+                    test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 9 filtered out; finished in 0.0s\n\
+                    test result: ok. 7 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 3s\n";
+        assert_eq!(tests_passed(text), 9);
+        assert_eq!(tests_passed("running 0 tests\n"), 0);
     }
 
     #[test]

@@ -554,6 +554,107 @@ pub(crate) fn run_all(commands: Vec<Command>) -> Outcome {
     Outcome::Passed
 }
 
+/// One command's end in [`run_lanes`]: how it exited and everything it
+/// printed (stdout and stderr, in order).
+pub(crate) struct Finished {
+    pub(crate) shown: String,
+    pub(crate) status: std::process::ExitStatus,
+    pub(crate) output: String,
+}
+
+/// Runs the commands at most `lanes` at a time (each interprets or fuzzes
+/// on one core, so on a machine with N cores N of them finish in about
+/// the time of one), every command's output to its own log under the
+/// target directory, printed whole when it ends so that runs side by side
+/// do not interleave (with `echo` false, not printed: the caller reads
+/// it). Runs them all, also after a failure; `Err` if one could not start.
+pub(crate) fn run_lanes(
+    commands: Vec<Command>,
+    lanes: usize,
+    echo: bool,
+) -> Result<Vec<Finished>, String> {
+    let logs = target_dir().join("xtask-logs");
+    std::fs::create_dir_all(&logs).map_err(|e| format!("{}: {e}", logs.display()))?;
+    let lanes = lanes.max(1);
+    let mut pending = commands.into_iter().enumerate();
+    let mut running: Vec<(usize, String, std::process::Child, std::path::PathBuf)> = Vec::new();
+    let mut done: Vec<(usize, Finished)> = Vec::new();
+    loop {
+        while running.len() < lanes {
+            let Some((i, mut command)) = pending.next() else {
+                break;
+            };
+            let shown = display(&command);
+            let log = logs.join(format!("{}-{i}.log", std::process::id()));
+            let file =
+                std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+            let err = file
+                .try_clone()
+                .map_err(|e| format!("{}: {e}", log.display()))?;
+            println!("$ {shown}   (started, output when it ends)");
+            let child = command
+                .stdout(file)
+                .stderr(err)
+                .spawn()
+                .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+            running.push((i, shown, child, log));
+        }
+        if running.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let mut k = 0;
+        while k < running.len() {
+            let exited = running[k]
+                .2
+                .try_wait()
+                .map_err(|e| format!("waiting for `{}`: {e}", running[k].1))?;
+            let Some(status) = exited else {
+                k += 1;
+                continue;
+            };
+            let (i, shown, _, log) = running.swap_remove(k);
+            let output =
+                String::from_utf8_lossy(&std::fs::read(&log).unwrap_or_default()).into_owned();
+            let _ = std::fs::remove_file(&log);
+            println!("$ {shown}   (ended: {status})");
+            if echo {
+                print!("{output}");
+            }
+            done.push((
+                i,
+                Finished {
+                    shown,
+                    status,
+                    output,
+                },
+            ));
+        }
+    }
+    done.sort_by_key(|(i, _)| *i);
+    Ok(done.into_iter().map(|(_, f)| f).collect())
+}
+
+/// [`run_lanes`] with one lane per core, failing if any command failed.
+pub(crate) fn run_side_by_side(commands: Vec<Command>) -> Outcome {
+    let lanes = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match run_lanes(commands, lanes, true) {
+        Err(why) => Outcome::Failed(why),
+        Ok(finished) => {
+            let failed: Vec<String> = finished
+                .iter()
+                .filter(|f| !f.status.success())
+                .map(|f| format!("`{}` exited with {}", f.shown, f.status))
+                .collect();
+            if failed.is_empty() {
+                Outcome::Passed
+            } else {
+                Outcome::Failed(failed.join("; "))
+            }
+        }
+    }
+}
+
 /// The crates Miri covers ([`workspace::miri_crates`]: read from
 /// `cargo metadata`, with the markers checked), printed.
 fn miri_crates() -> Result<Vec<Crate>, String> {
@@ -638,43 +739,74 @@ fn miri() -> Outcome {
     if crates.is_empty() {
         return Outcome::Skipped("no crate is marked for Miri".into());
     }
-    // `cargo miri setup` builds Miri's sysroot; it fails if rust-src is
-    // missing, which is an installation gap, not a test failure.
-    let mut setup = Command::new("cargo");
-    setup
-        .args(["+nightly", "miri", "setup"])
-        .current_dir(workspace_root())
-        .env("CARGO_TARGET_DIR", miri_target());
-    match setup.status() {
-        Ok(s) if s.success() => {}
-        _ => {
-            println!("miri: skipped (sysroot setup failed; is rust-src installed for nightly?)");
-            return Outcome::Skipped(
-                "sysroot setup failed: `rustup +nightly component add rust-src`".into(),
-            );
+    // `cargo miri setup` builds Miri's sysroots (the host's and i686's, so
+    // that runs side by side never race to build one); it fails if
+    // rust-src is missing, which is an installation gap, not a test failure.
+    for target in [None, Some(I686)] {
+        let mut setup = Command::new("cargo");
+        setup
+            .args(["+nightly", "miri", "setup"])
+            .args(target.map(|t| ["--target", t]).iter().flatten())
+            .current_dir(workspace_root())
+            .env("CARGO_TARGET_DIR", miri_target());
+        println!("$ {}", display(&setup));
+        match setup.status() {
+            Ok(s) if s.success() => {}
+            _ => {
+                println!(
+                    "miri: skipped (sysroot setup failed; is rust-src installed for nightly?)"
+                );
+                return Outcome::Skipped(
+                    "sysroot setup failed: `rustup +nightly component add rust-src`".into(),
+                );
+            }
         }
     }
+    // Miri interprets on one core, and `cargo test` runs one test binary at
+    // a time: one command per crate and pass, run side by side, one per
+    // core (see `run_side_by_side`), largest first.
+    let mut commands = Vec::new();
     // Unit and integration tests: they exercise every unsafe path. Doc
     // examples run natively in the `doc` step; under Miri each would be a
     // separate build (about two seconds apiece, most of the step's time).
-    let mut strict = miri_test(
-        &["--no-fail-fast", "--lib", "--tests"],
-        "-Zmiri-strict-provenance",
-    );
-    for k in &crates {
-        strict.args(["-p", &k.package]);
-    }
+    //
     // Strict provenance: every pointer keeps its provenance (tagged pointers
     // use `map_addr`, never integer round-trips). Tests named `*epoch*` go
     // through crossbeam-epoch, which casts integers to pointers and breaks
     // Stacked Borrows in its intrusive list (crossbeam-rs/crossbeam#545,
     // #878; crossbeam's own CI runs Miri with Tree Borrows), so they run in
-    // a second pass with permissive provenance and Tree Borrows. That pass
+    // a separate pass with permissive provenance and Tree Borrows. That pass
     // also ignores leaks: epoch garbage still queued in crossbeam's global
     // collector at exit is never freed, by design (the strict pass checks
     // leaks for everything else).
-    strict.args(["--", "--skip", "epoch"]);
-    let mut commands = vec![strict];
+    //
+    // A crate's test binaries go in groups of `MIRI_GROUP`, so that no one
+    // command holds a lane for most of the step.
+    for k in &crates {
+        let mut groups: Vec<&[String]> = k.tests.chunks(MIRI_GROUP).collect();
+        if groups.is_empty() {
+            groups.push(&[]);
+        }
+        for (i, group) in groups.into_iter().enumerate() {
+            if group.is_empty() && k.lib.is_none() {
+                continue;
+            }
+            let mut strict = miri_test(
+                &["--no-fail-fast", "-p", &k.package],
+                "-Zmiri-strict-provenance",
+            );
+            if i == 0 && k.lib.is_some() {
+                strict.arg("--lib");
+            }
+            for t in group {
+                strict.args(["--test", t]);
+            }
+            // `handoff_*` tests run in the weak-memory pass below, with
+            // the same flags, once per seed.
+            strict.args(["--", "--skip", "epoch", "--skip", "handoff_"]);
+            commands.push(strict);
+        }
+    }
     if crates.iter().any(|k| k.package == "nanopath-reclaim") {
         let mut epoch = miri_test(
             &["--tests", "-p", "nanopath-reclaim"],
@@ -689,15 +821,31 @@ fn miri() -> Outcome {
     // Relaxed or Acquire load may see, which is what exposes a missing
     // happens-before edge that one run (or loom, which models some std
     // operations as stronger than they are) passes.
-    let mut seeds = miri_test(
-        &["--no-fail-fast", "--lib", "--tests"],
-        &format!("-Zmiri-strict-provenance -Zmiri-many-seeds=0..{MIRI_SEEDS}"),
-    );
+    // Only the test binaries that have such tests: Miri starts every
+    // binary once per seed, matching tests or not.
+    let mut handoffs = 0;
     for k in &crates {
-        seeds.args(["-p", &k.package]);
+        let (tests, lib) = k.tests_containing("fn handoff_");
+        if tests.is_empty() && !lib {
+            continue;
+        }
+        let mut seeds = miri_test(
+            &["--no-fail-fast", "-p", &k.package],
+            &format!("-Zmiri-strict-provenance -Zmiri-many-seeds=0..{MIRI_SEEDS}"),
+        );
+        if lib {
+            seeds.arg("--lib");
+        }
+        for t in &tests {
+            seeds.args(["--test", t]);
+        }
+        seeds.args(["--", "handoff_"]);
+        commands.push(seeds);
+        handoffs += tests.len() + usize::from(lib);
     }
-    seeds.args(["--", "handoff_"]);
-    commands.push(seeds);
+    if handoffs == 0 {
+        return Outcome::Failed("no `handoff_` test found for the weak-memory pass".into());
+    }
     // 32-bit: the frame decoder's length arithmetic (and the queues' and
     // pools' capacity checks) on i686, where `usize` is 32 bits. Needs no
     // installed target: Miri builds the sysroot from rust-src.
@@ -722,7 +870,7 @@ fn miri() -> Outcome {
         }
         commands.push(c);
     }
-    run_all(commands)
+    run_side_by_side(commands)
 }
 
 /// Miri's own target directory.
@@ -742,6 +890,9 @@ fn miri_test(args: &[&str], flags: &str) -> Command {
         .env("CARGO_TARGET_DIR", miri_target());
     c
 }
+
+/// Test binaries per Miri command (see the `miri` step).
+const MIRI_GROUP: usize = 4;
 
 /// Seeds for Miri's weak-memory pass over the `handoff_*` tests.
 const MIRI_SEEDS: u32 = 16;

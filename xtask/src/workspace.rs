@@ -30,6 +30,26 @@ pub(crate) struct Crate {
 }
 
 impl Crate {
+    /// The integration tests whose source (`tests/NAME.rs`) contains
+    /// `text`, sorted; and whether a file of the lib's source does.
+    pub(crate) fn tests_containing(&self, text: &str) -> (Vec<String>, bool) {
+        let tests = self
+            .tests
+            .iter()
+            .filter(|t| {
+                std::fs::read_to_string(self.dir.join("tests").join(format!("{t}.rs")))
+                    .is_ok_and(|s| s.contains(text))
+            })
+            .cloned()
+            .collect();
+        let lib = self
+            .lib
+            .as_ref()
+            .and_then(|root| root.parent())
+            .is_some_and(|dir| dir_contains(dir, text));
+        (tests, lib)
+    }
+
     /// The integration tests whose name contains `part`, sorted.
     pub(crate) fn tests_named(&self, part: &str) -> Vec<String> {
         self.tests
@@ -38,6 +58,21 @@ impl Crate {
             .cloned()
             .collect()
     }
+}
+
+/// Whether a `.rs` file under `dir` (recursively) contains `text`.
+fn dir_contains(dir: &Path, text: &str) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().map(|e| e.path()).any(|path| {
+        if path.is_dir() {
+            dir_contains(&path, text)
+        } else {
+            path.extension().is_some_and(|x| x == "rs")
+                && std::fs::read_to_string(&path).is_ok_and(|s| s.contains(text))
+        }
+    })
 }
 
 /// Runs `cargo metadata --format-version 1 --no-deps` and returns the

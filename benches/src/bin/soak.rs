@@ -15,7 +15,10 @@
 //! Fails (exit status 1) on any loss, duplicate, reordering, double
 //! ownership, drop imbalance, or heap growth after warm-up: the heap's
 //! live bytes after the first fifth of the run may not exceed the warm-up
-//! high-water mark by more than a quarter plus 1 MiB.
+//! high-water mark by more than a quarter plus 1 MiB, nor the last fifth's
+//! high the second fifth's by more than an eighth plus 256 KiB. Also fails
+//! if a workload moves no item for 30 s, and exits (status 1) if one does
+//! not stop within 30 s of the end.
 
 use bytes::{Bytes, BytesMut};
 use nanopath_frame::{FrameDecoder, FrameEncoder, FrameFields};
@@ -140,6 +143,13 @@ fn main() {
     std::process::exit(i32::from(failed));
 }
 
+/// The longest a workload may go without moving an item, and how long the
+/// workloads have to stop once told to.
+const STALL: Duration = Duration::from_secs(30);
+
+/// Set once every workload has stopped (the watchdog's all-clear).
+static FINISHED: AtomicBool = AtomicBool::new(false);
+
 fn run(length: Duration) -> bool {
     let stop = AtomicBool::new(false);
     let failures = AtomicUsize::new(0);
@@ -177,12 +187,47 @@ fn run(length: Duration) -> bool {
         s.spawn(move || rcu_cell(stop, failures, &t[7]));
         s.spawn(move || treiber_stack(stop, failures, &t[8]));
         s.spawn(move || ms_queue(stop, failures, &t[9]));
+        // Progress: every workload moves at least one item per window.
+        let mut moved: Vec<u64> = t.iter().map(|t| t.sent() + t.received()).collect();
+        let mut window = Instant::now();
         while start.elapsed() < length {
             std::thread::sleep(Duration::from_millis(250));
             samples.push((start.elapsed(), LIVE.load(Ordering::Relaxed)));
+            if window.elapsed() >= STALL {
+                for ((name, tally), last) in names.iter().zip(t).zip(&mut moved) {
+                    let now = tally.sent() + tally.received();
+                    check(
+                        now != *last,
+                        failures,
+                        &format!("{name}: no item moved in {} s", STALL.as_secs()),
+                    );
+                    *last = now;
+                }
+                window = Instant::now();
+            }
         }
         stop.store(true, Ordering::Relaxed);
+        // A workload stuck in a lost wake-up would keep this scope (and
+        // the run) from ever ending: past the grace period, give up loudly.
+        std::thread::Builder::new()
+            .name("soak watchdog".into())
+            .spawn(move || {
+                let deadline = Instant::now() + STALL;
+                while Instant::now() < deadline {
+                    if FINISHED.load(Ordering::Acquire) {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                eprintln!(
+                    "soak: FAILED: a workload did not stop within {} s of the end",
+                    STALL.as_secs()
+                );
+                std::process::exit(1);
+            })
+            .expect("spawn the watchdog");
     });
+    FINISHED.store(true, Ordering::Release);
     // Retirements the exited threads handed to the global hazard domain.
     Domain::global().reclaim();
 
@@ -232,6 +277,28 @@ fn run(length: Duration) -> bool {
         after <= warm + warm / 4 + (1 << 20),
         &failures,
         &format!("heap grew after warm-up: {warm} -> {after} bytes"),
+    );
+    // A slow leak stays under that bound for a while; the trend does not:
+    // the last fifth's high may not pass the second fifth's by more than an
+    // eighth plus 256 KiB (jitter from in-flight buffers and retire lists).
+    let high_in = |from: u32, to: u32| -> usize {
+        samples
+            .iter()
+            .filter(|(at, _)| *at > length * from / 5 && *at <= length * to / 5)
+            .map(|&(_, live)| live)
+            .max()
+            .unwrap_or(0)
+    };
+    let (second, fifth) = (high_in(1, 2), high_in(4, 5));
+    println!(
+        "heap trend: second fifth high {} KiB, last fifth high {} KiB",
+        second / 1024,
+        fifth / 1024
+    );
+    check(
+        fifth <= second + second / 8 + (256 << 10),
+        &failures,
+        &format!("heap still growing: {second} -> {fifth} bytes from the second fifth to the last"),
     );
     if let Some(hwm) = resident_high_water() {
         println!("resident high-water mark (VmHWM): {hwm} KiB");
@@ -437,8 +504,30 @@ fn channel_async(stop: &AtomicBool, failures: &AtomicUsize, tally: &Tally) {
     });
 }
 
+/// Pooled objects dropped (by the pool when it goes, or when full).
+static POOL_OBJECT_DROPS: AtomicU64 = AtomicU64::new(0);
+
+/// An object of the pool: an ownership flag and a buffer, its drop counted.
+struct PoolObject {
+    owned: AtomicBool,
+    data: Vec<u8>,
+}
+
+impl Drop for PoolObject {
+    fn drop(&mut self) {
+        POOL_OBJECT_DROPS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// In: every lend the threads took. Out: every release the pool counted.
+/// Apart from that, every object the factory built is dropped exactly once
+/// when the pool goes.
 fn object_pool(stop: &AtomicBool, failures: &AtomicUsize, tally: &Tally) {
-    let pool = ObjectPool::new(8, || (AtomicBool::new(false), Vec::<u8>::with_capacity(64)));
+    let drops_before = POOL_OBJECT_DROPS.load(Ordering::Relaxed);
+    let pool = ObjectPool::new(8, || PoolObject {
+        owned: AtomicBool::new(false),
+        data: Vec::with_capacity(64),
+    });
     std::thread::scope(|s| {
         for _ in 0..3 {
             let pool = &pool;
@@ -449,24 +538,44 @@ fn object_pool(stop: &AtomicBool, failures: &AtomicUsize, tally: &Tally) {
                     };
                     tally.sent.fetch_add(1, Ordering::Relaxed);
                     let owned = object
-                        .0
+                        .owned
                         .compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed)
                         .is_ok();
                     check(owned, failures, "object pool: an object lent twice");
-                    object.1.clear();
-                    object.1.extend_from_slice(b"in use");
-                    object.0.store(false, Ordering::Release);
+                    object.data.clear();
+                    object.data.extend_from_slice(b"in use");
+                    object.owned.store(false, Ordering::Release);
                     drop(object);
-                    tally.received.fetch_add(1, Ordering::Relaxed);
                 }
             });
         }
     });
+    let stats = pool.stats();
+    tally.received.fetch_add(stats.released, Ordering::Relaxed);
+    check(
+        stats.acquired == tally.sent(),
+        failures,
+        &format!(
+            "object pool: {} lends counted by the pool, {} taken",
+            stats.acquired,
+            tally.sent()
+        ),
+    );
     // `acquire_timeout` lends only pooled objects: never more than 8 built.
     check(
-        pool.stats().created <= 8,
+        stats.created <= 8,
         failures,
         "object pool: built past its capacity",
+    );
+    drop(pool);
+    let dropped = POOL_OBJECT_DROPS.load(Ordering::Relaxed) - drops_before;
+    check(
+        dropped == stats.created,
+        failures,
+        &format!(
+            "object pool: {} objects built, {dropped} dropped",
+            stats.created
+        ),
     );
 }
 
@@ -483,16 +592,25 @@ fn buffer_pool(stop: &AtomicBool, failures: &AtomicUsize, tally: &Tally) {
         // Up to 8 responses in flight at once, well below the capacity.
         if in_flight.len() > 8 {
             drop(in_flight.pop_front());
-            tally.received.fetch_add(1, Ordering::Relaxed);
         }
         if warm_allocations.is_none() && start.elapsed() > Duration::from_secs(1) {
             warm_allocations = Some(pool.fresh_allocations());
         }
     }
-    tally
-        .received
-        .fetch_add(in_flight.len() as u64, Ordering::Relaxed);
     drop(in_flight);
+    // Out: the buffers the pool saw come back (the last handle of each
+    // frozen response returns it), by the pool's own count.
+    let stats = pool.stats();
+    tally.received.fetch_add(stats.released, Ordering::Relaxed);
+    check(
+        stats.acquired == tally.sent(),
+        failures,
+        &format!(
+            "buffer pool: {} acquires counted by the pool, {} taken",
+            stats.acquired,
+            tally.sent()
+        ),
+    );
     if let Some(warm) = warm_allocations {
         check(
             pool.fresh_allocations() == warm,
@@ -553,8 +671,27 @@ fn frames(stop: &AtomicBool, failures: &AtomicUsize, tally: &Tally) {
     }
 }
 
+/// Values dropped by the RCU cell's reclamation (its "out" count).
+static RCU_DROPS: AtomicU64 = AtomicU64::new(0);
+
+/// A value stored in the RCU cell, counted out when reclamation drops it.
+struct RcuValue {
+    seq: u64,
+}
+
+impl Drop for RcuValue {
+    fn drop(&mut self) {
+        RCU_DROPS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// In: every value stored (the first included). Out: every value the
+/// cell's reclamation dropped, counted by the value's `Drop` once the cell
+/// is gone and the hazard domain has reclaimed what readers held.
 fn rcu_cell(stop: &AtomicBool, failures: &AtomicUsize, tally: &Tally) {
-    let cell = RcuCell::new(Item::new(0, 0));
+    let before = RCU_DROPS.load(Ordering::Relaxed);
+    let cell = RcuCell::new(RcuValue { seq: 0 });
+    tally.sent.fetch_add(1, Ordering::Relaxed);
     std::thread::scope(|s| {
         for _ in 0..2 {
             let cell = &cell;
@@ -575,15 +712,21 @@ fn rcu_cell(stop: &AtomicBool, failures: &AtomicUsize, tally: &Tally) {
         }
         let mut seq = 1;
         while !stop.load(Ordering::Relaxed) {
-            cell.store(Item::new(0, seq));
+            cell.store(RcuValue { seq });
             tally.sent.fetch_add(1, Ordering::Relaxed);
-            tally.received.fetch_add(1, Ordering::Relaxed);
             seq += 1;
             if seq % 64 == 0 {
                 std::thread::yield_now();
             }
         }
     });
+    drop(cell);
+    // Retired values wait in the global domain; the readers have exited.
+    Domain::global().reclaim();
+    tally.received.fetch_add(
+        RCU_DROPS.load(Ordering::Relaxed) - before,
+        Ordering::Relaxed,
+    );
 }
 
 fn treiber_stack(stop: &AtomicBool, failures: &AtomicUsize, tally: &Tally) {

@@ -235,16 +235,30 @@ impl TaggedIndexStack {
     /// memory-safety depends on it here, since the stack holds no data, but
     /// a caller that trusts the stack for exclusive access to slot data
     /// must uphold it.
+    ///
+    /// # Panics
+    /// If `index` does not fit the index field below its all-ones empty
+    /// marker (`EMPTY` itself, or for a [`bounded`](Self::bounded) stack an
+    /// index of `slots` rounded up to a power of two, less one, or more):
+    /// the field would hold a different index or the empty marker, and the
+    /// chain would lose slots. One compare, before anything is written.
+    ///
+    /// ```should_panic
+    /// use nanopath_atomic::{sync::AtomicU32, TaggedIndexStack};
+    ///
+    /// let links = [AtomicU32::new(0), AtomicU32::new(0)];
+    /// let stack = TaggedIndexStack::bounded(1, TaggedIndexStack::EMPTY);
+    /// stack.push(0, |i| &links[i as usize]);
+    /// stack.push(1, |i| &links[i as usize]); // a one-bit field's empty marker
+    /// ```
     #[inline]
+    #[track_caller]
     pub fn push<'a>(&self, index: u32, link: impl Fn(u32) -> &'a AtomicU32) {
-        debug_assert_ne!(
-            index,
-            Self::EMPTY,
-            "EMPTY ends the chain; it cannot be pushed"
-        );
-        debug_assert!(
+        // `EMPTY` is all ones, at or above every field mask: one compare
+        // rejects both.
+        assert!(
             u64::from(index) < Self::mask_of(self.index_bits),
-            "the index is outside the stack's bound"
+            "the index is EMPTY or outside the stack's bound"
         );
         let slot_link = link(index);
         let mut head = self.head.load(Ordering::Relaxed);

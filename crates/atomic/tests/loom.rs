@@ -117,6 +117,17 @@ fn seqlock_updates_serialize() {
 /// fails the model if a hand-over were not ordered.
 #[test]
 fn tagged_index_stack_has_no_aba() {
+    stack_model(|| TaggedIndexStack::with_top(0));
+}
+
+/// The same model on a [`TaggedIndexStack::bounded`] stack: a two-bit
+/// index field (the empty marker 3), every other bit of the head its tag.
+#[test]
+fn bounded_tagged_index_stack_has_no_aba() {
+    stack_model(|| TaggedIndexStack::bounded(2, 0));
+}
+
+fn stack_model(new_stack: fn() -> TaggedIndexStack) {
     const NONE: u32 = TaggedIndexStack::EMPTY;
     struct List {
         stack: TaggedIndexStack,
@@ -140,9 +151,9 @@ fn tagged_index_stack_has_no_aba() {
     }
     // SAFETY: `data[i]` is written only by the thread that popped `i`.
     unsafe impl Sync for List {}
-    loom::model(|| {
+    loom::model(move || {
         let list = Arc::new(List {
-            stack: TaggedIndexStack::with_top(0),
+            stack: new_stack(),
             next: [AtomicU32::new(1), AtomicU32::new(NONE)],
             data: [UnsafeCell::new(0), UnsafeCell::new(0)],
             owned: [AtomicBool::new(false), AtomicBool::new(false)],

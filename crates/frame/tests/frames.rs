@@ -481,6 +481,9 @@ fn a_slow_peer_gets_memory_in_proportion_to_what_it_sent() {
 #[path = "ops/frames.rs"]
 mod stream_ops;
 
+#[path = "ops/decode.rs"]
+mod decode_ops;
+
 proptest! {
     #![proptest_config(proptest_config())]
 
@@ -506,5 +509,17 @@ fn fuzz_seeds_replay() {
         let stream = stream_ops::from_bytes(&data);
         let run = std::panic::catch_unwind(|| stream_ops::check(&stream));
         assert!(run.is_ok(), "seed {name}: {stream:?}");
+    }
+}
+
+/// What the raw `decode` fuzz target found or keeps as seeds (among them a
+/// header announcing the largest frame its configuration allows, followed
+/// by a few bytes), replayed through the same checker.
+#[test]
+#[cfg_attr(miri, ignore = "reads files; Miri isolates the file system")]
+fn fuzz_seeds_replay_decode() {
+    for (name, data) in nanopath_testkit::fuzz_seeds("decode") {
+        let run = std::panic::catch_unwind(|| decode_ops::check(&data));
+        assert!(run.is_ok(), "seed {name}: {data:?}");
     }
 }

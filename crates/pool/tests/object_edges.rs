@@ -512,8 +512,8 @@ fn handoff_a_stalled_factory_does_not_hold_up_a_release() {
     assert_eq!(pool.stats().created, 2);
 }
 
-/// A factory that uses its own pool (acquires, releases, reads the stats)
-/// neither deadlocks nor corrupts it.
+/// A factory that uses its own pool (lends and returns an idle object,
+/// reads the stats) neither deadlocks nor corrupts it.
 #[test]
 fn a_reentrant_factory_uses_its_own_pool() {
     static POOL: std::sync::OnceLock<ObjectPool<u64>> = std::sync::OnceLock::new();
@@ -521,20 +521,31 @@ fn a_reentrant_factory_uses_its_own_pool() {
         ObjectPool::new(3, || {
             let pool = POOL.get().expect("set before the first build");
             let _ = pool.stats();
-            // Another slot, built re-entrantly (or nothing, once full),
-            // released straight back.
+            // An idle object if there is one (`try_acquire` never builds),
+            // returned at once: 1 + its value, or 1.
             let inner = pool.try_acquire().map(|o| *o);
             inner.unwrap_or(0) + 1
         })
     });
-    let a = pool.acquire();
-    let b = pool.acquire();
-    let c = pool.acquire();
-    assert!(pool.try_acquire().is_none(), "all three lent");
-    let values = [*a, *b, *c];
-    drop((a, b, c));
-    assert!(values.iter().all(|&v| v >= 1));
-    assert_eq!(pool.stats().created, 3);
+    // Nothing idle while the first is built.
+    let first = pool.acquire();
+    assert_eq!(*first, 1);
+    drop(first);
+    // The second is built with the first idle: the factory borrows it.
+    assert_eq!(pool.prefill(1), 1);
+    let held: Vec<_> = (0..2).map(|_| pool.try_acquire().expect("idle")).collect();
+    let mut values: Vec<u64> = held.iter().map(|o| **o).collect();
+    values.sort_unstable();
+    assert_eq!(values, [1, 2]);
+    // The third with both lent: nothing idle again.
+    let third = pool.acquire();
+    assert_eq!(*third, 1);
+    let stats = pool.stats();
+    assert_eq!(stats.created, 3);
+    // Lends: 1 + the factory's 1 + 2 + 1; returns: the first and the
+    // factory's.
+    assert_eq!((stats.acquired, stats.released), (5, 2));
+    drop((held, third));
     // Every slot can still be lent at once.
     let all: Vec<_> = (0..3).map(|_| pool.try_acquire().expect("idle")).collect();
     assert_eq!(all.len(), 3);

@@ -34,6 +34,7 @@ proptest! {
     /// (and in which order they are lent again), how many slots are
     /// vacant, which objects are out, and every drop.
     #[test]
+    #[cfg_attr(miri, ignore = "generating the values is slow interpreted; see the `_interpreted` test")]
     fn matches_a_model_of_the_free_set(capacity in 0usize..6, ops in ops()) {
         pool_ops::check(capacity, &ops);
     }
@@ -258,4 +259,15 @@ fn stress_exclusive_ownership() {
         3 * per_thread as u64,
         "every use was counted once"
     );
+}
+
+/// The checker of `matches_a_model_of_the_free_set` over deterministic
+/// inputs read the way the `pool_ops` fuzz target reads its own (run under
+/// Miri in its place).
+#[test]
+fn matches_a_model_of_the_free_set_interpreted() {
+    for data in nanopath_testkit::pseudo_random_inputs(8, 160) {
+        let (capacity, ops) = pool_ops::from_bytes(&data);
+        pool_ops::check(capacity, &ops);
+    }
 }

@@ -33,6 +33,7 @@ proptest! {
     #![proptest_config(nanopath_testkit::proptest_config())]
 
     #[test]
+    #[cfg_attr(miri, ignore = "generating the values is slow interpreted; see the `_interpreted` test")]
     fn channels_match_the_model(
         kind in kind(),
         capacity in 0usize..7,
@@ -53,5 +54,16 @@ fn fuzz_seeds_replay() {
             run.is_ok(),
             "seed {name}: {kind:?} capacity {capacity}, {ops:?}"
         );
+    }
+}
+
+/// The checker of `channels_match_the_model` over deterministic inputs read
+/// the way the `channel_ops` fuzz target reads its own (run under Miri in
+/// its place).
+#[test]
+fn channels_match_the_model_interpreted() {
+    for data in nanopath_testkit::pseudo_random_inputs(12, 160) {
+        let (kind, capacity, ops) = channel_ops::from_bytes(&data);
+        channel_ops::check(kind, capacity, &ops);
     }
 }

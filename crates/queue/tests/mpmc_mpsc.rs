@@ -52,12 +52,14 @@ proptest! {
     /// `mpmc::Queue` agrees with a `VecDeque` bounded at the same capacity;
     /// small and non-power-of-two capacities wrap many times.
     #[test]
+    #[cfg_attr(miri, ignore = "generating the values is slow interpreted; see the `_interpreted` test")]
     fn mpmc_matches_vecdeque(capacity in 0usize..9, ops in ops()) {
         bounded_ops::check(Which::Mpmc, capacity, &ops);
     }
 
     /// The bounded MPSC queue agrees with the same model.
     #[test]
+    #[cfg_attr(miri, ignore = "generating the values is slow interpreted; see the `_interpreted` test")]
     fn mpsc_bounded_matches_vecdeque(capacity in 0usize..9, ops in ops()) {
         bounded_ops::check(Which::MpscBounded, capacity, &ops);
     }
@@ -313,4 +315,15 @@ fn unbounded_items_left_inside_are_dropped_when_the_consumer_goes_first() {
     assert_eq!(drops.load(Ordering::Relaxed), 0);
     drop(tx);
     assert_eq!(drops.load(Ordering::Relaxed), 100);
+}
+
+/// The checker of `mpmc_matches_vecdeque` and `mpsc_bounded_matches_vecdeque`
+/// over deterministic inputs read the way the `mpmc_ops` fuzz target reads
+/// its own (run under Miri in their place).
+#[test]
+fn bounded_queues_match_vecdeque_interpreted() {
+    for data in nanopath_testkit::pseudo_random_inputs(12, 192) {
+        let (which, capacity, ops) = bounded_ops::from_bytes(&data);
+        bounded_ops::check(which, capacity, &ops);
+    }
 }

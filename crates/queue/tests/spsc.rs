@@ -39,6 +39,7 @@ proptest! {
     /// capacity; small capacities make every sequence wrap many times.
     /// (Capacity 0 is refused; the checker asserts that too.)
     #[test]
+    #[cfg_attr(miri, ignore = "generating the values is slow interpreted; see the `_interpreted` test")]
     fn matches_vecdeque(capacity in 0usize..9, ops in proptest::collection::vec(op(), 0..if cfg!(miri) { 60 } else { 200 })) {
         spsc_ops::check(capacity, &ops);
     }
@@ -182,5 +183,15 @@ fn fuzz_seeds_replay() {
         let (capacity, ops) = spsc_ops::from_bytes(&data);
         let run = std::panic::catch_unwind(|| spsc_ops::check(capacity, &ops));
         assert!(run.is_ok(), "seed {name}: capacity {capacity}, {ops:?}");
+    }
+}
+
+/// The checker of `matches_vecdeque` over deterministic inputs read the way
+/// the `spsc_ops` fuzz target reads its own (run under Miri in its place).
+#[test]
+fn matches_vecdeque_interpreted() {
+    for data in nanopath_testkit::pseudo_random_inputs(8, 256) {
+        let (capacity, ops) = spsc_ops::from_bytes(&data);
+        spsc_ops::check(capacity, &ops);
     }
 }

@@ -314,6 +314,35 @@ impl Drop for Faulty {
     }
 }
 
+/// `count` deterministic pseudo-random inputs of `len` bytes each
+/// (xorshift64*, input `i` seeded from `i`), for the operation-sequence
+/// checkers that fuzz targets drive through `arbitrary::Unstructured`.
+/// Under Miri they stand in for proptest: interpreted, generating
+/// proptest's values costs several times the checks themselves.
+///
+/// ```
+/// let inputs: Vec<Vec<u8>> = nanopath_testkit::pseudo_random_inputs(3, 16).collect();
+/// assert_eq!(inputs.len(), 3);
+/// assert!(inputs.iter().all(|i| i.len() == 16));
+/// assert_ne!(inputs[0], inputs[1]);
+/// let again: Vec<Vec<u8>> = nanopath_testkit::pseudo_random_inputs(3, 16).collect();
+/// assert_eq!(inputs, again);
+/// ```
+pub fn pseudo_random_inputs(count: usize, len: usize) -> impl Iterator<Item = Vec<u8>> {
+    (0..count as u64).map(move |i| {
+        // Never zero: xorshift's one fixed point.
+        let mut x = (i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (0..len)
+            .map(|_| {
+                x ^= x >> 12;
+                x ^= x << 25;
+                x ^= x >> 27;
+                (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8
+            })
+            .collect()
+    })
+}
+
 /// The regression seeds of fuzz target `target`: every file in the
 /// repository's `fuzz/seeds/<target>/` (inputs the fuzzer found or that
 /// reach its deeper paths), as (file name, bytes), sorted by name.

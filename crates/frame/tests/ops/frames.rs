@@ -10,8 +10,12 @@
 //! panics on the first disagreement.
 
 use bytes::{Bytes, BytesMut};
-use nanopath_frame::{Config, Frame, FrameDecoder, FrameEncoder, FrameError, FrameFields};
+use nanopath_frame::{
+    Config, Frame, FrameDecoder, FrameEncoder, FrameError, FrameFields, FrameHeader, HEADER_LEN,
+    MAGIC, VERSION,
+};
 use nanopath_testkit::arbitrary::{self, Unstructured};
+use zerocopy::{FromZeros, IntoBytes};
 
 /// What the stream is made of and what happens to it on the way.
 #[derive(Debug, Clone)]
@@ -45,18 +49,39 @@ pub(crate) enum Damage {
     Repeat {
         len: usize,
     },
+    /// A lone header with a valid checksum inserted before frame
+    /// `before` (modulo the frame count plus one: after the last frame),
+    /// announcing `len` payload bytes (modulo the maximum plus one) that
+    /// never come as such: what follows it is read as its payload. With a
+    /// large maximum this is a peer that announces much and sends little.
+    Announce {
+        before: usize,
+        len: u32,
+    },
 }
 
 /// Largest payload generated (some above the decoder's maximum).
 pub(crate) const MAX_PAYLOAD: usize = 700;
 
+/// Largest maximum frame length chosen: the default, 16 MiB, so that an
+/// announced length can be far beyond what has arrived.
+pub(crate) const MAX_LIMIT: u32 = 16 << 20;
+
 impl Stream {
     /// A stream from fuzz bytes.
     pub(crate) fn arbitrary(u: &mut Unstructured<'_>) -> arbitrary::Result<Stream> {
+        // Mostly a maximum near the payloads' sizes (so some are refused),
+        // sometimes one far above them.
+        let max_frame_len = if u.ratio(1, 4)? {
+            u.int_in_range(0..=MAX_LIMIT)?
+        } else {
+            u.int_in_range(0..=MAX_PAYLOAD as u32)?
+        };
         let config = Config {
-            max_frame_len: u.int_in_range(0..=MAX_PAYLOAD as u32)?,
+            max_frame_len,
             verify_checksums: u.ratio(7, 8)?,
         };
+        let fitting = MAX_PAYLOAD.min(max_frame_len as usize);
         let count = u.int_in_range(0..=12)?;
         let mut frames = Vec::with_capacity(count);
         for _ in 0..count {
@@ -68,14 +93,14 @@ impl Stream {
             let len = if u.ratio(1, 8)? {
                 u.int_in_range(0..=MAX_PAYLOAD)?
             } else {
-                u.int_in_range(0..=config.max_frame_len as usize)?
+                u.int_in_range(0..=fitting)?
             };
             frames.push((fields, len, u.arbitrary()?));
         }
         let mut damage = Vec::new();
         for _ in 0..u.int_in_range(0..=3)? {
             let at = u.arbitrary::<u16>()? as usize;
-            damage.push(match u.int_in_range(0..=5u8)? {
+            damage.push(match u.int_in_range(0..=6u8)? {
                 0..=2 => Damage::Flip {
                     at,
                     bit: u.int_in_range(0..=7)?,
@@ -85,7 +110,11 @@ impl Stream {
                     at,
                     byte: u.arbitrary()?,
                 },
-                _ => Damage::Repeat { len: at },
+                5 => Damage::Repeat { len: at },
+                _ => Damage::Announce {
+                    before: at,
+                    len: u.arbitrary()?,
+                },
             });
         }
         let mut reads = Vec::new();
@@ -115,6 +144,20 @@ fn payload(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
         .map(|i| seed ^ (i as u8).wrapping_mul(31))
         .collect()
+}
+
+/// A header announcing `len` payload bytes, its checksum valid, with no
+/// payload behind it.
+fn lone_header(len: u32) -> Vec<u8> {
+    let mut header = FrameHeader::new_zeroed();
+    header.magic.set(MAGIC);
+    header.version = VERSION;
+    header.length.set(len);
+    header.sequence.set(u64::from(len));
+    let mut bytes = header.as_bytes().to_vec();
+    let crc = nanopath_simd::crc32c(&bytes[..HEADER_LEN - 4]);
+    bytes[HEADER_LEN - 4..].copy_from_slice(&crc.to_be_bytes());
+    bytes
 }
 
 /// What a parse of the whole stream gives: the frames, then how it ended.
@@ -259,6 +302,14 @@ pub(crate) fn check(stream: &Stream) {
             Damage::Repeat { len } => {
                 let prefix = damaged[..len.min(n)].to_vec();
                 damaged.extend_from_slice(&prefix);
+            }
+            Damage::Announce { before, len } => {
+                let len = len % config.max_frame_len.saturating_add(1);
+                // A frame boundary of the intact stream (earlier damage
+                // may have moved it; then it is just a position).
+                let k = before % (spans.len() + 1);
+                let at = spans.get(k).map_or(intact.len(), |s| s.start).min(n);
+                damaged.splice(at..at, lone_header(len));
             }
             Damage::Flip { .. } => {}
         }

@@ -6,7 +6,7 @@
 //! fuzz target (`fuzz/fuzz_targets/pool_ops.rs`) and its regression seeds;
 //! it panics on the first disagreement.
 
-use nanopath_pool::{ObjectPool, Timeout};
+use nanopath_pool::{ObjectPool, PoolStats, Timeout};
 use nanopath_testkit::arbitrary::{self, Unstructured};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -102,6 +102,9 @@ pub(crate) fn check(capacity: usize, ops: &[Op]) {
     let mut idle = Idle::default();
     let mut vacant = capacity;
     let mut created = 0u64;
+    // The pool's counters as the model keeps them (a detach is no release;
+    // a zero timeout never waits).
+    let (mut acquired, mut released, mut timeouts) = (0u64, 0u64, 0u64);
     // (id, in a slot) of each object out, index for index with `out`.
     let mut model_out: Vec<(u64, bool)> = Vec::new();
     // Objects the model says were dropped: heap objects returned to a full
@@ -122,12 +125,14 @@ pub(crate) fn check(capacity: usize, ops: &[Op]) {
                     (created - 1, false)
                 };
                 assert_eq!(got.id, expected.0);
+                acquired += 1;
                 out.push(got);
                 model_out.push(expected);
             }
             Op::TryAcquire => match (pool.try_acquire(), idle.take()) {
                 (Some(got), Some(id)) => {
                     assert_eq!(got.id, id);
+                    acquired += 1;
                     out.push(got);
                     model_out.push((id, true));
                 }
@@ -148,16 +153,18 @@ pub(crate) fn check(capacity: usize, ops: &[Op]) {
                 match (got, expected) {
                     (Ok(got), Some(id)) => {
                         assert_eq!(got.id, id);
+                        acquired += 1;
                         out.push(got);
                         model_out.push((id, true));
                     }
-                    (Err(Timeout), None) => {}
+                    (Err(Timeout), None) => timeouts += 1,
                     (got, id) => panic!("pool {:?} vs model {id:?}", got.map(|g| g.id)),
                 }
             }
             Op::Release(i) if !out.is_empty() => {
                 let i = i % out.len();
                 drop(out.swap_remove(i));
+                released += 1;
                 let (id, in_slot) = model_out.swap_remove(i);
                 if in_slot {
                     idle.give_back(id);
@@ -191,7 +198,16 @@ pub(crate) fn check(capacity: usize, ops: &[Op]) {
             }
             Op::Stats => {
                 let stats = pool.stats();
-                assert_eq!(stats.created, created);
+                assert_eq!(
+                    stats,
+                    PoolStats {
+                        acquired,
+                        released,
+                        created,
+                        waited: 0,
+                        timeouts,
+                    }
+                );
                 assert_eq!(pool.capacity(), capacity);
             }
             _ => {}
