@@ -13,6 +13,9 @@ use std::process::Command;
 /// says otherwise.
 const FUZZ_SECONDS: u64 = 60;
 
+/// Seconds one fuzz input may run before libFuzzer reports it as a hang.
+const FUZZ_INPUT_TIMEOUT: u64 = 10;
+
 /// The host target the sanitizers build for (`-Zsanitizer` needs an
 /// explicit `--target`, so build scripts and proc macros stay
 /// uninstrumented).
@@ -127,6 +130,9 @@ pub(crate) fn fuzz() -> Outcome {
         run.arg(&corpus).arg(&seeds).args([
             "--",
             &format!("-max_total_time={seconds}"),
+            // An input that runs this long is a hang: it fails the run and
+            // is kept (libFuzzer's default is 20 minutes).
+            &format!("-timeout={FUZZ_INPUT_TIMEOUT}"),
             "-print_final_stats=1",
             // A crashing, timing-out or memory-exhausting input lands
             // among the seeds, to be kept and replayed.
@@ -195,10 +201,17 @@ fn fuzz_cmd(args: &[&str]) -> Command {
     c
 }
 
-/// The published crates and their test targets whose names say they are
-/// concurrent (`stress`, `handoff`, `concurrent`, `linearizable`): what a
-/// data-race detector is for.
-const CONCURRENT_TESTS: [&str; 4] = ["stress", "handoff", "concurrent", "linearizable"];
+/// Filters on test names (libtest matches each against the test's path,
+/// module included) that say a test is concurrent: what a data-race
+/// detector is for. `both_ends` are the tests that call every accessor of
+/// each handle while the other side is busy.
+const CONCURRENT_TESTS: [&str; 5] = [
+    "stress",
+    "handoff",
+    "concurrent",
+    "linearizable",
+    "both_ends",
+];
 
 /// `cargo +nightly test` with `-Zsanitizer=NAME` for the host, std rebuilt
 /// with the same instrumentation (`-Zbuild-std`: the sanitizer is an ABI

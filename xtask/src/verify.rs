@@ -575,17 +575,41 @@ pub(crate) fn run_lanes(
 ) -> Result<Vec<Finished>, String> {
     let logs = target_dir().join("xtask-logs");
     std::fs::create_dir_all(&logs).map_err(|e| format!("{}: {e}", logs.display()))?;
-    let lanes = lanes.max(1);
+    let mut running: Vec<Running> = Vec::new();
+    let result = drive_lanes(commands, lanes.max(1), echo, &logs, &mut running);
+    // After an error, nothing is left running behind the caller's back.
+    for mut r in running {
+        let _ = r.child.kill();
+        let _ = r.child.wait();
+        let _ = std::fs::remove_file(&r.log);
+    }
+    result
+}
+
+/// A command [`run_lanes`] started and has not yet seen end.
+struct Running {
+    index: usize,
+    shown: String,
+    child: std::process::Child,
+    log: std::path::PathBuf,
+}
+
+fn drive_lanes(
+    commands: Vec<Command>,
+    lanes: usize,
+    echo: bool,
+    logs: &std::path::Path,
+    running: &mut Vec<Running>,
+) -> Result<Vec<Finished>, String> {
     let mut pending = commands.into_iter().enumerate();
-    let mut running: Vec<(usize, String, std::process::Child, std::path::PathBuf)> = Vec::new();
     let mut done: Vec<(usize, Finished)> = Vec::new();
     loop {
         while running.len() < lanes {
-            let Some((i, mut command)) = pending.next() else {
+            let Some((index, mut command)) = pending.next() else {
                 break;
             };
             let shown = display(&command);
-            let log = logs.join(format!("{}-{i}.log", std::process::id()));
+            let log = logs.join(format!("{}-{index}.log", std::process::id()));
             let file =
                 std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
             let err = file
@@ -597,7 +621,12 @@ pub(crate) fn run_lanes(
                 .stderr(err)
                 .spawn()
                 .map_err(|e| format!("could not start `{shown}`: {e}"))?;
-            running.push((i, shown, child, log));
+            running.push(Running {
+                index,
+                shown,
+                child,
+                log,
+            });
         }
         if running.is_empty() {
             break;
@@ -606,25 +635,25 @@ pub(crate) fn run_lanes(
         let mut k = 0;
         while k < running.len() {
             let exited = running[k]
-                .2
+                .child
                 .try_wait()
-                .map_err(|e| format!("waiting for `{}`: {e}", running[k].1))?;
+                .map_err(|e| format!("waiting for `{}`: {e}", running[k].shown))?;
             let Some(status) = exited else {
                 k += 1;
                 continue;
             };
-            let (i, shown, _, log) = running.swap_remove(k);
+            let r = running.swap_remove(k);
             let output =
-                String::from_utf8_lossy(&std::fs::read(&log).unwrap_or_default()).into_owned();
-            let _ = std::fs::remove_file(&log);
-            println!("$ {shown}   (ended: {status})");
+                String::from_utf8_lossy(&std::fs::read(&r.log).unwrap_or_default()).into_owned();
+            let _ = std::fs::remove_file(&r.log);
+            println!("$ {}   (ended: {status})", r.shown);
             if echo {
                 print!("{output}");
             }
             done.push((
-                i,
+                r.index,
                 Finished {
-                    shown,
+                    shown: r.shown,
                     status,
                     output,
                 },
@@ -635,16 +664,25 @@ pub(crate) fn run_lanes(
     Ok(done.into_iter().map(|(_, f)| f).collect())
 }
 
-/// [`run_lanes`] with one lane per core, failing if any command failed.
-pub(crate) fn run_side_by_side(commands: Vec<Command>) -> Outcome {
+/// [`run_lanes`] with one lane per core, for test commands: fails if any
+/// command failed or ran no test (a filter or a target list that matches
+/// nothing would otherwise pass with nothing checked).
+pub(crate) fn run_tests_side_by_side(commands: Vec<Command>) -> Outcome {
     let lanes = std::thread::available_parallelism().map_or(1, |n| n.get());
     match run_lanes(commands, lanes, true) {
         Err(why) => Outcome::Failed(why),
         Ok(finished) => {
             let failed: Vec<String> = finished
                 .iter()
-                .filter(|f| !f.status.success())
-                .map(|f| format!("`{}` exited with {}", f.shown, f.status))
+                .filter_map(|f| {
+                    if !f.status.success() {
+                        Some(format!("`{}` exited with {}", f.shown, f.status))
+                    } else if crate::hardening::tests_passed(&f.output) == 0 {
+                        Some(format!("`{}` ran no test", f.shown))
+                    } else {
+                        None
+                    }
+                })
                 .collect();
             if failed.is_empty() {
                 Outcome::Passed
@@ -762,9 +800,10 @@ fn miri() -> Outcome {
             }
         }
     }
-    // Miri interprets on one core, and `cargo test` runs one test binary at
-    // a time: one command per crate and pass, run side by side, one per
-    // core (see `run_side_by_side`), largest first.
+    // Miri interprets a test binary on one core, and `cargo test` runs one
+    // binary at a time: the passes are split into commands run side by
+    // side, one per core (see `run_tests_side_by_side`; each must run at
+    // least one test).
     let mut commands = Vec::new();
     // Unit and integration tests: they exercise every unsafe path. Doc
     // examples run natively in the `doc` step; under Miri each would be a
@@ -787,23 +826,24 @@ fn miri() -> Outcome {
         if groups.is_empty() {
             groups.push(&[]);
         }
+        // A lib with no `#[test]` of its own (a test helper) has nothing
+        // for Miri, and a command that runs no test fails the step.
+        let lib_tests = k.lib.is_some() && k.tests_containing("#[test]").1;
         for (i, group) in groups.into_iter().enumerate() {
-            if group.is_empty() && k.lib.is_none() {
+            if group.is_empty() && !lib_tests {
                 continue;
             }
             let mut strict = miri_test(
                 &["--no-fail-fast", "-p", &k.package],
                 "-Zmiri-strict-provenance",
             );
-            if i == 0 && k.lib.is_some() {
+            if i == 0 && lib_tests {
                 strict.arg("--lib");
             }
             for t in group {
                 strict.args(["--test", t]);
             }
-            // `handoff_*` tests run in the weak-memory pass below, with
-            // the same flags, once per seed.
-            strict.args(["--", "--skip", "epoch", "--skip", "handoff_"]);
+            strict.args(["--", "--skip", "epoch"]);
             commands.push(strict);
         }
     }
@@ -870,7 +910,7 @@ fn miri() -> Outcome {
         }
         commands.push(c);
     }
-    run_side_by_side(commands)
+    run_tests_side_by_side(commands)
 }
 
 /// Miri's own target directory.

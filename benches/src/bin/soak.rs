@@ -127,9 +127,10 @@ fn main() {
                 seconds = args
                     .next()
                     .and_then(|s| s.parse().ok())
-                    .filter(|&s| s > 0)
+                    // Every fifth of the run holds heap samples (4 a second).
+                    .filter(|&s| s >= 5)
                     .unwrap_or_else(|| {
-                        eprintln!("soak: --seconds needs a positive number");
+                        eprintln!("soak: --seconds needs a number of at least 5");
                         std::process::exit(2)
                     })
             }
@@ -147,7 +148,11 @@ fn main() {
 /// workloads have to stop once told to.
 const STALL: Duration = Duration::from_secs(30);
 
-/// Set once every workload has stopped (the watchdog's all-clear).
+/// The RCU cell's place in the workload list (its "out" is read in `run`).
+const RCU: usize = 7;
+
+/// Set once every workload has stopped and the last reclamation ran (the
+/// watchdog's all-clear).
 static FINISHED: AtomicBool = AtomicBool::new(false);
 
 fn run(length: Duration) -> bool {
@@ -184,7 +189,7 @@ fn run(length: Duration) -> bool {
         s.spawn(move || object_pool(stop, failures, &t[4]));
         s.spawn(move || buffer_pool(stop, failures, &t[5]));
         s.spawn(move || frames(stop, failures, &t[6]));
-        s.spawn(move || rcu_cell(stop, failures, &t[7]));
+        s.spawn(move || rcu_cell(stop, failures, &t[RCU]));
         s.spawn(move || treiber_stack(stop, failures, &t[8]));
         s.spawn(move || ms_queue(stop, failures, &t[9]));
         // Progress: every workload moves at least one item per window.
@@ -227,9 +232,14 @@ fn run(length: Duration) -> bool {
             })
             .expect("spawn the watchdog");
     });
-    FINISHED.store(true, Ordering::Release);
     // Retirements the exited threads handed to the global hazard domain.
     Domain::global().reclaim();
+    FINISHED.store(true, Ordering::Release);
+    // The RCU cell's values: every one dropped by now, the first included.
+    tallies[RCU].received.store(
+        RCU_DROPS.load(Ordering::Relaxed).saturating_sub(1),
+        Ordering::Relaxed,
+    );
 
     println!("{:<26} {:>14} {:>14}", "workload", "in", "out");
     for (name, tally) in names.iter().zip(&tallies) {
@@ -284,7 +294,8 @@ fn run(length: Duration) -> bool {
     let high_in = |from: u32, to: u32| -> usize {
         samples
             .iter()
-            .filter(|(at, _)| *at > length * from / 5 && *at <= length * to / 5)
+            // The last window takes the samples after the end too.
+            .filter(|(at, _)| *at > length * from / 5 && (to == 5 || *at <= length * to / 5))
             .map(|&(_, live)| live)
             .max()
             .unwrap_or(0)
@@ -524,7 +535,8 @@ impl Drop for PoolObject {
 /// when the pool goes.
 fn object_pool(stop: &AtomicBool, failures: &AtomicUsize, tally: &Tally) {
     let drops_before = POOL_OBJECT_DROPS.load(Ordering::Relaxed);
-    let pool = ObjectPool::new(8, || PoolObject {
+    // Fewer objects than threads: lends wait, and releases wake them.
+    let pool = ObjectPool::new(2, || PoolObject {
         owned: AtomicBool::new(false),
         data: Vec::with_capacity(64),
     });
@@ -533,7 +545,8 @@ fn object_pool(stop: &AtomicBool, failures: &AtomicUsize, tally: &Tally) {
             let pool = &pool;
             s.spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    let Ok(mut object) = pool.acquire_timeout(Duration::from_millis(10)) else {
+                    // A lost wake-up shows as a timeout (checked below).
+                    let Ok(mut object) = pool.acquire_timeout(Duration::from_secs(5)) else {
                         continue;
                     };
                     tally.sent.fetch_add(1, Ordering::Relaxed);
@@ -561,11 +574,23 @@ fn object_pool(stop: &AtomicBool, failures: &AtomicUsize, tally: &Tally) {
             tally.sent()
         ),
     );
-    // `acquire_timeout` lends only pooled objects: never more than 8 built.
+    // `acquire_timeout` lends only pooled objects: never more than 2 built.
     check(
-        stats.created <= 8,
+        stats.created <= 2,
         failures,
         "object pool: built past its capacity",
+    );
+    check(
+        stats.timeouts == 0,
+        failures,
+        &format!(
+            "object pool: {} lends timed out after 5 s (of {} that waited)",
+            stats.timeouts, stats.waited
+        ),
+    );
+    println!(
+        "object pool: {} of {} lends waited for a release",
+        stats.waited, stats.acquired
     );
     drop(pool);
     let dropped = POOL_OBJECT_DROPS.load(Ordering::Relaxed) - drops_before;
@@ -685,13 +710,12 @@ impl Drop for RcuValue {
     }
 }
 
-/// In: every value stored (the first included). Out: every value the
-/// cell's reclamation dropped, counted by the value's `Drop` once the cell
-/// is gone and the hazard domain has reclaimed what readers held.
+/// In: every value stored after the first. Out: every value the cell's
+/// reclamation dropped but the first, counted by the value's `Drop` and
+/// read (in `run`) once the cell is gone and the hazard domain has
+/// reclaimed what readers held.
 fn rcu_cell(stop: &AtomicBool, failures: &AtomicUsize, tally: &Tally) {
-    let before = RCU_DROPS.load(Ordering::Relaxed);
     let cell = RcuCell::new(RcuValue { seq: 0 });
-    tally.sent.fetch_add(1, Ordering::Relaxed);
     std::thread::scope(|s| {
         for _ in 0..2 {
             let cell = &cell;
@@ -721,12 +745,11 @@ fn rcu_cell(stop: &AtomicBool, failures: &AtomicUsize, tally: &Tally) {
         }
     });
     drop(cell);
-    // Retired values wait in the global domain; the readers have exited.
+    // This thread retired every value; what it has not yet handed to the
+    // global domain sits in its thread-local list, whose hand-over at
+    // thread exit may come after the scope joining this thread has moved
+    // on. Scan it here (the readers have exited, holding nothing).
     Domain::global().reclaim();
-    tally.received.fetch_add(
-        RCU_DROPS.load(Ordering::Relaxed) - before,
-        Ordering::Relaxed,
-    );
 }
 
 fn treiber_stack(stop: &AtomicBool, failures: &AtomicUsize, tally: &Tally) {

@@ -238,10 +238,13 @@ impl TaggedIndexStack {
     ///
     /// # Panics
     /// If `index` does not fit the index field below its all-ones empty
-    /// marker (`EMPTY` itself, or for a [`bounded`](Self::bounded) stack an
-    /// index of `slots` rounded up to a power of two, less one, or more):
-    /// the field would hold a different index or the empty marker, and the
-    /// chain would lose slots. One compare, before anything is written.
+    /// marker: `EMPTY` itself, or, for a [`bounded`](Self::bounded) stack
+    /// whose `slots` has bit length `b` (its field is `b` bits wide),
+    /// `2^b - 1` or more (so `bounded(4, ..)` accepts 0 to 6, not only 0
+    /// to 3; indices in `slots..2^b - 1` are kept exactly, and the bound
+    /// that matters to the caller is its own slot count). The field would
+    /// hold a different index or the empty marker, and the chain would
+    /// lose slots. One compare, before anything is written.
     ///
     /// ```should_panic
     /// use nanopath_atomic::{sync::AtomicU32, TaggedIndexStack};

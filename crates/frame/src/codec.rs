@@ -315,8 +315,9 @@ impl FrameDecoder {
         &self.config
     }
 
-    /// The most [`decode`](Self::decode) reserves at once beyond twice what
-    /// `src` already holds: 64 KiB.
+    /// The floor of [`decode`](Self::decode)'s reservation step: one call
+    /// asks for room for at most `max(src.len(), RESERVE_STEP)` more bytes
+    /// (so `src` needs at most `2 * src.len() + RESERVE_STEP`), 64 KiB.
     pub const RESERVE_STEP: usize = 64 * 1024;
 
     /// The next whole frame at the front of `src`, split off `src` (the
@@ -326,9 +327,11 @@ impl FrameDecoder {
     /// checked against the maximum first), and in steps that follow what
     /// has arrived: at most `max(src.len(), RESERVE_STEP)` more bytes per
     /// call. A peer that announces the maximum and then sends a byte at a
-    /// time gets memory in proportion to what it sent, not the 16 MiB it
-    /// announced; an honest peer's large frame still costs amortised O(1)
-    /// copies per byte (the room at least doubles each step).
+    /// time holds O(sent + 64 KiB) bytes (a 26-byte header gets 64 KiB at
+    /// once, the floor that keeps honest large frames cheap), not the
+    /// 16 MiB it announced; an honest peer's large frame still costs
+    /// amortised O(1) copies per byte (the room at least doubles each
+    /// step).
     ///
     /// # Errors
     /// Any [`FrameError`] except `TooShort`; `src` is left as it was.

@@ -497,15 +497,24 @@ fn handoff_a_stalled_factory_does_not_hold_up_a_release() {
             std::thread::yield_now();
         }
         // Nothing idle, nothing vacant: the waiter parks.
-        let waiter = s.spawn(|| pool.acquire_timeout(LONG).map(|o| *o));
+        let waiter = s.spawn(|| {
+            let start = std::time::Instant::now();
+            let got = pool.acquire_timeout(LONG).map(|o| *o);
+            (got, start.elapsed())
+        });
         let_waiter_park();
         drop(held);
-        let got = waiter.join().unwrap();
+        let (got, elapsed) = waiter.join().unwrap();
         open.store(true, Ordering::SeqCst);
         assert_eq!(
             got,
             Ok(0),
             "the released object, while the factory still ran"
+        );
+        // Woken by the release, not by its timeout's last look.
+        assert!(
+            elapsed < HANG_GUARD,
+            "the waiter slept through the release ({elapsed:?})"
         );
         assert_eq!(builder.join().unwrap(), 1);
     });

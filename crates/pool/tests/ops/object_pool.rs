@@ -214,7 +214,16 @@ pub(crate) fn check(capacity: usize, ops: &[Op]) {
         }
         assert_eq!(drops.load(Ordering::Relaxed), dropped, "after {op:?}");
     }
-    assert_eq!(pool.stats().created, created);
+    assert_eq!(
+        pool.stats(),
+        PoolStats {
+            acquired,
+            released,
+            created,
+            waited: 0,
+            timeouts,
+        }
+    );
     let lent = out.len();
     drop(out);
     drop(pool);

@@ -1,7 +1,8 @@
 //! SPSC ring operation sequences checked against a `VecDeque` bounded at
 //! the same capacity. One checker for the proptest (`tests/spsc.rs`), the
 //! fuzz target (`fuzz/fuzz_targets/spsc_ops.rs`) and the fuzz regression
-//! seeds (`tests/fuzz_seeds.rs`); it panics on the first disagreement.
+//! seeds (`fuzz_seeds_replay` in `tests/spsc.rs`); it panics on the first
+//! disagreement.
 
 use nanopath_queue::spsc;
 use nanopath_queue::{ChunkError, Full};
